@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+// Package manifest: the StyleTransfer library, the nst tool, system library modules and tests.
+import PackageDescription
+
+let package = Package(
+    name: "StyleTransfer",
+    products: [
+        .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
+        .executable(name: "nst", targets: ["nst"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config; `providers` tells SwiftPM which
+        // Debian packages supply them when they are missing.
+        .systemLibrary(
+            name: "COpenCL", path: "Sources/COpenCL", pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "libclblast-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "StyleTransfer",
+            dependencies: ["COpenCL", "CPNG", "CJPEG", "CBLAS"],
+            path: "Sources/StyleTransfer"),
+        .executableTarget(
+            name: "nst",
+            dependencies: [
+                "StyleTransfer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/nst"),
+        .testTarget(
+            name: "StyleTransferTests",
+            dependencies: ["StyleTransfer"],
+            path: "Tests/StyleTransferTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// CPNG shim: libpng.
+#include <png.h>

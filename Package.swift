@@ -26,9 +26,15 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // Our own C shim over libpng/libjpeg: they report errors by longjmp, which Swift
+        // cannot catch, so the jump buffers are set here and errors come back as codes.
+        .target(
+            name: "CCodecs",
+            dependencies: ["CPNG", "CJPEG"],
+            path: "Sources/CCodecs"),
         .target(
             name: "StyleTransfer",
-            dependencies: ["COpenCL", "CPNG", "CJPEG", "CBLAS"],
+            dependencies: ["COpenCL", "CPNG", "CJPEG", "CBLAS", "CCodecs"],
             path: "Sources/StyleTransfer"),
         .executableTarget(
             name: "nst",

@@ -13,4 +13,4 @@ demo: build
 	$(NST) devices
 
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing

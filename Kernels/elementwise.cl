@@ -32,7 +32,7 @@ __kernel void bias_add(__global float* out, __global const float* bias, const in
 }
 
 // out[c, p] = (in[c, p] - mean[c]) / std[c]
-__kernel void normalize(__global const float* in, __global float* out, __global const float* mean,
+__kernel void normalize_channels(__global const float* in, __global float* out, __global const float* mean,
                         __global const float* stdev, const int hw, const int n)
 {
     const int i = (int)get_global_id(0);
@@ -40,7 +40,7 @@ __kernel void normalize(__global const float* in, __global float* out, __global 
 }
 
 // dIn[c, p] = dOut[c, p] / std[c]
-__kernel void normalize_grad(__global const float* dout, __global float* din, __global const float* stdev,
+__kernel void normalize_channels_grad(__global const float* dout, __global float* din, __global const float* stdev,
                              const int hw, const int n)
 {
     const int i = (int)get_global_id(0);

@@ -33,7 +33,7 @@ __kernel void avg_pool(__global const float* in, __global float* out,
     if (idx >= n) return;
     const int ox = idx % OW, oy = (idx / OW) % OH, c = idx / (OW * OH);
     const int base = (c * H + 2 * oy) * W + 2 * ox;
-    out[idx] = 0.25f * ((in[base] + in[base + 1]) + (in[base + W] + in[base + W + 1]));
+    out[idx] = (in[base] + in[base + 1] + in[base + W] + in[base + W + 1]) * 0.25f;
 }
 
 // dIn[c,y,x] = dOut[c,y/2,x/2] if (y,x) is the first maximum of its window, else 0.

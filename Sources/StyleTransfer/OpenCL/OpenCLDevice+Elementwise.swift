@@ -47,7 +47,7 @@ extension OpenCLDevice {
         defer { clReleaseMemObject(meanBuf) }
         let stdBuf = try constants(std)
         defer { clReleaseMemObject(stdBuf) }
-        try run("elementwise", "normalize", count: input.count,
+        try run("elementwise", "normalize_channels", count: input.count,
                 [.buffer(inBuf), .buffer(outBuf), .buffer(meanBuf), .buffer(stdBuf), .int(h * w), .int(input.count)])
     }
 
@@ -58,7 +58,7 @@ extension OpenCLDevice {
         let dOut = try buffer(outputGradient, op), dIn = try buffer(inputGradient, op)
         let stdBuf = try constants(std)
         defer { clReleaseMemObject(stdBuf) }
-        try run("elementwise", "normalize_grad", count: outputGradient.count,
+        try run("elementwise", "normalize_channels_grad", count: outputGradient.count,
                 [.buffer(dOut), .buffer(dIn), .buffer(stdBuf), .int(h * w), .int(outputGradient.count)])
     }
 

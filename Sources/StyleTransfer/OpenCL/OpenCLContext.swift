@@ -107,16 +107,23 @@ final class OpenCLContext {
         guard let source = KernelSources.all[file] else {
             throw DeviceError.backend("OpenCL: no kernel file Kernels/\(file).cl was embedded at build time")
         }
+        let program = try buildProgram(file: file, source: source)
+        programs[file] = program
+        return program
+    }
+
+    /// Builds `source` (named `Kernels/<file>.cl` in messages), from the disk cache when
+    /// it holds a binary for this source, options, device and driver, else from source
+    /// (then storing the binary). The caller owns the returned program.
+    func buildProgram(file: String, source: String) throws -> cl_program {
         let key = ProgramBinaryCache.key(source: source, options: buildOptions, deviceName: info.name,
                                          driverVersion: info.driverVersion, platformVersion: info.platformVersion)
         if let binary = cache.load(key: key), let program = programFromBinary(binary) {
             programsFromCache += 1
-            programs[file] = program
             return program
         }
         let program = try programFromSource(source, file: file)
         programsCompiled += 1
-        programs[file] = program
         if let binary = try? binary(of: program) { cache.store(key: key, binary: binary) }
         return program
     }

@@ -49,6 +49,8 @@ struct Devices: ParsableCommand {
     /// Runs a 3x3 convolution (16 -> 16 channels, 32x32) on `info` and on the CPU backend
     /// and prints the time to open the device, the time of the first conv (which builds
     /// or loads the kernels) and the largest difference relative to the largest output.
+    private static func seconds(_ t: TimeInterval) -> String { String(format: "%.3f s", t) }
+
     static func check(_ info: OpenCLDeviceInfo) throws -> Double {
         let (c, h, w) = (16, 32, 32)
         var rng = SplitMix64(seed: 1)
@@ -67,6 +69,8 @@ struct Devices: ParsableCommand {
         let start = Date()
         let device = try OpenCLDevice(info: info)
         let opened = Date()
+        try device.prepareKernels()
+        let prepared = Date()
         let result = try conv(device)
         let ran = Date()
         let again = try conv(device)
@@ -74,13 +78,16 @@ struct Devices: ParsableCommand {
         let reference = try conv(CPUDevice())
         let scale = reference.map { abs(Double($0)) }.max() ?? 0
         var diff = 0.0
-        for (a, e) in zip(result, reference) { diff = max(diff, abs(Double(a) - Double(e))) }
-        for (a, e) in zip(again, reference) { diff = max(diff, abs(Double(a) - Double(e))) }
+        for (a, e) in zip(result + again, reference + reference) { diff = max(diff, abs(Double(a) - Double(e))) }
         let relative = scale > 0 ? diff / scale : diff
         let programs = device.programStatistics
-        print(String(format: "check opencl:%d: open %.3f s; first conv2d [16x32x32] %.3f s (programs: %d compiled, %d from cache); second %.4f s; max |opencl - cpu| / max |cpu| = %.3g",
-                     info.index, opened.timeIntervalSince(start), ran.timeIntervalSince(opened),
-                     programs.compiled, programs.fromCache, second, relative))
+        print("check opencl:\(info.index): " + [
+            "open \(seconds(opened.timeIntervalSince(start)))",
+            "project kernels \(seconds(prepared.timeIntervalSince(opened))) (\(programs.compiled) compiled, \(programs.fromCache) from cache)",
+            "first conv2d [16x32x32] \(seconds(ran.timeIntervalSince(prepared))) (includes CLBlast's kernel build)",
+            "second \(seconds(second))",
+            "max |opencl - cpu| / max |cpu| = \(String(format: "%.3g", relative))",
+        ].joined(separator: "; "))
         return relative
     }
 }

@@ -102,6 +102,11 @@ final class OpenCLContext {
 
     // MARK: Programs
 
+    /// Builds (or loads from the disk cache) every embedded program now rather than on first use.
+    func prepareAllPrograms() throws {
+        for file in KernelSources.all.keys.sorted() { _ = try program(file) }
+    }
+
     private func program(_ file: String) throws -> cl_program {
         if let program = programs[file] { return program }
         guard let source = KernelSources.all[file] else {

@@ -88,6 +88,12 @@ public final class OpenCLDevice: Device {
         (context.programsCompiled, context.programsFromCache)
     }
 
+    /// Builds every program of `Kernels/` now (from the disk cache when possible), so
+    /// that later ops start without compiling; otherwise each program is built on first use.
+    public func prepareKernels() throws {
+        try context.prepareAllPrograms()
+    }
+
     /// Waits until every queued op has finished (for timing).
     public func finish() throws {
         try OpenCLStatus.check(clFinish(context.queue), "clFinish")

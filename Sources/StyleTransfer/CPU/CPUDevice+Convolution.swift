@@ -72,6 +72,7 @@ extension CPUDevice {
                                  output: output.shape, padding: padding)
         let x = try ptr(input, op), w = try ptr(weight, op), y = try ptr(output, op)
         let b: UnsafeMutablePointer<Float>? = try ptr(bias, op)
+        if usesWinograd(g) { return try winogradForward(g, x: x, w: w, bias: b, y: y, op: op) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         let (col, scratch) = try columnScratch(g, op: op)
         let band = bandRows(g)
@@ -96,6 +97,7 @@ extension CPUDevice {
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)
         let dy = try ptr(outputGradient, op), w = try ptr(weight, op), dx = try ptr(inputGradient, op)
+        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: w, dx: dx, op: op) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         dx.update(repeating: 0, count: inputGradient.count)
         let (col, scratch) = try columnScratch(g, op: op)

@@ -94,8 +94,8 @@ public final class OpenCLDevice: Device {
         try context.prepareAllPrograms()
     }
 
-    /// Waits until every queued op has finished (for timing).
-    public func finish() throws {
+    /// Waits until every queued op has finished (`clFinish`): ops are asynchronous here.
+    public func synchronize() throws {
         try OpenCLStatus.check(clFinish(context.queue), "clFinish")
     }
 

@@ -109,7 +109,7 @@ public final class OpenCLDevice: Device {
         let tensor = Tensor(shape: shape, storage: OpenCLStorage(buffer: buffer, context: context))
         do {
             try fillBuffer(buffer, count: shape.count, value: 0, op: "makeTensor")
-        } catch DeviceError.backend {
+        } catch let DeviceError.backend(message) where message.hasSuffix(OpenCLStatus.outOfMemoryNote) {
             // Drivers allocate lazily: a buffer that does not fit fails on first use.
             throw DeviceError.outOfMemory(bytes: shape.count * 4, device: name, hint: Self.memoryHint)
         }

@@ -111,11 +111,14 @@ enum OpenCLStatus {
             || status == -2050 /* CLBlastInsufficientMemoryTemp */
     }
 
+    /// Appended to the message of a memory failure (and recognised by `makeTensor`).
+    static let outOfMemoryNote = "; the device ran out of memory: try a smaller --size"
+
     /// The error for a failed call: its name, the status name and code, and for memory
     /// failures a hint that a smaller image needs less memory.
     static func error(_ status: Int32, call: String) -> DeviceError {
         var message = "OpenCL: \(call) failed with \(name(status)) (\(status))"
-        if isOutOfMemory(status) { message += "; the device ran out of memory: try a smaller --size" }
+        if isOutOfMemory(status) { message += outOfMemoryNote }
         return .backend(message)
     }
 

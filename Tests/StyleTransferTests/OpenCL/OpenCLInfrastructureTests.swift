@@ -120,3 +120,37 @@ final class OpenCLInfrastructureTests: XCTestCase {
         XCTAssertTrue(KernelSources.all["reduce"]?.contains("#ifndef WGS") == true)
     }
 }
+
+final class OpenCLOverwriteTests: XCTestCase {
+    /// Ops documented to overwrite must not read their outputs: NaN left there must vanish
+    /// (a matrix product with beta 0 must not compute 0 * NaN).
+    func testOverwritingOpsIgnoreNaNInTheirOutputs() throws {
+        let device = try OpenCLTestDevice.get()
+        var data = TestData(seed: 31)
+        let x = try device.tensor(Shape(3, 6, 5), data.uniform(90))
+        let w = try device.tensor(Shape(4, 3, 3, 3), data.uniform(108))
+        let dy = try device.tensor(Shape(4, 6, 5), data.uniform(120))
+        func nan(_ shape: Shape) throws -> Tensor {
+            let t = try device.makeTensor(shape)
+            try device.fill(t, with: .nan)
+            return t
+        }
+        let out = try nan(Shape(4, 6, 5)), gram = try nan(Shape(3, 3)), dIn = try nan(Shape(3, 6, 5))
+        let dW = try nan(Shape(4, 3, 3, 3)), dB = try nan(Shape(4)), pooled = try nan(Shape(3, 3, 2))
+        let dPool = try nan(Shape(3, 6, 5)), relu = try nan(Shape(3, 6, 5)), norm = try nan(Shape(3, 6, 5))
+        try device.conv2d(input: x, weight: w, bias: nil, output: out, padding: 1)
+        try device.gram(input: x, output: gram)
+        try device.conv2dInputGradient(outputGradient: dy, weight: w, inputGradient: dIn, padding: 1)
+        try device.conv2dWeightGradient(input: x, outputGradient: dy, weightGradient: dW, biasGradient: dB, padding: 1)
+        try device.pool2x2(.max, input: x, output: pooled)
+        try device.pool2x2Gradient(.avg, input: x, outputGradient: try device.tensor(Shape(3, 3, 2), data.uniform(18)),
+                                   inputGradient: dPool)
+        try device.relu(input: x, output: relu)
+        try device.normalize(input: x, output: norm, mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7])
+        for (name, t) in [("conv2d", out), ("gram", gram), ("conv2dInputGradient", dIn), ("conv2dWeightGradient", dW),
+                          ("bias gradient", dB), ("pool2x2", pooled), ("pool2x2Gradient", dPool), ("relu", relu),
+                          ("normalize", norm)] {
+            XCTAssertTrue(try device.download(t).allSatisfy(\.isFinite), "\(name) left NaN in its output")
+        }
+    }
+}

@@ -1,5 +1,94 @@
-// CPUDevice: the reference backend (placeholder while being written).
+// CPUDevice: the reference backend's type, its host-memory storage and the memory ops.
 import Foundation
-public final class CPUDevice {
+
+/// Host memory behind a `CPUDevice` tensor: one aligned float32 allocation, freed with the tensor.
+final class CPUStorage: TensorStorage {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init?(count: Int) {
+        guard count >= 0, count <= Int.max / MemoryLayout<Float>.stride else { return nil }
+        // posix_memalign reports failure instead of trapping, so out-of-memory is an error.
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride) == 0, let raw else { return nil }
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: count)
+        self.count = count
+    }
+
+    deinit { free(pointer) }
+}
+
+/// The reference backend: plain loops that follow SPEC.md, matrix products through
+/// OpenBLAS (`cblas_sgemm`), hot loops spread over the cores.
+///
+/// It is both the fallback when no OpenCL GPU exists and the reference the OpenCL
+/// backend is tested against. Losses are accumulated in Double.
+public final class CPUDevice: Device {
+    /// The number of cores the hot loops are spread over.
     public static var coreCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    public let name = "cpu"
+
+    /// Column buffers of the convolutions are built for a band of output rows at a time,
+    /// so their size stays bounded (about this many floats) however large the image is.
+    let columnBudget: Int
+
+    /// Makes the CPU backend. It has no state beyond the tensors it makes.
+    public convenience init() { self.init(columnBudget: 1 << 22) }
+
+    /// Makes the CPU backend with a given column-buffer budget (tests use a tiny one to
+    /// exercise the banded path on small images).
+    init(columnBudget: Int) { self.columnBudget = max(1, columnBudget) }
+
+    /// Returns the host pointer of a tensor made by this backend.
+    func ptr(_ tensor: Tensor, _ op: String) throws -> UnsafeMutablePointer<Float> {
+        guard let storage = tensor.storage as? CPUStorage else {
+            throw DeviceError.foreignTensor(op: op, device: name)
+        }
+        return storage.pointer
+    }
+
+    func ptr(_ tensor: Tensor?, _ op: String) throws -> UnsafeMutablePointer<Float>? {
+        guard let tensor else { return nil }
+        return try ptr(tensor, op) as UnsafeMutablePointer<Float>
+    }
+
+    public func makeTensor(_ shape: Shape) throws -> Tensor {
+        guard shape.dims.allSatisfy({ $0 >= 0 }) else {
+            throw DeviceError.invalidArgument(op: "makeTensor", detail: "negative dimension in \(shape)")
+        }
+        var bytes = MemoryLayout<Float>.stride, overflow = false
+        for d in shape.dims where !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: d) }
+        guard !overflow, let storage = CPUStorage(count: bytes / MemoryLayout<Float>.stride) else {
+            throw DeviceError.outOfMemory(bytes: overflow ? Int.max : bytes, device: name,
+                                          hint: "try a smaller --size")
+        }
+        return Tensor(shape: shape, storage: storage)
+    }
+
+    public func upload(_ values: [Float], to tensor: Tensor) throws {
+        let p = try ptr(tensor, "upload")
+        guard values.count == tensor.count else {
+            throw DeviceError.shapeMismatch(op: "upload", detail: "tensor \(tensor.shape) holds \(tensor.count) values; got \(values.count)")
+        }
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { p.update(from: base, count: values.count) }
+        }
+    }
+
+    public func download(_ tensor: Tensor) throws -> [Float] {
+        let p = try ptr(tensor, "download")
+        return Array(UnsafeBufferPointer(start: p, count: tensor.count))
+    }
+
+    public func fill(_ tensor: Tensor, with value: Float) throws {
+        try ptr(tensor, "fill").update(repeating: value, count: tensor.count)
+    }
+
+    public func copy(_ source: Tensor, to destination: Tensor) throws {
+        try OpShapes.sameCount("copy", source.shape, destination.shape)
+        let s = try ptr(source, "copy"), d = try ptr(destination, "copy")
+        if s != d { d.update(from: s, count: source.count) }
+    }
 }

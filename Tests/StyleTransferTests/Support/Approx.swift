@@ -9,9 +9,10 @@ struct Mismatch: CustomStringConvertible {
     /// |actual - expected| / (abs + rel * |expected|): above 1 means out of tolerance.
     var ratio: Double
     var absoluteError: Double { abs(actual - expected) }
-    var relativeError: Double { absoluteError / max(abs(expected), .leastNormalMagnitude) }
+    var relativeError: Double { absoluteError / abs(expected) }
     var description: String {
-        "worst element \(index): got \(actual), want \(expected) (abs err \(absoluteError), rel err \(relativeError))"
+        let rel = expected == 0 ? "" : ", rel err \(relativeError)"
+        return "worst element \(index): got \(actual), want \(expected) (abs err \(absoluteError)\(rel))"
     }
 }
 
@@ -24,9 +25,14 @@ func worstMismatch<A: BinaryFloatingPoint, E: BinaryFloatingPoint>(
     for i in 0..<min(actual.count, expected.count) {
         let a = Double(actual[i]), e = Double(expected[i])
         let err = abs(a - e)
-        let ratio = (a.isFinite && e.isFinite) ? err / (absTol + relTol * abs(e)) : .infinity
-        if worst == nil || ratio > worst!.ratio || (ratio.isNaN && !worst!.ratio.isNaN) {
-            worst = Mismatch(index: i, actual: a, expected: e, ratio: ratio.isNaN ? .infinity : ratio)
+        let ratio: Double
+        if !(a.isFinite && e.isFinite) {
+            ratio = a == e ? 0 : .infinity // NaN never equals anything
+        } else {
+            ratio = err == 0 ? 0 : err / (absTol + relTol * abs(e))
+        }
+        if worst == nil || ratio > worst!.ratio {
+            worst = Mismatch(index: i, actual: a, expected: e, ratio: ratio)
         }
     }
     return worst

@@ -1,0 +1,140 @@
+// CPUDevice+Convolution: conv2d forward, input gradient and weight/bias gradients by im2col/col2im + SGEMM.
+import CBLAS
+
+extension CPUDevice {
+    /// Output rows per band so that a `[I*KH*KW, rows*W']` column buffer fits the budget.
+    private func bandRows(_ g: ConvGeometry) -> Int {
+        let perRow = g.inChannels * g.kernelHeight * g.kernelWidth * g.outWidth
+        return max(1, min(g.outHeight, columnBudget / max(perRow, 1)))
+    }
+
+    /// Fills `col[(i*KH+ky)*KW+kx, r*W'+x] = in[i, y0+r+ky-p, x+kx-p]` (0 outside) for
+    /// output rows y0..<y0+rows.
+    private func im2col(_ input: UnsafePointer<Float>, _ g: ConvGeometry, y0: Int, rows: Int,
+                        _ col: UnsafeMutablePointer<Float>) {
+        let n = rows * g.outWidth, kk = g.kernelHeight * g.kernelWidth
+        Parallel.forEach(g.inChannels, costPerItem: kk * n) { i in
+            let plane = input + i * g.height * g.width
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    let dst = col + ((i * g.kernelHeight + ky) * g.kernelWidth + kx) * n
+                    // Valid x range for this kx: 0 <= x + kx - p < W.
+                    let xLo = max(0, g.padding - kx), xHi = min(g.outWidth, g.width + g.padding - kx)
+                    for r in 0..<rows {
+                        let row = dst + r * g.outWidth
+                        let sy = y0 + r + ky - g.padding
+                        guard sy >= 0, sy < g.height, xLo < xHi else {
+                            row.update(repeating: 0, count: g.outWidth)
+                            continue
+                        }
+                        if xLo > 0 { row.update(repeating: 0, count: xLo) }
+                        row.advanced(by: xLo).update(from: plane + sy * g.width + xLo + kx - g.padding, count: xHi - xLo)
+                        if xHi < g.outWidth { row.advanced(by: xHi).update(repeating: 0, count: g.outWidth - xHi) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the column buffer of output rows y0..<y0+rows back into `dIn` (the adjoint of `im2col`).
+    private func col2imAdd(_ col: UnsafePointer<Float>, _ g: ConvGeometry, y0: Int, rows: Int,
+                           _ dIn: UnsafeMutablePointer<Float>) {
+        let n = rows * g.outWidth, kk = g.kernelHeight * g.kernelWidth
+        // Each input channel's plane is written by one thread only.
+        Parallel.forEach(g.inChannels, costPerItem: kk * n) { i in
+            let plane = dIn + i * g.height * g.width
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    let src = col + ((i * g.kernelHeight + ky) * g.kernelWidth + kx) * n
+                    let xLo = max(0, g.padding - kx), xHi = min(g.outWidth, g.width + g.padding - kx)
+                    guard xLo < xHi else { continue }
+                    for r in 0..<rows {
+                        let sy = y0 + r + ky - g.padding
+                        guard sy >= 0, sy < g.height else { continue }
+                        let s = src + r * g.outWidth, d = plane + sy * g.width + kx - g.padding
+                        for x in xLo..<xHi { d[x] += s[x] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A scratch buffer for one band of columns.
+    private func columnScratch(_ g: ConvGeometry, op: String) throws -> (UnsafeMutablePointer<Float>, Tensor) {
+        let rows = bandRows(g)
+        let t = try makeTensor(Shape(g.inChannels * g.kernelHeight * g.kernelWidth, rows * g.outWidth))
+        return (try ptr(t, op), t)
+    }
+
+    public func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
+        let op = "conv2d"
+        let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
+                                 output: output.shape, padding: padding)
+        let x = try ptr(input, op), w = try ptr(weight, op), y = try ptr(output, op)
+        let b: UnsafeMutablePointer<Float>? = try ptr(bias, op)
+        let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        let (col, scratch) = try columnScratch(g, op: op)
+        let band = bandRows(g)
+        for y0 in stride(from: 0, to: g.outHeight, by: band) {
+            let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
+            im2col(x, g, y0: y0, rows: rows, col)
+            // out[:, band] = W[O, K] * col[K, n], written in place into the output planes (ldc = H'W').
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(g.outChannels), Int32(n), Int32(k),
+                        1, w, Int32(k), col, Int32(n), 0, y + y0 * g.outWidth, Int32(plane))
+        }
+        withExtendedLifetime(scratch) {}
+        if let b {
+            Parallel.forEach(g.outChannels, costPerItem: plane) { o in
+                let p = y + o * plane, v = b[o]
+                for i in 0..<plane { p[i] += v }
+            }
+        }
+    }
+
+    public func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
+        let op = "conv2dInputGradient"
+        let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
+                                 output: outputGradient.shape, padding: padding)
+        let dy = try ptr(outputGradient, op), w = try ptr(weight, op), dx = try ptr(inputGradient, op)
+        let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        dx.update(repeating: 0, count: inputGradient.count)
+        let (col, scratch) = try columnScratch(g, op: op)
+        let band = bandRows(g)
+        for y0 in stride(from: 0, to: g.outHeight, by: band) {
+            let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
+            // dcol[K, n] = W^T[K, O] * dOut[O, band]
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(n), Int32(g.outChannels),
+                        1, w, Int32(k), dy + y0 * g.outWidth, Int32(plane), 0, col, Int32(n))
+            col2imAdd(col, g, y0: y0, rows: rows, dx)
+        }
+        withExtendedLifetime(scratch) {}
+    }
+
+    public func conv2dWeightGradient(input: Tensor, outputGradient: Tensor, weightGradient: Tensor,
+                                     biasGradient: Tensor?, padding: Int) throws {
+        let op = "conv2dWeightGradient"
+        let g = try ConvGeometry(op: op, input: input.shape, weight: weightGradient.shape, bias: biasGradient?.shape,
+                                 output: outputGradient.shape, padding: padding)
+        let x = try ptr(input, op), dy = try ptr(outputGradient, op), dw = try ptr(weightGradient, op)
+        let db: UnsafeMutablePointer<Float>? = try ptr(biasGradient, op)
+        let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        let (col, scratch) = try columnScratch(g, op: op)
+        let band = bandRows(g)
+        for y0 in stride(from: 0, to: g.outHeight, by: band) {
+            let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
+            im2col(x, g, y0: y0, rows: rows, col)
+            // dW[O, K] (+)= dOut[O, band] * col[K, n]^T; the first band overwrites.
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.outChannels), Int32(k), Int32(n),
+                        1, dy + y0 * g.outWidth, Int32(plane), col, Int32(n), y0 == 0 ? 0 : 1, dw, Int32(k))
+        }
+        withExtendedLifetime(scratch) {}
+        if let db {
+            Parallel.forEach(g.outChannels, costPerItem: plane) { o in
+                let p = dy + o * plane
+                var s: Double = 0
+                for i in 0..<plane { s += Double(p[i]) }
+                db[o] = Float(s)
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+// CPUDevice+Elementwise: ReLU, the input normalisation and the optimisers' vector ops.
+import Foundation
+
+extension CPUDevice {
+    public func relu(input: Tensor, output: Tensor) throws {
+        try OpShapes.same("relu", ("input", input.shape), ("output", output.shape))
+        let x = try ptr(input, "relu"), y = try ptr(output, "relu")
+        for i in 0..<input.count { y[i] = max(x[i], 0) }
+    }
+
+    public func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
+        let op = "reluGradient"
+        try OpShapes.same(op, ("output", output.shape), ("outputGradient", outputGradient.shape),
+                          ("inputGradient", inputGradient.shape))
+        let y = try ptr(output, op), dy = try ptr(outputGradient, op), dx = try ptr(inputGradient, op)
+        for i in 0..<output.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+    }
+
+    public func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
+        let op = "normalize"
+        try OpShapes.same(op, ("input", input.shape), ("output", output.shape))
+        let (c, h, w) = try OpShapes.channels(op, input.shape, mean: mean, std: std)
+        let x = try ptr(input, op), y = try ptr(output, op)
+        for ch in 0..<c {
+            let m = mean[ch], s = std[ch], base = ch * h * w
+            for i in base..<(base + h * w) { y[i] = (x[i] - m) / s }
+        }
+    }
+
+    public func normalizeGradient(outputGradient: Tensor, inputGradient: Tensor, std: [Float]) throws {
+        let op = "normalizeGradient"
+        try OpShapes.same(op, ("outputGradient", outputGradient.shape), ("inputGradient", inputGradient.shape))
+        let (c, h, w) = try OpShapes.channels(op, outputGradient.shape, mean: nil, std: std)
+        let dy = try ptr(outputGradient, op), dx = try ptr(inputGradient, op)
+        for ch in 0..<c {
+            let s = std[ch], base = ch * h * w
+            for i in base..<(base + h * w) { dx[i] = dy[i] / s }
+        }
+    }
+
+    public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws {
+        try OpShapes.sameCount("axpy", x.shape, y.shape)
+        let a = try ptr(x, "axpy"), b = try ptr(y, "axpy")
+        for i in 0..<x.count { b[i] += alpha * a[i] }
+    }
+
+    public func scale(_ x: Tensor, by alpha: Float) throws {
+        let a = try ptr(x, "scale")
+        for i in 0..<x.count { a[i] *= alpha }
+    }
+
+    public func dot(_ x: Tensor, _ y: Tensor) throws -> Double {
+        try OpShapes.sameCount("dot", x.shape, y.shape)
+        let a = try ptr(x, "dot"), b = try ptr(y, "dot")
+        var s: Double = 0
+        for i in 0..<x.count { s += Double(a[i]) * Double(b[i]) }
+        return s
+    }
+
+    public func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
+                         learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
+        let op = "adamStep"
+        try OpShapes.same(op, ("parameter", parameter.shape), ("gradient", gradient.shape), ("m", m.shape), ("v", v.shape))
+        guard step >= 1 else { throw DeviceError.invalidArgument(op: op, detail: "step must be >= 1, got \(step)") }
+        let x = try ptr(parameter, op), g = try ptr(gradient, op), mp = try ptr(m, op), vp = try ptr(v, op)
+        // Bias corrections in Double: beta^step underflows gracefully and the two divisors are exact enough.
+        let c1 = Float(1 - pow(Double(beta1), Double(step))), c2 = Float(1 - pow(Double(beta2), Double(step)))
+        for i in 0..<parameter.count {
+            let gi = g[i]
+            mp[i] = beta1 * mp[i] + (1 - beta1) * gi
+            vp[i] = beta2 * vp[i] + (1 - beta2) * gi * gi
+            x[i] -= learningRate * (mp[i] / c1) / ((vp[i] / c2).squareRoot() + epsilon)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+// Parallel: spreads independent loop iterations over the cores when the work is big enough to pay for it.
+import Dispatch
+
+enum Parallel {
+    /// Runs `body(i)` for i in 0..<count, on several threads when `count * costPerItem`
+    /// (a rough count of float operations) is large; iterations must be independent.
+    static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Int) -> Void) {
+        guard count > 0 else { return }
+        let threads = CPUDevice.coreCount
+        if threads <= 1 || count == 1 || count * costPerItem < 32_768 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        // Chunks of contiguous indices keep cache lines apart between threads.
+        let chunks = min(count, threads * 4)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+            for i in start..<end { body(i) }
+        }
+    }
+}

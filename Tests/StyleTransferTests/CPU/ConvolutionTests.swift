@@ -1,0 +1,65 @@
+// ConvolutionTests: the worked edge-detection example, im2col against a direct loop, and shape errors.
+import XCTest
+@testable import StyleTransfer
+
+final class ConvolutionTests: XCTestCase {
+    let device = CPUDevice()
+
+    /// The slide's example: 6x6 image, left three columns 10, right three 0, convolved
+    /// (valid, no padding) with the vertical edge kernel whose columns are 1, 0, -1.
+    func testWorkedVerticalEdgeExample() throws {
+        let image = (0..<36).map { Float($0 % 6 < 3 ? 10 : 0) }
+        let kernel: [Float] = [1, 0, -1, 1, 0, -1, 1, 0, -1]
+        let out = try device.makeTensor(Shape(1, 4, 4))
+        try device.conv2d(input: try device.tensor(Shape(1, 6, 6), image), weight: try device.tensor(Shape(1, 1, 3, 3), kernel),
+                          bias: nil, output: out, padding: 0)
+        let rows = try device.download(out)
+        XCTAssertEqual(rows, Array([[Float]](repeating: [0, 30, 30, 0], count: 4).joined()))
+    }
+
+    /// im2col + SGEMM (whole image and in bands of a few rows) against the direct formula.
+    func testMatchesDirectLoopOverShapes() throws {
+        var data = TestData(seed: 7)
+        let cases: [(i: Int, h: Int, w: Int, o: Int, k: (Int, Int), p: Int)] = [
+            (1, 1, 1, 1, (3, 3), 1), (3, 8, 8, 4, (3, 3), 1), (5, 7, 9, 6, (3, 3), 1),
+            (2, 6, 5, 3, (3, 3), 0), (4, 5, 6, 2, (1, 1), 0), (3, 9, 4, 5, (5, 2), 2), (17, 6, 7, 33, (3, 3), 1),
+        ]
+        for budget in [1 << 22, 50] {
+            let device = CPUDevice(columnBudget: budget)
+            for c in cases {
+                let x = data.uniform(c.i * c.h * c.w), w = data.uniform(c.o * c.i * c.k.0 * c.k.1), b = data.uniform(c.o)
+                let ho = c.h + 2 * c.p - c.k.0 + 1, wo = c.w + 2 * c.p - c.k.1 + 1
+                let out = try device.makeTensor(Shape(c.o, ho, wo))
+                try device.fill(out, with: 99) // the op overwrites
+                try device.conv2d(input: try device.tensor(Shape(c.i, c.h, c.w), x),
+                                  weight: try device.tensor(Shape(c.o, c.i, c.k.0, c.k.1), w),
+                                  bias: try device.tensor(Shape(c.o), b), output: out, padding: c.p)
+                let want = referenceConv2d(input: x, c.i, c.h, c.w, weight: w, c.o, c.k.0, c.k.1, bias: b, padding: c.p)
+                assertClose(try device.download(out), want, abs: 1e-5, rel: 1e-5, "conv \(c) budget \(budget)")
+            }
+        }
+    }
+
+    func testShapeMismatchNamesBothShapes() throws {
+        let x = try device.makeTensor(Shape(3, 8, 8)), w = try device.makeTensor(Shape(4, 2, 3, 3))
+        let y = try device.makeTensor(Shape(4, 8, 8))
+        XCTAssertThrowsError(try device.conv2d(input: x, weight: w, bias: nil, output: y, padding: 1)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("[3x8x8]") && text.contains("[4x2x3x3]"), text)
+        }
+        let wrongOut = try device.makeTensor(Shape(4, 7, 8)), w3 = try device.makeTensor(Shape(4, 3, 3, 3))
+        XCTAssertThrowsError(try device.conv2d(input: x, weight: w3, bias: nil, output: wrongOut, padding: 1)) { error in
+            XCTAssertTrue("\(error)".contains("[4x8x8]") && "\(error)".contains("[4x7x8]"), "\(error)")
+        }
+        XCTAssertThrowsError(try device.conv2d(input: x, weight: w3, bias: try device.makeTensor(Shape(3)), output: y, padding: 1))
+        XCTAssertThrowsError(try device.conv2d(input: x, weight: w3, bias: nil, output: y, padding: -1))
+    }
+
+    func testKernelLargerThanPaddedImageThrows() throws {
+        let x = try device.makeTensor(Shape(1, 2, 2)), w = try device.makeTensor(Shape(1, 1, 3, 3))
+        let y = try device.makeTensor(Shape(1, 1, 1))
+        XCTAssertThrowsError(try device.conv2d(input: x, weight: w, bias: nil, output: y, padding: 0)) { error in
+            XCTAssertTrue("\(error)".contains("leaves no output"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian/Ubuntu packages the build and tests need, only when missing.
+set -euo pipefail
+packages=(
+  pkg-config
+  ocl-icd-opencl-dev opencl-headers libclblast-dev   # OpenCL ICD loader + headers, CLBlast
+  pocl-opencl-icd clinfo                            # an OpenCL CPU device, so the OpenCL path runs without a GPU
+  libpng-dev libjpeg62-turbo-dev                    # image codecs
+  libopenblas-dev                                   # CPU matrix products
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing: ${missing[*]}" >&2
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -126,7 +126,7 @@ public final class SafeTensorsFile {
     public func floats(_ key: String, shape want: [Int]? = nil, for use: String? = nil) throws -> [Float] {
         let entry = try entry(key)
         if let want, entry.shape != want {
-            let purpose = use.map { " for \($0)" } ?? ""
+            let purpose = use.map { " \($0)" } ?? ""
             throw WeightsError(file: path, key: key, problem: "shape \(entry.shape) does not fit\(purpose): want \(want)")
         }
         let bytes = try Self.read(handle, path: path, offset: entry.byteRange.lowerBound, count: entry.byteRange.count, key: key)

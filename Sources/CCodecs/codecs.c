@@ -1,3 +1,54 @@
-// codecs.c: placeholder until the image codecs land.
-#include "codecs.h"
-int nst_codecs_placeholder(void) { return 0; }
+// codecs.c: the parts of the codec shim shared by PNG and JPEG: messages, limits, freeing.
+#include "codecs_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nst_fail(nst_error_sink *sink, nst_status status, const char *format, ...) {
+    if (sink->status != NST_OK) return;
+    sink->status = status;
+    if (sink->message == NULL || sink->message_capacity == 0) return;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(sink->message, sink->message_capacity, format, args);
+    va_end(args);
+}
+
+void nst_fail_with_library_text(nst_error_sink *sink, nst_status status, const char *prefix,
+                                const char *text) {
+    char lowered[256];
+    snprintf(lowered, sizeof lowered, "%s", text != NULL ? text : "unknown error");
+    if (isupper((unsigned char)lowered[0]) && islower((unsigned char)lowered[1])) {
+        lowered[0] = (char)tolower((unsigned char)lowered[0]);
+    }
+    nst_fail(sink, status, "%s%s", prefix, lowered);
+}
+
+int nst_refuse_dimensions(nst_error_sink *sink, unsigned long width, unsigned long height) {
+    if (width == 0 || height == 0) {
+        nst_fail(sink, NST_ERR_TOO_LARGE, "image is %lux%lu pixels; an image needs at least one pixel",
+                 width, height);
+        return 1;
+    }
+    if (width > NST_MAX_SIDE || height > NST_MAX_SIDE) {
+        nst_fail(sink, NST_ERR_TOO_LARGE, "image is %lux%lu pixels; the limit is %d on a side",
+                 width, height, NST_MAX_SIDE);
+        return 1;
+    }
+    return 0;
+}
+
+void nst_image_free(nst_image *image) {
+    if (image == NULL) return;
+    free(image->pixels);
+    memset(image, 0, sizeof *image);
+}
+
+void nst_buffer_free(nst_buffer *buffer) {
+    if (buffer == NULL) return;
+    free(buffer->data);
+    memset(buffer, 0, sizeof *buffer);
+}

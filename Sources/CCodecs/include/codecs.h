@@ -1,5 +1,79 @@
 // codecs.h: C shim over libpng and libjpeg that turns their longjmp errors into return codes.
 #ifndef NST_CODECS_H
 #define NST_CODECS_H
-int nst_codecs_placeholder(void);
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The largest width or height accepted by the decoders; larger images are
+/// refused before any pixel memory is allocated.
+#define NST_MAX_SIDE 16384
+
+/// Outcome of a codec call. Every failure also fills the caller's message buffer
+/// with one line of text (without the file name, which only the caller knows).
+typedef enum {
+    NST_OK = 0,
+    NST_ERR_CORRUPT = 1,     ///< the data is not a valid image of the format
+    NST_ERR_TRUNCATED = 2,   ///< the data ends before the image does
+    NST_ERR_TOO_LARGE = 3,   ///< a side is zero or over NST_MAX_SIDE
+    NST_ERR_NO_MEMORY = 4,   ///< an allocation failed
+    NST_ERR_UNSUPPORTED = 5, ///< valid data the decoder cannot handle (e.g. 12-bit JPEG)
+    NST_ERR_ARGUMENT = 6     ///< the caller passed inconsistent arguments
+} nst_status;
+
+/// A decoded image: `pixels` holds 3 * width * height floats, planar (CHW) RGB in
+/// [0, 1], allocated with malloc; release it with nst_image_free.
+typedef struct {
+    int width;
+    int height;
+    float *pixels;
+} nst_image;
+
+/// A growable byte buffer filled by the encoders; release it with nst_buffer_free.
+typedef struct {
+    unsigned char *data;
+    size_t size;
+    size_t capacity;
+} nst_buffer;
+
+/// Decodes a PNG held in memory. 8-bit samples become v/255, 16-bit samples
+/// v/65535 (no gamma conversion); grey and palette images become RGB; alpha
+/// (including tRNS) is composited on white. Never prints and never exits.
+nst_status nst_decode_png(const unsigned char *data, size_t size, nst_image *out,
+                          char *message, size_t message_capacity);
+
+/// Decodes a JPEG held in memory to RGB v/255 (grey and CMYK become RGB).
+/// Data that ends early or whose entropy-coded data is corrupt is an error,
+/// not the warning libjpeg makes of it by default. Never prints and never exits.
+nst_status nst_decode_jpeg(const unsigned char *data, size_t size, nst_image *out,
+                           char *message, size_t message_capacity);
+
+/// Encodes interleaved 8-bit RGB (3 * width * height bytes, rows top to bottom)
+/// as a PNG into `out` (which must start zeroed).
+nst_status nst_encode_png_rgb8(const unsigned char *rgb, int width, int height, nst_buffer *out,
+                               char *message, size_t message_capacity);
+
+/// Encodes rows already laid out as PNG stores them (packed low bit depths,
+/// big-endian 16-bit samples), for any bit depth and colour type libpng accepts.
+/// `palette` holds `palette_count` RGB triples (colour type 3 only); `trns_alpha`
+/// holds `trns_count` palette alpha values (colour type 3 only, may be NULL).
+/// `interlace` selects Adam7. Used to make test fixtures of every PNG flavour.
+nst_status nst_encode_png_raw(const unsigned char *rows, int width, int height, int bit_depth,
+                              int color_type, const unsigned char *palette, int palette_count,
+                              const unsigned char *trns_alpha, int trns_count, int interlace,
+                              nst_buffer *out, char *message, size_t message_capacity);
+
+/// Frees the pixels of an image decoded by this shim and zeroes it.
+void nst_image_free(nst_image *image);
+
+/// Frees a buffer filled by an encoder and zeroes it.
+void nst_buffer_free(nst_buffer *buffer);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif

@@ -35,6 +35,9 @@ public protocol Device: AnyObject {
     func fill(_ tensor: Tensor, with value: Float) throws
     /// Overwrites `destination` with `source` (same element count).
     func copy(_ source: Tensor, to destination: Tensor) throws
+    /// Waits until every op issued so far has finished (a no-op on synchronous backends).
+    /// Only timing code needs it: `download` and the losses already wait for their results.
+    func synchronize() throws
 
     // MARK: Convolution
 
@@ -129,4 +132,9 @@ public protocol Device: AnyObject {
     /// `x -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps)`.
     func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                   learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws
+}
+
+extension Device {
+    /// Synchronous backends have nothing to wait for.
+    public func synchronize() throws {}
 }

@@ -1,0 +1,29 @@
+// Image+Load: reading PNG and JPEG files into images, the format found by magic bytes.
+import Foundation
+
+extension Image {
+    /// Reads the PNG or JPEG file at `path` (the format is found from the file's
+    /// first bytes, not its name). 8-bit samples become v/255, 16-bit v/65535; grey
+    /// and palette images become RGB; alpha is composited on white.
+    ///
+    /// Throws `ImageError` naming `path` when the file is missing, unreadable,
+    /// empty, of another format, damaged, truncated, or over `Image.maxSide` pixels on a side.
+    public static func load(path: String) throws -> Image {
+        let bytes = try ImageFile.contents(of: path)
+        return try decode(bytes, path: path)
+    }
+
+    /// Reads the PNG or JPEG file at `url`; see `load(path:)`.
+    public init(contentsOf url: URL) throws {
+        self = try Image.load(path: url.path)
+    }
+
+    /// Decodes PNG or JPEG bytes; `path` only names them in errors.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Image {
+        guard !bytes.isEmpty else { throw ImageError(.empty, path: path, "file is empty") }
+        guard let format = ImageFormat.sniff(bytes) else {
+            throw ImageError(.unsupportedFormat, path: path, "unsupported image format (only PNG and JPEG can be read)")
+        }
+        return try CodecBridge.decode(bytes, format: format, path: path)
+    }
+}

@@ -1,0 +1,114 @@
+// ImageFile: reading a whole file and writing one atomically (temporary file + rename), with errors naming it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File access for images through POSIX calls, so that each failure can be
+/// reported precisely (missing file, missing folder, permissions) by errno.
+enum ImageFile {
+    /// The whole contents of the file at `path`.
+    static func contents(of path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            let kind: ImageError.Kind = code == ENOENT ? .fileNotFound : .unreadable
+            throw ImageError(kind, path: path, code == ENOENT ? "no such file" : "cannot open: \(describe(code))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw ImageError(.unreadable, path: path, "cannot read: \(describe(errno))")
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ImageError(.unreadable, path: path, "is a folder, not an image file")
+        }
+        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
+        var filled = 0
+        while true {
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 4096))) }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ImageError(.unreadable, path: path, "cannot read: \(describe(errno))")
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` through a temporary file in the same folder that is
+    /// renamed into place, so that `path` either keeps its old contents or gets
+    /// all of the new ones; the temporary file is removed on every failure.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let folder = folderName(of: path)
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+        guard !name.isEmpty else {
+            throw ImageError(.notWritable, path: path, "cannot write: the path names a folder, not a file")
+        }
+        var template = Array("\(folder)/.\(name).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            return mkstemp(base)
+        }
+        guard fd >= 0 else {
+            let code = errno
+            let reason: String
+            switch code {
+            case ENOENT, ENOTDIR: reason = "cannot write: folder '\(folder)' does not exist"
+            case EACCES, EPERM, EROFS: reason = "cannot write: folder '\(folder)' is not writable"
+            default: reason = "cannot write: \(describe(code))"
+            }
+            throw ImageError(.notWritable, path: path, reason)
+        }
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        do {
+            try writeAll(bytes, to: fd, path: path)
+            // mkstemp makes the file private (0600); an output image is an ordinary file.
+            _ = fchmod(fd, 0o644)
+            let closed = close(fd)
+            guard closed == 0 else { throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))") }
+        } catch {
+            _ = close(fd)
+            _ = unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            _ = unlink(temporary)
+            let reason = code == EISDIR ? "cannot write: it is a folder" : "cannot write: \(describe(code))"
+            throw ImageError(.notWritable, path: path, reason)
+        }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))")
+            }
+            written += count
+        }
+    }
+
+    /// The folder part of `path` ("." for a bare file name, "/" for a file at the root).
+    static func folderName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = String(path[..<slash])
+        return folder.isEmpty ? "/" : folder
+    }
+
+    private static func describe(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text).lowercased()
+    }
+}

@@ -29,14 +29,17 @@ final class OpenCLContext {
     private(set) var programsCompiled = 0
     private(set) var programsFromCache = 0
 
-    init(info: OpenCLDeviceInfo, cache: ProgramBinaryCache, workGroupSize requested: Int = 64) throws {
+    /// - Parameter defines: extra `-Dname=value` options for every program (tuned tile sizes).
+    init(info: OpenCLDeviceInfo, cache: ProgramBinaryCache, workGroupSize requested: Int = 64,
+         defines: [String: Int] = [:]) throws {
         self.info = info
         self.cache = cache
         // Largest power of two not above the request or the device limit.
         var size = 1
         while size * 2 <= min(max(requested, 1), max(info.maxWorkGroupSize, 1)) { size *= 2 }
         workGroupSize = size
-        buildOptions = "-cl-std=CL1.2 -DWGS=\(size)"
+        buildOptions = (["-cl-std=CL1.2", "-DWGS=\(size)"] + defines.sorted { $0.key < $1.key }.map { "-D\($0.key)=\($0.value)" })
+            .joined(separator: " ")
         var status: cl_int = CL_SUCCESS
         var device: cl_device_id? = info.deviceID
         guard let context = clCreateContext(nil, 1, &device, nil, nil, &status), status == CL_SUCCESS else {

@@ -8,11 +8,39 @@ extension OpenCLDevice {
                a: cl_mem, aOffset: Int = 0, lda: Int, b: cl_mem, bOffset: Int = 0, ldb: Int,
                beta: Float, c: cl_mem, cOffset: Int = 0, ldc: Int) throws {
         var queue: cl_command_queue? = context.queue
-        let status = CLBlastSgemm(CLBlastLayoutRowMajor,
-                                  transA ? CLBlastTransposeYes : CLBlastTransposeNo,
-                                  transB ? CLBlastTransposeYes : CLBlastTransposeNo,
-                                  m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, &queue, nil)
+        let ta = transA ? CLBlastTransposeYes : CLBlastTransposeNo, tb = transB ? CLBlastTransposeYes : CLBlastTransposeNo
+        // CLBlast pads and transposes operands into a temporary buffer; hand it a kept one
+        // so that it does not allocate one per call.
+        var bytes = 0
+        let sized = CLBlastSGemmTempBufferSize(CLBlastLayoutRowMajor, ta, tb, m, n, k, aOffset, lda, bOffset, ldb,
+                                               cOffset, ldc, &queue, &bytes)
+        let status: CLBlastStatusCode
+        if sized == CLBlastSuccess, bytes > 0 {
+            let temp = try scratchBuffer(count: (bytes + 3) / 4, slot: .gemmTemp)
+            status = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
+                                                beta, c, cOffset, ldc, &queue, nil, temp)
+        } else {
+            status = CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
+                                  beta, c, cOffset, ldc, &queue, nil)
+        }
         try OpenCLStatus.check(Int32(status.rawValue), "CLBlastSgemm(\(op), m \(m), n \(n), k \(k))")
+    }
+
+    /// The matrix products `conv2d` (or, with `inputGradient`, `conv2dInputGradient`) issues
+    /// for geometry `g`, in order: what `nst tune` times.
+    func convGemms(_ g: ConvGeometry, inputGradient: Bool) -> [GemmShape] {
+        if usesWinograd(g, inputGradient: inputGradient) { return winogradGemms(g, inputGradient: inputGradient) }
+        let ikk = g.inChannels * g.kernelHeight * g.kernelWidth, rows = bandRows(g)
+        var shapes: [GemmShape] = []
+        var oy0 = 0
+        while oy0 < g.outHeight {
+            let band = min(rows, g.outHeight - oy0)
+            shapes.append(inputGradient
+                ? GemmShape(m: ikk, n: band * g.outWidth, k: g.outChannels, transA: true, transB: false)
+                : GemmShape(m: g.outChannels, n: band * g.outWidth, k: ikk, transA: false, transB: false))
+            oy0 += band
+        }
+        return shapes
     }
 
     /// Output rows per band, so that one band's im2col matrix fits in `im2colLimit` floats
@@ -35,7 +63,7 @@ extension OpenCLDevice {
         }
     }
 
-    private func im2col(_ g: ConvGeometry, input: cl_mem, col: cl_mem, oy0: Int, rows: Int) throws {
+    func im2col(_ g: ConvGeometry, input: cl_mem, col: cl_mem, oy0: Int, rows: Int) throws {
         let total = g.inChannels * g.kernelHeight * g.kernelWidth * rows * g.outWidth
         try run("im2col", "im2col", count: total, [
             .buffer(input), .buffer(col), .int(g.height), .int(g.width), .int(g.kernelHeight), .int(g.kernelWidth),
@@ -49,6 +77,9 @@ extension OpenCLDevice {
         let inBuf = try buffer(input, op), wBuf = try buffer(weight, op), outBuf = try buffer(output, op)
         let biasBuf = try bias.map { try buffer($0, op) }
         let ikk = g.inChannels * g.kernelHeight * g.kernelWidth, ohw = g.outHeight * g.outWidth
+        if usesWinograd(g, inputGradient: false) {
+            return try winogradConvolution(op, g, input: inBuf, weight: wBuf, bias: biasBuf, output: outBuf, flip: false)
+        }
         try forEachBand(g) { oy0, rows, col in
             try im2col(g, input: inBuf, col: col, oy0: oy0, rows: rows)
             // out[:, band] = W [O, IKK] x col [IKK, rows*OW]
@@ -67,6 +98,9 @@ extension OpenCLDevice {
                                  output: outputGradient.shape, padding: padding)
         let dOut = try buffer(outputGradient, op), wBuf = try buffer(weight, op), dIn = try buffer(inputGradient, op)
         let ikk = g.inChannels * g.kernelHeight * g.kernelWidth, ohw = g.outHeight * g.outWidth
+        if usesWinograd(g, inputGradient: true) {
+            return try winogradConvolution(op, g, input: dOut, weight: wBuf, bias: nil, output: dIn, flip: true)
+        }
         // Bands add into the rows they touch, which overlap at band edges: start from zero.
         try fillBuffer(dIn, count: inputGradient.count, value: 0, op: op)
         try forEachBand(g) { oy0, rows, col in

@@ -43,10 +43,7 @@ extension OpenCLDevice {
         let (_, h, w) = try OpShapes.channels(op, input.shape, mean: mean, std: std)
         try OpShapes.same(op, ("input", input.shape), ("output", output.shape))
         let inBuf = try buffer(input, op), outBuf = try buffer(output, op)
-        let meanBuf = try constants(mean)
-        defer { clReleaseMemObject(meanBuf) }
-        let stdBuf = try constants(std)
-        defer { clReleaseMemObject(stdBuf) }
+        let meanBuf = try constants(mean), stdBuf = try constants(std)
         try run("elementwise", "normalize_channels", count: input.count,
                 [.buffer(inBuf), .buffer(outBuf), .buffer(meanBuf), .buffer(stdBuf), .int(h * w), .int(input.count)])
     }
@@ -57,7 +54,6 @@ extension OpenCLDevice {
         try OpShapes.same(op, ("outputGradient", outputGradient.shape), ("inputGradient", inputGradient.shape))
         let dOut = try buffer(outputGradient, op), dIn = try buffer(inputGradient, op)
         let stdBuf = try constants(std)
-        defer { clReleaseMemObject(stdBuf) }
         try run("elementwise", "normalize_channels_grad", count: outputGradient.count,
                 [.buffer(dOut), .buffer(dIn), .buffer(stdBuf), .int(h * w), .int(outputGradient.count)])
     }

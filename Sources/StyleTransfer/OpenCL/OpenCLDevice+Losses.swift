@@ -33,14 +33,18 @@ extension OpenCLDevice {
         return sum / Double(4 * n)
     }
 
+    /// The matrix products `styleLoss` issues (with a gradient) for `[channels, pixels]` activations.
+    func styleLossGemms(channels c: Int, pixels hw: Int) -> [GemmShape] {
+        [GemmShape(m: c, n: c, k: hw, transA: false, transB: true), GemmShape(m: c, n: hw, k: c, transA: false, transB: false)]
+    }
+
     public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
         let op = "styleLoss"
         let (c, h, w) = try OpShapes.gram(op, activation: generated.shape, gram: targetGram.shape)
         if let gradient { try OpShapes.same(op, ("generated", generated.shape), ("gradient", gradient.shape)) }
         let a = try buffer(generated, op), target = try buffer(targetGram, op)
         let hw = h * w
-        let diff = try Self.makeBuffer(context, count: c * c, device: name)
-        defer { clReleaseMemObject(diff) }
+        let diff = try scratchBuffer(count: c * c, slot: .lossMatrix)
         try sgemm(op, transB: true, m: c, n: c, k: hw, alpha: 1 / Float(hw), a: a, lda: hw, b: a, ldb: hw,
                   beta: 0, c: diff, ldc: c)
         let sum = try reduce("sqdiff_partial", count: c * c, [.buffer(diff), .buffer(target)], trailing: [.int(c * c)])

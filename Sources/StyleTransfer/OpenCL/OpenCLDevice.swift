@@ -16,6 +16,11 @@ final class OpenCLStorage: TensorStorage {
     deinit { clReleaseMemObject(buffer) }
 }
 
+/// The roles of the scratch buffers an `OpenCLDevice` keeps; one op may use several at once.
+enum ScratchSlot: Hashable {
+    case columns, winogradFilter, winogradInput, winogradProducts, gemmTemp, lossMatrix
+}
+
 /// The OpenCL backend: every op runs in the project's own kernels (`Kernels/*.cl`,
 /// embedded at build time) and matrix products in CLBlast; nothing falls back to the CPU.
 ///
@@ -34,13 +39,21 @@ public final class OpenCLDevice: Device {
     /// Partial sums of the reductions (one per work-group) and the final scalar.
     let partials: cl_mem
     let scalar: cl_mem
+    /// Convolutions whose products sum over at least this many channels take the Winograd
+    /// path (`usesWinograd`); the tuned `WINOGRAD_MIN_CHANNELS` or 16.
+    let winogradMinChannels: Int
     /// At most this many work-groups take part in the first pass of a reduction.
     let maxReductionGroups = 256
-    /// Grow-only scratch buffer for im2col bands, reused by every convolution (safe
-    /// because the queue is in order).
-    var scratch: (buffer: cl_mem, count: Int)?
+    /// Grow-only scratch buffers by role (im2col columns, Winograd tiles, CLBlast's
+    /// temporary matrices, loss matrices), reused by every op: safe because the queue is
+    /// in order, and it keeps allocations out of the iteration loop.
+    var scratch: [ScratchSlot: (buffer: cl_mem, count: Int)] = [:]
+    /// Small per-op constants (channel means and deviations), uploaded once per distinct value list.
+    var constantBuffers: [[Float]: cl_mem] = [:]
 
     public var name: String { "opencl: \(info.name)" }
+    /// The tuned parameters in effect (nil: CLBlast's and the kernels' defaults).
+    public let tuning: OpenCLTuning?
 
     /// Opens OpenCL device number `index` in the order of `OpenCLDeviceInfo.all()`
     /// (the order `nst devices` lists).
@@ -58,16 +71,24 @@ public final class OpenCLDevice: Device {
     /// Opens `info`'s device.
     /// - Parameters:
     ///   - workGroupSize: local size of every kernel (rounded down to a power of two and
-    ///     to the device limit); passed to the kernels as `-DWGS`.
+    ///     to the device limit); passed to the kernels as `-DWGS`. nil: the tuned `WGS`,
+    ///     else 64.
     ///   - im2colLimit: most floats of im2col scratch per convolution band.
     ///   - cacheDirectory: where built programs are cached; nil means the default
     ///     location (`$NST_CACHE_DIR`, `$XDG_CACHE_HOME/nst`, `~/.cache/nst`).
-    public init(info: OpenCLDeviceInfo, workGroupSize: Int = 64, im2colLimit: Int = 1 << 25,
-                cacheDirectory: URL? = nil) throws {
+    ///   - tuning: where the tuned parameters come from (default: the file `nst tune`
+    ///     stored for this device and driver, if any and valid).
+    public init(info: OpenCLDeviceInfo, workGroupSize: Int? = nil, im2colLimit: Int = 1 << 25,
+                cacheDirectory: URL? = nil, tuning: OpenCLTuningSource = .stored) throws {
         self.info = info
         let cache = cacheDirectory.map { ProgramBinaryCache(directory: $0) } ?? ProgramBinaryCache()
-        context = try OpenCLContext(info: info, cache: cache, workGroupSize: workGroupSize)
+        let tuned = Self.resolve(tuning, info: info)
+        self.tuning = tuned
+        context = try OpenCLContext(info: info, cache: cache, workGroupSize: workGroupSize ?? tuned?.defines["WGS"] ?? 64,
+                                    defines: tuned?.defines.filter { $0.key != "WGS" } ?? [:])
+        if let tuned { Self.applyCLBlast(tuned.clblast, device: info) }
         self.im2colLimit = max(1, min(im2colLimit, info.maxAllocation / 4))
+        winogradMinChannels = tuned?.host["WINOGRAD_MIN_CHANNELS"] ?? 16
         partials = try Self.makeBuffer(context, count: maxReductionGroups, device: info.name)
         do {
             scalar = try Self.makeBuffer(context, count: 1, device: info.name)
@@ -78,7 +99,8 @@ public final class OpenCLDevice: Device {
     }
 
     deinit {
-        if let scratch { clReleaseMemObject(scratch.buffer) }
+        for slot in scratch.values { clReleaseMemObject(slot.buffer) }
+        for buffer in constantBuffers.values { clReleaseMemObject(buffer) }
         clReleaseMemObject(partials)
         clReleaseMemObject(scalar)
     }
@@ -186,17 +208,25 @@ public final class OpenCLDevice: Device {
         return buffer
     }
 
-    /// A temporary buffer holding `values` (small per-op constants such as channel means).
+    /// A device buffer holding `values` (small per-op constants such as channel means),
+    /// uploaded on first use and kept for the device's lifetime; owned by the device.
     func constants(_ values: [Float]) throws -> cl_mem {
-        try Self.makeBuffer(context, count: values.count, device: name, copying: values)
+        if let buffer = constantBuffers[values] { return buffer }
+        if constantBuffers.count >= 64 {   // bound the memory if a caller cycles through many lists
+            for buffer in constantBuffers.values { clReleaseMemObject(buffer) }
+            constantBuffers = [:]
+        }
+        let buffer = try Self.makeBuffer(context, count: values.count, device: name, copying: values)
+        constantBuffers[values] = buffer
+        return buffer
     }
 
-    /// Scratch memory for at least `count` floats, grown (never shrunk) as needed.
-    func scratchBuffer(count: Int) throws -> cl_mem {
-        if let scratch, scratch.count >= count { return scratch.buffer }
-        if let old = scratch { clReleaseMemObject(old.buffer); scratch = nil }
+    /// Scratch memory of role `slot` for at least `count` floats, grown (never shrunk) as needed.
+    func scratchBuffer(count: Int, slot: ScratchSlot = .columns) throws -> cl_mem {
+        if let existing = scratch[slot], existing.count >= count { return existing.buffer }
+        if let old = scratch.removeValue(forKey: slot) { clReleaseMemObject(old.buffer) }
         let buffer = try Self.makeBuffer(context, count: count, device: name)
-        scratch = (buffer, count)
+        scratch[slot] = (buffer, count)
         return buffer
     }
 

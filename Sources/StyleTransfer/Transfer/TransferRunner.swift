@@ -76,8 +76,7 @@ public enum TransferRunner {
 
     /// Writes `image` clamped to [0, 1] as a PNG, atomically.
     static func save(_ image: Image, to path: String) throws {
-        var clamped = image
-        for i in clamped.pixels.indices { clamped.pixels[i] = min(max(clamped.pixels[i], 0), 1) }
+        let clamped = Image(checkedWidth: image.width, height: image.height, pixels: image.pixels.map { min(max($0, 0), 1) })
         try clamped.writePNG(to: path)
     }
 

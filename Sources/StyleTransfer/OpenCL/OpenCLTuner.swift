@@ -1,0 +1,137 @@
+// OpenCLTuner: the search behind `nst tune`: CLBlast Xgemm parameter sets and the kernels' work-group size, timed on a workload.
+import Dispatch
+import Foundation
+
+/// Times candidate parameters on one OpenCL device and keeps the fastest.
+///
+/// GEMM candidates are scored on the matrix products one evaluation issues
+/// (`OpenCLDevice.evaluationGemms`), each shrunk along its pixel dimension to a proxy of
+/// at most `proxyFlops` so that a poor candidate cannot eat the budget, and weighted by
+/// how much work the real product does. A first round screens candidates on the heaviest
+/// products; the best few are then timed on every product, twice, against the defaults.
+public struct OpenCLTuner {
+    /// Where progress lines go.
+    public var log: (String) -> Void = { _ in }
+    /// Most floating-point operations of one timed proxy product.
+    public var proxyFlops = 1.5e8
+
+    public init(log: @escaping (String) -> Void = { _ in }) { self.log = log }
+
+    /// A scored workload: proxy shapes and the factor turning each proxy's seconds into the real products' seconds.
+    public struct Workload {
+        public let proxies: [GemmShape]
+        public let weights: [Double]
+        /// Floating-point operations of the real products.
+        public let flops: Double
+
+        public init(_ gemms: [(GemmShape, Int)], proxyFlops: Double) {
+            var proxies: [GemmShape] = [], weights: [Double] = [], flops = 0.0
+            for (shape, count) in gemms {
+                // Shrink the long pixel dimension (n, or k of a Gram product) to bound the proxy's work.
+                var proxy = shape
+                while proxy.flops > proxyFlops {
+                    if shape.transB, proxy.k >= 128 { proxy = GemmShape(m: proxy.m, n: proxy.n, k: proxy.k / 2, transA: proxy.transA, transB: true) }
+                    else if proxy.n >= 128 { proxy = GemmShape(m: proxy.m, n: proxy.n / 2, k: proxy.k, transA: proxy.transA, transB: proxy.transB) }
+                    else { break }
+                }
+                proxies.append(proxy)
+                weights.append(Double(count) * shape.flops / proxy.flops)
+                flops += Double(count) * shape.flops
+            }
+            self.proxies = proxies
+            self.weights = weights
+            self.flops = flops
+        }
+
+        /// The `count` products that do the most work, as a smaller workload.
+        func heaviest(_ count: Int) -> Workload {
+            let order = proxies.indices.sorted { weights[$0] * proxies[$0].flops > weights[$1] * proxies[$1].flops }.prefix(count)
+            return Workload(proxies: order.map { proxies[$0] }, weights: order.map { weights[$0] },
+                            flops: order.reduce(0) { $0 + weights[$1] * proxies[$1].flops })
+        }
+
+        private init(proxies: [GemmShape], weights: [Double], flops: Double) {
+            self.proxies = proxies; self.weights = weights; self.flops = flops
+        }
+    }
+
+    /// Estimated seconds of the real products of `workload` on `device` with its current
+    /// CLBlast parameters (after one untimed run that compiles them).
+    public func seconds(_ workload: Workload, on device: OpenCLDevice) throws -> Double {
+        _ = try device.timeGemms(Array(Set(workload.proxies)))
+        let times = try device.timeGemms(workload.proxies)
+        return zip(times, workload.weights).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
+    /// The best Xgemm parameters for `workload`, searched within about `budget` seconds,
+    /// or nil when no candidate beat CLBlast's defaults; also the GFLOP/s of the heaviest
+    /// products with the defaults and with the choice.
+    public func searchXgemm(device: OpenCLDevice, workload: Workload, budget: Double) throws
+        -> (best: [String: Int]?, defaultGflops: Double, bestGflops: Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let screen = workload.heaviest(3)
+        // Defaults first: CLBlast offers no way back to them once a set is overridden.
+        let defaultSeconds = try seconds(screen, on: device)
+        log(String(format: "  CLBlast defaults: %.1f GFLOP/s on the %d heaviest products (%.0f%% of the work)",
+                   screen.flops / defaultSeconds / 1e9, screen.proxies.count, 100 * screen.flops / workload.flops))
+        var scored: [(params: [String: Int], seconds: Double)] = []
+        var tried = 0
+        for candidate in Self.xgemmCandidates(maxWorkGroup: device.info.maxWorkGroupSize) {
+            guard elapsed() < budget * 0.75 else { break }
+            tried += 1
+            guard OpenCLDevice.applyCLBlast(["Xgemm": candidate], device: device.info).isEmpty,
+                  let time = try? seconds(screen, on: device) else { continue }
+            if time < (scored.map(\.seconds).min() ?? defaultSeconds) {
+                log(String(format: "  candidate %d: %.1f GFLOP/s  %@", tried, screen.flops / time / 1e9, Self.describe(candidate)))
+            }
+            scored.append((candidate, time))
+        }
+        log("  screened \(tried) parameter sets in \(Int(elapsed())) s; timing the best on every product")
+        // The finalists on all products (they differ in how well they fit the thin layers).
+        var best: (params: [String: Int], seconds: Double, screen: Double)?
+        for finalist in scored.sorted(by: { $0.seconds < $1.seconds }).prefix(3) where finalist.seconds < defaultSeconds {
+            guard elapsed() < budget || best == nil else { break }
+            guard OpenCLDevice.applyCLBlast(["Xgemm": finalist.params], device: device.info).isEmpty else { continue }
+            let time = try seconds(workload, on: device)
+            if time < (best?.seconds ?? .infinity) { best = (finalist.params, time, finalist.seconds) }
+        }
+        if let best { OpenCLDevice.applyCLBlast(["Xgemm": best.params], device: device.info) }
+        let defaultGflops = screen.flops / defaultSeconds / 1e9
+        return (best?.params, defaultGflops, best.map { screen.flops / $0.screen / 1e9 } ?? defaultGflops)
+    }
+
+    /// Short text of a parameter set.
+    public static func describe(_ p: [String: Int]) -> String {
+        OpenCLTuning.xgemmNames.map { "\($0)=\(p[$0] ?? 0)" }.joined(separator: " ")
+    }
+
+    /// Valid Xgemm parameter sets, most promising first: a few known-good shapes (large
+    /// tiles staged in local memory, which both GPUs and CPU drivers such as PoCL like),
+    /// then the rest of a regular grid in a fixed pseudo-random order.
+    public static func xgemmCandidates(maxWorkGroup: Int) -> [[String: Int]] {
+        func set(_ mwg: Int, _ nwg: Int, _ kwg: Int, _ mdimc: Int, _ ndimc: Int, _ vwm: Int, _ vwn: Int, _ local: Int) -> [String: Int] {
+            ["GEMMK": 0, "KREG": 1, "MWG": mwg, "NWG": nwg, "KWG": kwg, "MDIMC": mdimc, "NDIMC": ndimc, "MDIMA": mdimc,
+             "NDIMB": ndimc, "KWI": 2, "VWM": vwm, "VWN": vwn, "STRM": 0, "STRN": 0, "SA": local, "SB": local]
+        }
+        // Wide vectors with few work-items per group suit CPU drivers (PoCL maps a
+        // work-group onto one core's SIMD lanes); 16x16 groups with local memory suit GPUs.
+        let priors = [set(32, 64, 32, 4, 8, 8, 8, 1), set(64, 64, 16, 8, 8, 8, 8, 1), set(64, 64, 32, 8, 8, 8, 8, 1),
+                      set(32, 32, 32, 4, 4, 8, 8, 1), set(64, 64, 32, 8, 8, 4, 4, 1), set(32, 64, 16, 4, 8, 8, 8, 1),
+                      set(64, 64, 32, 16, 16, 2, 4, 1), set(64, 64, 16, 16, 16, 2, 2, 1), set(128, 128, 32, 16, 16, 4, 4, 1),
+                      set(64, 128, 32, 16, 16, 2, 4, 1), set(128, 64, 32, 16, 16, 4, 2, 1)]
+        var grid: [[String: Int]] = []
+        for mwg in [16, 32, 64, 128] { for nwg in [16, 32, 64, 128] { for kwg in [16, 32] {
+            for mdimc in [4, 8, 16, 32] { for ndimc in [4, 8, 16, 32] { for vwm in [1, 2, 4, 8] { for vwn in [1, 2, 4, 8] {
+                for local in [1, 0] { grid.append(set(mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, local)) }
+            } } } }
+        } } }
+        var rng = SplitMix64(seed: 0x7475_6e65)
+        grid.shuffle(using: &rng)
+        var seen = Set<[String: Int]>()
+        return (priors + grid).filter { candidate in
+            guard (try? OpenCLTuning.checkXgemm(candidate, maxWorkGroup: maxWorkGroup)) != nil else { return false }
+            return seen.insert(candidate).inserted
+        }
+    }
+}

@@ -1,0 +1,87 @@
+// Tune: `nst tune`, searching CLBlast GEMM parameters and the project's kernel defines for one OpenCL device.
+import ArgumentParser
+import Foundation
+import StyleTransfer
+
+struct Tune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tune the OpenCL backend (CLBlast GEMM parameters, kernel work-group size) for one device.",
+        discussion: """
+            Times candidate CLBlast GEMM parameter sets on the matrix products VGG-19 issues at \
+            --size, and the project's kernels at several work-group sizes, then stores the best \
+            in the cache folder ($NST_CACHE_DIR, $XDG_CACHE_HOME/nst or ~/.cache/nst, file \
+            tuning/<device hash>.json). Every later run on this device and driver applies them \
+            at start-up. Prints the time and GFLOP/s of each op of one evaluation before and after.
+            """)
+
+    @Option(help: "The OpenCL device to tune: opencl or opencl:N (see `nst devices`).")
+    var device = "opencl"
+
+    @Option(help: "Image side whose VGG-19 matrix shapes are tuned for.")
+    var size = 256
+
+    @Option(name: .customLong("budget-seconds"), help: "Seconds the parameter search may take (the before/after evaluations come on top).")
+    var budgetSeconds = 150.0
+
+    @Flag(help: "Skip the per-op evaluation before and after tuning.")
+    var noReport = false
+
+    @Flag(help: "Only print the per-op evaluation of --device (cpu allowed) with its stored tuning; search and store nothing.")
+    var reportOnly = false
+
+    func validate() throws {
+        guard size >= 16, size <= 4096 else { throw ValidationError("--size must be 16 to 4096, got \(size)") }
+        guard budgetSeconds > 0, budgetSeconds.isFinite else {
+            throw ValidationError("--budget-seconds must be a positive number, got \(budgetSeconds)")
+        }
+    }
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // progress lines show up while the search runs
+        if reportOnly {
+            let chosen = try DeviceSelection.makeDevice(device)
+            print("\(chosen.name), \(size)x\(size), one evaluation:")
+            print(EvaluationReport.table(before: try EvaluationReport.measure(device: chosen, size: size), after: nil))
+            return
+        }
+        guard case let .opencl(index) = try DeviceChoice(parsing: device) else {
+            throw ValidationError("--device must be opencl or opencl:N, got \(device)")
+        }
+        let all = try OpenCLDeviceInfo.all()
+        guard all.indices.contains(index ?? 0) else {
+            throw ValidationError("there is no OpenCL device \(index ?? 0); `nst devices` lists them")
+        }
+        let info = all[index ?? 0]
+        guard let url = OpenCLTuning.defaultURL(for: info) else {
+            throw ValidationError("no cache folder is known: set NST_CACHE_DIR, XDG_CACHE_HOME or HOME")
+        }
+        print("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
+        // CLBlast cannot return to its defaults once overridden, so measure them first.
+        let untuned = try OpenCLDevice(info: info, tuning: .none)
+        let before = noReport ? nil : try EvaluationReport.measure(device: untuned, size: size)
+        let tuner = OpenCLTuner { print($0) }
+        let defaults = TransferOptions(contentPath: "", stylePaths: [""], outputPath: "")
+        let styleLayers = defaults.styleLayers.compactMap(VGG19.index(of:))
+        let depth = ((defaults.styleLayers + defaults.contentLayers).compactMap(VGG19.index(of:)).max() ?? 0) + 1
+        let gemms = try untuned.evaluationGemms(height: size, width: size, depth: depth, styleLayers: styleLayers)
+        let workload = OpenCLTuner.Workload(gemms, proxyFlops: tuner.proxyFlops)
+        print(String(format: "GEMM search: %d distinct products, %.1f GFLOP per evaluation", gemms.count, workload.flops / 1e9))
+        let gemm = try tuner.searchXgemm(device: untuned, workload: workload, budget: budgetSeconds * 0.8)
+        print(String(format: "  heaviest GEMMs: %.1f GFLOP/s with CLBlast's defaults, %.1f GFLOP/s tuned",
+                     gemm.defaultGflops, gemm.bestGflops))
+        print("Kernel work-group size search:")
+        let wgs = try tuner.searchWorkGroupSize(info: info, size: size)
+        var tuning = OpenCLTuning(info: info, defines: ["WGS": wgs.best],
+                                  notes: ["gemmGflopsDefault": gemm.defaultGflops, "gemmGflopsTuned": gemm.bestGflops,
+                                          "size": Double(size)])
+        if let best = gemm.best { tuning.clblast["Xgemm"] = best }
+        try tuning.validate(for: info)
+        try tuning.store(to: url)
+        print("Stored \(url.path): WGS=\(wgs.best)" + (gemm.best.map { ", Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept"))
+        if let before {
+            let after = try EvaluationReport.measure(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size)
+            print("One evaluation at \(size)x\(size) on \(info.name):")
+            print(EvaluationReport.table(before: before, after: after))
+        }
+    }
+}

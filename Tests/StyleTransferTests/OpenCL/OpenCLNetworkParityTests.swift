@@ -100,7 +100,11 @@ final class OpenCLNetworkParityTests: XCTestCase {
     }
 
     func testVGGStackForwardAndBackwardMatchCPU() throws {
-        let cl = try OpenCLTestDevice.get()
+        try checkStack(on: try OpenCLTestDevice.get())
+    }
+
+    /// Runs the stack on `cl` and the CPU at two sizes and compares them.
+    func checkStack(on cl: OpenCLDevice) throws {
         for (h, w) in [(22, 19), (16, 16)] {
             var data = TestData(seed: 21)
             let image = data.uniform(3 * h * w, 0, 1)

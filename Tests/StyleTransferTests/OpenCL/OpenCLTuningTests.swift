@@ -1,0 +1,86 @@
+// OpenCLTuningTests: the tuning file (round trip, corrupt, foreign and invalid files ignored) and tuned devices matching the CPU.
+import Foundation
+import XCTest
+@testable import StyleTransfer
+
+final class OpenCLTuningTests: XCTestCase {
+    private func temporaryRoot() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("nst-tuning-\(UUID().uuidString)", isDirectory: true)
+    }
+
+    /// A tuning that differs from every default: the first Xgemm candidate, a small WGS,
+    /// and Winograd for every 3x3 convolution.
+    private func sample(_ info: OpenCLDeviceInfo) throws -> OpenCLTuning {
+        let xgemm = try XCTUnwrap(OpenCLTuner.xgemmCandidates(maxWorkGroup: info.maxWorkGroupSize).first)
+        return OpenCLTuning(info: info, clblast: ["Xgemm": xgemm], defines: ["WGS": min(32, info.maxWorkGroupSize)],
+                            host: ["WINOGRAD_MIN_CHANNELS": 1], notes: ["gemmGflopsTuned": 12.5])
+    }
+
+    func testRoundTripThroughTheFile() throws {
+        let info = try OpenCLTestDevice.get().info
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tuning = try sample(info)
+        let url = OpenCLTuning.url(in: root, for: info)
+        try tuning.store(to: url)
+        XCTAssertEqual(OpenCLTuning.load(from: url, for: info), tuning)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path),
+                       [url.lastPathComponent], "no temporary file left behind")
+        let device = try OpenCLDevice(info: info, tuning: .storedIn(root: root))
+        XCTAssertEqual(device.tuning, tuning)
+        XCTAssertEqual(device.context.workGroupSize, tuning.defines["WGS"])
+        XCTAssertTrue(device.context.buildOptions.contains("-DWGS=\(tuning.defines["WGS"] ?? 0)"),
+                      "the tuned define is a build option, hence part of the program cache key")
+        XCTAssertEqual(device.winogradMinChannels, 1)
+    }
+
+    func testCorruptForeignAndInvalidFilesAreIgnored() throws {
+        let info = try OpenCLTestDevice.get().info
+        let root = temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = OpenCLTuning.url(in: root, for: info)
+        let good = try sample(info)
+        var foreign = good
+        foreign.driverVersion += "-other"
+        var broken = good
+        broken.clblast["Xgemm"]?["MWG"] = 24   // not a multiple of MDIMC * VWM
+        var oddGroup = good
+        oddGroup.defines["WGS"] = 48
+        var unknown = good
+        unknown.defines["TILE"] = 8
+        var missing = good
+        missing.clblast["Xgemm"]?.removeValue(forKey: "SA")
+        let encoder = JSONEncoder()
+        let full = try encoder.encode(good)
+        let contents: [(String, Data)] = [
+            ("garbage", Data(repeating: 0xAB, count: 300)), ("truncated", full.prefix(full.count / 2)),
+            ("empty", Data()), ("foreign driver", try encoder.encode(foreign)), ("broken Xgemm", try encoder.encode(broken)),
+            ("WGS 48", try encoder.encode(oddGroup)), ("unknown define", try encoder.encode(unknown)),
+            ("missing parameter", try encoder.encode(missing)),
+        ]
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        for (label, data) in contents {
+            try data.write(to: url)
+            XCTAssertNil(OpenCLTuning.load(from: url, for: info), label)
+            let device = try OpenCLDevice(info: info, tuning: .storedIn(root: root))
+            XCTAssertNil(device.tuning, label)
+            XCTAssertEqual(device.context.workGroupSize, 64, label)
+            let x = try device.makeTensor(Shape(2, 3, 3))
+            try device.fill(x, with: -1)
+            try device.relu(input: x, output: x)
+            XCTAssertEqual(try device.download(x), [Float](repeating: 0, count: 18), label)
+        }
+        XCTAssertNil(OpenCLTuning.load(from: root.appendingPathComponent("absent.json"), for: info))
+    }
+
+    /// A device with every tuned parameter changed (CLBlast's Xgemm set, WGS, Winograd on
+    /// every 3x3 convolution) still matches the CPU with the parity tests' tolerances.
+    func testTunedDeviceStillMatchesCPU() throws {
+        let info = try OpenCLTestDevice.get().info
+        let tuned = try OpenCLDevice(info: info, tuning: .given(try sample(info)))
+        XCTAssertNotNil(tuned.tuning)
+        let parity = OpenCLParityTests(name: "tuned", testClosure: { _ in })
+        try parity.checkConvolutions(on: tuned, label: "tuned")
+        try OpenCLNetworkParityTests(name: "tuned", testClosure: { _ in }).checkStack(on: tuned)
+    }
+}

@@ -28,6 +28,9 @@ final class OpenCLContext {
     /// How many programs were compiled from source and how many came from the disk cache.
     private(set) var programsCompiled = 0
     private(set) var programsFromCache = 0
+    /// How many buffers were created in this context (tensors, scratch, constants): the
+    /// tests check that an optimisation loop's iterations create none.
+    var buffersCreated = 0
 
     /// - Parameter defines: extra `-Dname=value` options for every program (tuned tile sizes).
     init(info: OpenCLDeviceInfo, cache: ProgramBinaryCache, workGroupSize requested: Int = 64,

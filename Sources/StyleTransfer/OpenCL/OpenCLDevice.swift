@@ -194,6 +194,7 @@ public final class OpenCLDevice: Device {
                 "the device allows at most \(context.info.maxAllocation / 1_048_576) MiB per buffer; " + memoryHint)
         }
         var status: cl_int = CL_SUCCESS
+        context.buffersCreated += 1
         let flags = cl_mem_flags(CL_MEM_READ_WRITE) | (values == nil ? 0 : cl_mem_flags(CL_MEM_COPY_HOST_PTR))
         let buffer: cl_mem? = values.map { values in
             values.withUnsafeBytes { clCreateBuffer(context.context, flags, bytes, UnsafeMutableRawPointer(mutating: $0.baseAddress), &status) }

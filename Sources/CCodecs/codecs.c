@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,23 @@ int nst_refuse_dimensions(nst_error_sink *sink, unsigned long width, unsigned lo
         return 1;
     }
     return 0;
+}
+
+int nst_buffer_append(nst_buffer *buffer, const void *bytes, size_t count) {
+    if (count > buffer->capacity - buffer->size) {
+        size_t capacity = buffer->capacity > 0 ? buffer->capacity : 4096;
+        while (capacity - buffer->size < count) {
+            if (capacity > SIZE_MAX / 2) return 0;
+            capacity *= 2;
+        }
+        unsigned char *grown = realloc(buffer->data, capacity);
+        if (grown == NULL) return 0;
+        buffer->data = grown;
+        buffer->capacity = capacity;
+    }
+    memcpy(buffer->data + buffer->size, bytes, count);
+    buffer->size += count;
+    return 1;
 }
 
 void nst_image_free(nst_image *image) {

@@ -26,4 +26,7 @@ void nst_fail_with_library_text(nst_error_sink *sink, nst_status status, const c
 /// Records NST_ERR_TOO_LARGE when a side is zero or over NST_MAX_SIDE; returns 1 when it did.
 int nst_refuse_dimensions(nst_error_sink *sink, unsigned long width, unsigned long height);
 
+/// Appends `count` bytes to `buffer`, growing it geometrically; returns 0 when memory ran out.
+int nst_buffer_append(nst_buffer *buffer, const void *bytes, size_t count);
+
 #endif

@@ -1,21 +1,8 @@
 // jpeg_decode.c: JPEG from memory to planar float RGB through libjpeg, with errors as codes.
-#include "codecs_internal.h"
+#include "jpeg_trap.h"
 
-#include <setjmp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jpeglib.h>
-#include <jerror.h>
-
-/// libjpeg's error manager extended with the jump back into nst_decode_jpeg.
-/// libjpeg's default error_exit calls exit(), so it must never run.
-typedef struct {
-    struct jpeg_error_mgr manager;
-    jmp_buf jump;
-    nst_error_sink *sink;
-} jpeg_error_trap;
 
 /// Heap-held state of one decode, valid after a longjmp (see png_decode.c).
 typedef struct {
@@ -77,9 +64,6 @@ static void jpeg_trap_emit_message(j_common_ptr info, int level) {
     }
 }
 
-/// Never print: messages reach the caller through the sink only.
-static void jpeg_trap_output_message(j_common_ptr info) { (void)info; }
-
 /// Converts one decoded scanline (RGB, or CMYK as Adobe writes it) to the planes.
 static void jpeg_row_to_planes(jpeg_decoder *decoder, size_t y) {
     struct jpeg_decompress_struct *info = &decoder->info;
@@ -108,11 +92,8 @@ static void jpeg_row_to_planes(jpeg_decoder *decoder, size_t y) {
 
 static void jpeg_decode_run(jpeg_decoder *decoder, const unsigned char *data, size_t size) {
     struct jpeg_decompress_struct *info = &decoder->info;
-    info->err = jpeg_std_error(&decoder->trap.manager);
-    decoder->trap.manager.error_exit = jpeg_trap_error_exit;
-    decoder->trap.manager.emit_message = jpeg_trap_emit_message;
-    decoder->trap.manager.output_message = jpeg_trap_output_message;
-    decoder->trap.sink = &decoder->sink;
+    info->err = nst_jpeg_trap_init(&decoder->trap, &decoder->sink, jpeg_trap_error_exit,
+                                   jpeg_trap_emit_message);
     if (setjmp(decoder->trap.jump)) return;
 
     jpeg_create_decompress(info);

@@ -39,22 +39,10 @@ static void png_encoder_warning(png_structp png, png_const_charp text) {
 
 static void png_encoder_write(png_structp png, png_bytep bytes, size_t count) {
     png_encoder *encoder = (png_encoder *)png_get_io_ptr(png);
-    nst_buffer *out = encoder->out;
-    if (count > out->capacity - out->size) {
-        size_t capacity = out->capacity > 0 ? out->capacity : 4096;
-        while (capacity - out->size < count) {
-            if (capacity > SIZE_MAX / 2) capacity = SIZE_MAX; else capacity *= 2;
-        }
-        unsigned char *grown = realloc(out->data, capacity);
-        if (grown == NULL) {
-            nst_fail(&encoder->sink, NST_ERR_NO_MEMORY, "out of memory encoding PNG");
-            png_error(png, "out of memory");
-        }
-        out->data = grown;
-        out->capacity = capacity;
+    if (!nst_buffer_append(encoder->out, bytes, count)) {
+        nst_fail(&encoder->sink, NST_ERR_NO_MEMORY, "out of memory encoding PNG");
+        png_error(png, "out of memory");
     }
-    memcpy(out->data + out->size, bytes, count);
-    out->size += count;
 }
 
 static void png_encoder_flush(png_structp png) { (void)png; }

@@ -66,6 +66,13 @@ nst_status nst_encode_png_raw(const unsigned char *rows, int width, int height, 
                               const unsigned char *trns_alpha, int trns_count, int interlace,
                               nst_buffer *out, char *message, size_t message_capacity);
 
+/// Encodes interleaved 8-bit samples as a baseline (or progressive) JPEG: 1
+/// component is grey, 3 RGB, 4 CMYK written with an Adobe marker (so the samples
+/// are taken in Adobe's inverted convention, 255 = no ink). Used to make test fixtures.
+nst_status nst_encode_jpeg_raw(const unsigned char *samples, int width, int height, int components,
+                               int quality, int progressive, nst_buffer *out, char *message,
+                               size_t message_capacity);
+
 /// Frees the pixels of an image decoded by this shim and zeroes it.
 void nst_image_free(nst_image *image);
 

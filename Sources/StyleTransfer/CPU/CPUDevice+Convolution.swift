@@ -1,5 +1,4 @@
 // CPUDevice+Convolution: conv2d forward, input gradient and weight/bias gradients by im2col/col2im + SGEMM.
-import CBLAS
 
 extension CPUDevice {
     /// Output rows per band so that a `[I*KH*KW, rows*W']` column buffer fits the budget.
@@ -72,6 +71,7 @@ extension CPUDevice {
                                  output: output.shape, padding: padding)
         let x = try ptr(input, op), w = try ptr(weight, op), y = try ptr(output, op)
         let b: UnsafeMutablePointer<Float>? = try ptr(bias, op)
+        if usesWinograd(g) { return try winogradForward(g, x: x, w: w, bias: b, y: y, op: op) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         let (col, scratch) = try columnScratch(g, op: op)
         let band = bandRows(g)
@@ -79,8 +79,7 @@ extension CPUDevice {
             let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
             im2col(x, g, y0: y0, rows: rows, col)
             // out[:, band] = W[O, K] * col[K, n], written in place into the output planes (ldc = H'W').
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(g.outChannels), Int32(n), Int32(k),
-                        1, w, Int32(k), col, Int32(n), 0, y + y0 * g.outWidth, Int32(plane))
+            Gemm.multiply(m: g.outChannels, n: n, k: k, w, lda: k, col, ldb: n, y + y0 * g.outWidth, ldc: plane)
         }
         withExtendedLifetime(scratch) {}
         if let b {
@@ -96,6 +95,7 @@ extension CPUDevice {
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)
         let dy = try ptr(outputGradient, op), w = try ptr(weight, op), dx = try ptr(inputGradient, op)
+        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: w, dx: dx, op: op) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         dx.update(repeating: 0, count: inputGradient.count)
         let (col, scratch) = try columnScratch(g, op: op)
@@ -103,8 +103,7 @@ extension CPUDevice {
         for y0 in stride(from: 0, to: g.outHeight, by: band) {
             let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
             // dcol[K, n] = W^T[K, O] * dOut[O, band]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(n), Int32(g.outChannels),
-                        1, w, Int32(k), dy + y0 * g.outWidth, Int32(plane), 0, col, Int32(n))
+            Gemm.multiply(transA: true, m: k, n: n, k: g.outChannels, w, lda: k, dy + y0 * g.outWidth, ldb: plane, col, ldc: n)
             col2imAdd(col, g, y0: y0, rows: rows, dx)
         }
         withExtendedLifetime(scratch) {}
@@ -124,8 +123,8 @@ extension CPUDevice {
             let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
             im2col(x, g, y0: y0, rows: rows, col)
             // dW[O, K] (+)= dOut[O, band] * col[K, n]^T; the first band overwrites.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.outChannels), Int32(k), Int32(n),
-                        1, dy + y0 * g.outWidth, Int32(plane), col, Int32(n), y0 == 0 ? 0 : 1, dw, Int32(k))
+            Gemm.multiply(transB: true, m: g.outChannels, n: k, k: n, dy + y0 * g.outWidth, lda: plane, col, ldb: n,
+                          beta: y0 == 0 ? 0 : 1, dw, ldc: k)
         }
         withExtendedLifetime(scratch) {}
         if let db {

@@ -52,8 +52,7 @@ extension CPUDevice {
         if let dg {
             // dJ/dA = (Gram(A) - T) A / (C^2 H W), accumulated with the caller's scale.
             let alpha = scale / (Float(c) * Float(c) * Float(n))
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(c), Int32(n), Int32(c),
-                        alpha, diff, Int32(c), a, Int32(n), 1, dg, Int32(n))
+            Gemm.multiply(m: c, n: n, k: c, alpha: alpha, diff, lda: c, a, ldb: n, beta: 1, dg, ldc: n)
         }
         return sum / Double(4 * c * c)
     }

@@ -33,13 +33,20 @@ public final class CPUDevice: Device {
     /// Column buffers of the convolutions are built for a band of output rows at a time,
     /// so their size stays bounded (about this many floats) however large the image is.
     let columnBudget: Int
+    /// 3x3 pad-1 convolutions with at least this many input and output channels use
+    /// Winograd F(2x2, 3x3); thinner ones (VGG's first layer) use im2col.
+    let winogradMinChannels: Int
 
     /// Makes the CPU backend. It has no state beyond the tensors it makes.
-    public convenience init() { self.init(columnBudget: 1 << 22) }
+    public convenience init() { self.init(columnBudget: 1 << 22, winogradMinChannels: 16) }
 
-    /// Makes the CPU backend with a given column-buffer budget (tests use a tiny one to
-    /// exercise the banded path on small images).
-    init(columnBudget: Int) { self.columnBudget = max(1, columnBudget) }
+    /// Makes the CPU backend with a given scratch budget and Winograd threshold (tests
+    /// use tiny budgets to exercise the banded paths on small images, and thresholds
+    /// that force one algorithm or the other).
+    init(columnBudget: Int, winogradMinChannels: Int = 16) {
+        self.columnBudget = max(1, columnBudget)
+        self.winogradMinChannels = winogradMinChannels
+    }
 
     /// Returns the host pointer of a tensor made by this backend.
     func ptr(_ tensor: Tensor, _ op: String) throws -> UnsafeMutablePointer<Float> {

@@ -7,7 +7,8 @@ enum Parallel {
     static func forEach(_ count: Int, costPerItem: Int = 1, _ body: (Int) -> Void) {
         guard count > 0 else { return }
         let threads = CPUDevice.coreCount
-        if threads <= 1 || count == 1 || count * costPerItem < 32_768 {
+        let (work, overflow) = count.multipliedReportingOverflow(by: costPerItem)
+        if threads <= 1 || count == 1 || (!overflow && work < 32_768) {
             for i in 0..<count { body(i) }
             return
         }

@@ -62,6 +62,22 @@ enum CodecBridge {
         }
     }
 
+    /// Encodes interleaved 8-bit samples as JPEG: 1 component is grey, 3 RGB, 4 CMYK
+    /// in Adobe's inverted convention (255 = no ink). Makes test fixtures.
+    static func encodeJPEGRaw(samples: [UInt8], width: Int, height: Int, components: Int,
+                              quality: Int = 95, progressive: Bool = false) throws -> [UInt8] {
+        guard width > 0, height > 0, samples.count >= width * height * components else {
+            throw ImageError(.invalidImage, path: nil,
+                             "raw JPEG samples: \(samples.count) bytes do not fill \(width)x\(height)x\(components)")
+        }
+        return try encode(path: "raw JPEG") { buffer, message in
+            samples.withUnsafeBufferPointer { data in
+                nst_encode_jpeg_raw(data.baseAddress, Int32(width), Int32(height), Int32(components),
+                                    Int32(quality), progressive ? 1 : 0, &buffer, message, messageCapacity)
+            }
+        }
+    }
+
     /// Runs one encoder call with a fresh buffer and copies the result out.
     private static func encode(
         path: String, _ call: (inout nst_buffer, UnsafeMutablePointer<CChar>) -> nst_status

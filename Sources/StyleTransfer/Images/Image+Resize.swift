@@ -3,10 +3,11 @@
 extension Image {
     /// The size an image of `width` x `height` gets when its long side becomes
     /// `longSide`: the aspect ratio is kept, the short side rounded to nearest
-    /// (halves up) and at least 1.
-    public static func size(width: Int, height: Int, longSide: Int) -> (width: Int, height: Int) {
-        let long = max(width, height), short = min(width, height)
-        let scaled = max(1, Int((Double(short) * Double(longSide) / Double(long)).rounded(.toNearestOrAwayFromZero)))
+    /// (halves up) and at least 1. All three must be 1 to `maxSide` (callers check).
+    static func size(width: Int, height: Int, longSide: Int) -> (width: Int, height: Int) {
+        let long = max(width, height, 1), short = min(width, height)
+        let exact = Double(short) * Double(longSide) / Double(long)
+        let scaled = min(max(1, Int(exact.rounded(.toNearestOrAwayFromZero))), longSide)
         return width >= height ? (longSide, scaled) : (scaled, longSide)
     }
 

@@ -14,7 +14,8 @@ public struct Image: Equatable, Sendable {
     /// The height in pixels.
     public let height: Int
     /// `3 * width * height` values: index `(c * height + y) * width + x` for channel c.
-    public var pixels: [Float]
+    /// Read-only, so that the count always matches the size; make a new image to change it.
+    public let pixels: [Float]
 
     /// Wraps planar RGB pixels. Throws `ImageError` (kind `.invalidImage`) unless
     /// both sides are 1 to `maxSide` and `pixels.count == 3 * width * height`.

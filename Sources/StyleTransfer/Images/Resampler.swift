@@ -1,5 +1,4 @@
 // Resampler: separable Lanczos-3 resampling of planar images, antialiased when shrinking.
-import Dispatch
 import Foundation
 
 /// The filter taps that make one axis of the output from one axis of the input.
@@ -101,17 +100,15 @@ enum Resampler {
                 axis.weights.withUnsafeBufferPointer { weights in
                     guard let src = source.baseAddress, let dst = target.baseAddress,
                           let w = weights.baseAddress else { return }
-                    forEachChunk(of: rows) { range in
-                        for row in range {
-                            let inRow = src + row * axis.inputSize
-                            let outRow = dst + row * axis.outputSize
-                            for i in 0..<axis.outputSize {
-                                let taps = w + i * axis.taps
-                                let start = inRow + axis.starts[i]
-                                var sum: Float = 0
-                                for k in 0..<axis.counts[i] { sum += taps[k] * start[k] }
-                                outRow[i] = sum
-                            }
+                    Parallel.forEach(rows, costPerItem: 2 * axis.outputSize * axis.taps) { row in
+                        let inRow = src + row * axis.inputSize
+                        let outRow = dst + row * axis.outputSize
+                        for i in 0..<axis.outputSize {
+                            let taps = w + i * axis.taps
+                            let start = inRow + axis.starts[i]
+                            var sum: Float = 0
+                            for k in 0..<axis.counts[i] { sum += taps[k] * start[k] }
+                            outRow[i] = sum
                         }
                     }
                 }
@@ -128,29 +125,18 @@ enum Resampler {
                 axis.weights.withUnsafeBufferPointer { weights in
                     guard let src = source.baseAddress, let dst = target.baseAddress,
                           let w = weights.baseAddress else { return }
-                    forEachChunk(of: 3 * axis.outputSize) { range in
-                        for outIndex in range {
-                            let channel = outIndex / axis.outputSize, i = outIndex % axis.outputSize
-                            let outRow = dst + outIndex * width
-                            for k in 0..<axis.counts[i] {
-                                let weight = w[i * axis.taps + k]
-                                let inRow = src + (channel * axis.inputSize + axis.starts[i] + k) * width
-                                for x in 0..<width { outRow[x] += weight * inRow[x] }
-                            }
+                    Parallel.forEach(3 * axis.outputSize, costPerItem: 2 * width * axis.taps) { outIndex in
+                        let channel = outIndex / axis.outputSize, i = outIndex % axis.outputSize
+                        let outRow = dst + outIndex * width
+                        for k in 0..<axis.counts[i] {
+                            let weight = w[i * axis.taps + k]
+                            let inRow = src + (channel * axis.inputSize + axis.starts[i] + k) * width
+                            for x in 0..<width { outRow[x] += weight * inRow[x] }
                         }
                     }
                 }
             }
         }
         return output
-    }
-
-    /// Runs `body` over contiguous chunks of `0..<count`, spread over the cores.
-    private static func forEachChunk(of count: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = min(count, 4 * ProcessInfo.processInfo.activeProcessorCount)
-        guard chunks > 1 else { body(0..<count); return }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            body((chunk * count / chunks)..<((chunk + 1) * count / chunks))
-        }
     }
 }

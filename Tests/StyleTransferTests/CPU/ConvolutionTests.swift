@@ -24,8 +24,9 @@ final class ConvolutionTests: XCTestCase {
             (1, 1, 1, 1, (3, 3), 1), (3, 8, 8, 4, (3, 3), 1), (5, 7, 9, 6, (3, 3), 1),
             (2, 6, 5, 3, (3, 3), 0), (4, 5, 6, 2, (1, 1), 0), (3, 9, 4, 5, (5, 2), 2), (17, 6, 7, 33, (3, 3), 1),
         ]
-        for budget in [1 << 22, 50] {
-            let device = CPUDevice(columnBudget: budget)
+        // im2col (whole and banded) and Winograd (whole and banded, forced on every 3x3 pad-1 case).
+        for (budget, winograd) in [(1 << 22, Int.max), (50, Int.max), (1 << 22, 1), (300, 1)] {
+            let device = CPUDevice(columnBudget: budget, winogradMinChannels: winograd)
             for c in cases {
                 let x = data.uniform(c.i * c.h * c.w), w = data.uniform(c.o * c.i * c.k.0 * c.k.1), b = data.uniform(c.o)
                 let ho = c.h + 2 * c.p - c.k.0 + 1, wo = c.w + 2 * c.p - c.k.1 + 1
@@ -35,8 +36,27 @@ final class ConvolutionTests: XCTestCase {
                                   weight: try device.tensor(Shape(c.o, c.i, c.k.0, c.k.1), w),
                                   bias: try device.tensor(Shape(c.o), b), output: out, padding: c.p)
                 let want = referenceConv2d(input: x, c.i, c.h, c.w, weight: w, c.o, c.k.0, c.k.1, bias: b, padding: c.p)
-                assertClose(try device.download(out), want, abs: 1e-5, rel: 1e-5, "conv \(c) budget \(budget)")
+                assertClose(try device.download(out), want, abs: 1e-5, rel: 1e-5, "conv \(c) budget \(budget) winograd from \(winograd)")
             }
+        }
+    }
+
+    /// The input gradient by Winograd against the im2col/col2im path, on odd and even sizes.
+    func testWinogradInputGradientMatchesIm2col() throws {
+        var data = TestData(seed: 9)
+        let im2col = CPUDevice(columnBudget: 1 << 22, winogradMinChannels: .max)
+        let winograd = CPUDevice(columnBudget: 500, winogradMinChannels: 1)
+        for (i, o, h, w) in [(1, 1, 1, 1), (3, 5, 7, 6), (16, 8, 9, 9), (20, 24, 4, 5)] {
+            let dyValues = data.uniform(o * h * w), wValues = data.uniform(o * i * 9)
+            var results: [[Float]] = []
+            for device in [im2col, winograd] {
+                let dx = try device.makeTensor(Shape(i, h, w))
+                try device.fill(dx, with: 5) // overwritten
+                try device.conv2dInputGradient(outputGradient: try device.tensor(Shape(o, h, w), dyValues),
+                                               weight: try device.tensor(Shape(o, i, 3, 3), wValues), inputGradient: dx, padding: 1)
+                results.append(try device.download(dx))
+            }
+            assertClose(results[1], results[0], abs: 1e-5, rel: 1e-5, "input gradient \(i)->\(o) at \(h)x\(w)")
         }
     }
 

@@ -109,3 +109,35 @@ final class ImageErrorTests: XCTestCase {
         XCTAssertThrowsError(try Image(width: 20000, height: 1, pixels: []))
     }
 }
+
+/// Seeded random damage to small PNG and JPEG files: every outcome must be an image or an ImageError.
+final class ImageMutationTests: XCTestCase {
+    func testDamagedFilesThrowOrDecodeButNeverCrash() throws {
+        let png = try ImageFixtures.png(rows: (0..<(24 * 16 * 8)).map { UInt8(truncatingIfNeeded: $0 &* 37) },
+                                        width: 24, height: 16, bitDepth: 16, colorType: 6, interlaced: true)
+        let rgb = (0..<(24 * 16 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let jpeg = try CodecBridge.encodeJPEGRaw(samples: rgb, width: 24, height: 16, components: 3, progressive: true)
+        var random = SplitMix64(seed: 2024)
+        var outcomes: [String: Int] = [:]
+        for (name, original) in [("m.png", png), ("m.jpg", jpeg)] {
+            for _ in 0..<150 {
+                var bytes = original
+                for _ in 0...(random.next() % 4) {
+                    bytes[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next())
+                }
+                if random.next() % 2 == 0 { bytes.removeSubrange(Int(random.next() % UInt64(bytes.count))...) }
+                do {
+                    let image = try Image.decode(bytes, path: name)
+                    XCTAssertEqual(image.pixels.count, 3 * image.width * image.height)
+                    XCTAssertTrue(image.pixels.allSatisfy { (0...1).contains($0) }, "decoded values out of [0, 1]")
+                    outcomes["decoded", default: 0] += 1
+                } catch let error as ImageError {
+                    XCTAssertTrue(error.description.hasPrefix("\(name): "), "\(error)")
+                    outcomes["\(error.kind)", default: 0] += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(outcomes["truncated", default: 0], 0, "\(outcomes)")
+        XCTAssertGreaterThan(outcomes["corrupt", default: 0], 0, "\(outcomes)")
+    }
+}

@@ -64,3 +64,52 @@ final class ImageJPEGTests: XCTestCase {
         }
     }
 }
+
+/// JPEG flavours made by the test-only encoder in the C shim: grey, Adobe CMYK, progressive.
+final class ImageJPEGFlavourTests: XCTestCase {
+    /// A smooth 8-bit test pattern (JPEG keeps smooth content nearly exactly).
+    private func pattern(width: Int, height: Int, channel: Int) -> [UInt8] {
+        (0..<(width * height)).map { i in
+            UInt8((i % width) * 200 / width + (i / width) * 40 / height + channel * 5)
+        }
+    }
+
+    func testGreyJPEGBecomesRGB() throws {
+        let grey = pattern(width: 32, height: 24, channel: 0)
+        let jpeg = try CodecBridge.encodeJPEGRaw(samples: grey, width: 32, height: 24, components: 1, quality: 100)
+        let image = try Image.decode(jpeg, path: "grey.jpg")
+        let plane = grey.map { Float($0) / 255 }
+        for c in 0..<3 {
+            assertClose(Array(image.pixels[(c * 768)..<((c + 1) * 768)]), plane, abs: 3.0 / 255, rel: 0, "channel \(c)")
+        }
+        XCTAssertEqual(Array(image.pixels[0..<768]), Array(image.pixels[768..<1536]), "R = G for grey")
+    }
+
+    func testAdobeCMYKJPEGBecomesRGB() throws {
+        let width = 16, height = 16
+        let rgb = (0..<3).map { pattern(width: width, height: height, channel: $0) }
+        // Adobe's inverted CMYK with no black ink: stored C = 255 - ink = red, and so on; K stored 255.
+        var samples: [UInt8] = []
+        for i in 0..<(width * height) { samples += [rgb[0][i], rgb[1][i], rgb[2][i], 255] }
+        let jpeg = try CodecBridge.encodeJPEGRaw(samples: samples, width: width, height: height, components: 4,
+                                                 quality: 100)
+        let image = try Image.decode(jpeg, path: "cmyk.jpg")
+        XCTAssertEqual([image.width, image.height], [width, height])
+        assertClose(image.pixels, rgb.flatMap { $0.map { Float($0) / 255 } }, abs: 3.0 / 255, rel: 0)
+    }
+
+    func testProgressiveJPEGDecodesAndItsTruncationThrows() throws {
+        let width = 40, height = 30
+        var samples: [UInt8] = []
+        let rgb = (0..<3).map { pattern(width: width, height: height, channel: $0) }
+        for i in 0..<(width * height) { samples += [rgb[0][i], rgb[1][i], rgb[2][i]] }
+        let jpeg = try CodecBridge.encodeJPEGRaw(samples: samples, width: width, height: height, components: 3,
+                                                 quality: 100, progressive: true)
+        XCTAssertTrue(zip(jpeg, jpeg.dropFirst()).contains { $0 == 0xFF && $1 == 0xC2 }, "no progressive frame (SOF2)")
+        let image = try Image.decode(jpeg, path: "prog.jpg")
+        assertClose(image.pixels, rgb.flatMap { $0.map { Float($0) / 255 } }, abs: 6.0 / 255, rel: 0)
+        XCTAssertThrowsError(try Image.decode(Array(jpeg[..<(jpeg.count * 2 / 3)]), path: "prog.jpg")) { error in
+            XCTAssertEqual("\(error)", "prog.jpg: truncated JPEG data")
+        }
+    }
+}

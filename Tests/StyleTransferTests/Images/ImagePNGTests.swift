@@ -111,16 +111,21 @@ final class ImagePNGTests: XCTestCase {
         XCTAssertEqual(try ImageFixtures.decode(plain), image)
     }
 
-    func testGoodFilesPrintNothing() throws {
+    func testCodecsPrintNothing() throws {
         let samples = try ImageFixtures.samplesFolder()
         let rgba = try ImageFixtures.png(rows: [1, 2, 3, 4], width: 1, height: 1, bitDepth: 8, colorType: 6,
                                          interlaced: true)
+        let jpeg = try ImageFile.contents(of: samples.appendingPathComponent("shipwreck.jpg").path)
         let printed = try capturingStandardError {
             _ = try ImageFixtures.decode(rgba)
             _ = try ImageFixtures.eightBitImage(width: 3, height: 3, seed: 1).pngData()
             _ = try Image.load(path: samples.appendingPathComponent("woman-with-hat-matisse.jpg").path)
             _ = try Image.load(path: samples.appendingPathComponent("tubingen.jpg").path)
+            _ = try Image.decode(jpeg, path: "shipwreck.jpg")
+            // Failures are reported by the thrown error only, never on stderr.
+            XCTAssertThrowsError(try Image.decode(Array(jpeg[..<(jpeg.count / 2)]), path: "cut.jpg"))
+            XCTAssertThrowsError(try ImageFixtures.decode(Array(rgba[..<(rgba.count / 2)])))
         }
-        XCTAssertEqual(printed, "", "the codecs must not print on good files")
+        XCTAssertEqual(printed, "", "the codecs must not print")
     }
 }

@@ -11,7 +11,7 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertEqual(rows[0].content, 0)
         XCTAssertGreaterThan(rows[0].style, 0)
         XCTAssertGreaterThan(rows[0].tv, 0)
-        assertClose(rows[0].total, 1e4 * rows[0].style + 1e-3 * rows[0].tv, abs: 0, rel: 1e-12, "J = beta Js + gamma Jtv")
+        assertClose(rows[0].total, 100 * rows[0].style + 5e-4 * rows[0].tv, abs: 0, rel: 1e-12, "J = beta Js + gamma Jtv")
     }
 
     func testInitRandomIsSeededUniformNoise() throws {

@@ -77,7 +77,7 @@ final class TransferCLITests: XCTestCase {
         let args = arguments().filter { $0 != "--quiet" }
         let result = try NSTProcess.run(args, in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stderr.contains("iteration 2/2"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("2/2  J "), result.stderr)
         XCTAssertTrue(result.stderr.contains("it/s"), result.stderr)
         XCTAssertFalse(result.stderr.contains("\r"), "plain lines, no carriage returns")
     }

@@ -138,3 +138,14 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertEqual(TransferPaths.intermediate(options, iteration: 3), "out-3.png")
     }
 }
+
+final class ProgressDisplayTests: XCTestCase {
+    func testLineShowsIterationLossesRateAndTimeLeft() {
+        let display = ProgressDisplay(total: 200, quiet: false, isTerminal: false)
+        let line = display.line(iteration: 50, losses: LossValues(total: 12.5, content: 0.25, style: 0.125, tv: 300), seconds: 25)
+        XCTAssertEqual(line, "50/200  J 1.250e+01  c 2.50e-01 s 1.25e-01 tv 3.00e+02  2.00 it/s  ETA 1:15")
+        XCTAssertLessThan(line.count, 80)
+        XCTAssertTrue(display.line(iteration: 0, losses: LossValues(total: 1, content: 0, style: 1, tv: 0), seconds: 0).hasSuffix("ETA --:--"))
+        XCTAssertEqual(ProgressDisplay.clock(3725), "1:02:05")
+    }
+}

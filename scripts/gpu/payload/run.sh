@@ -190,7 +190,7 @@ if [ "$skip_tests" = 0 ]; then
             fi
             # Tests print a parity line each time an op's worst difference grows: keep the last.
             grep -E '^parity ' "$results/tests.txt" \
-                | awk '{ if (!($2 in line)) order[++n] = $2; line[$2] = $0 } END { for (i = 1; i <= n; i++) print line[order[i]] }' \
+                | awk -F': max ' '{ if (!($1 in line)) order[++n] = $1; line[$1] = $0 } END { for (i = 1; i <= n; i++) print line[order[i]] }' \
                 > "$results/parity.txt" || true
         fi
     fi
@@ -225,6 +225,7 @@ if [ "$skip_bench" = 0 ]; then
                 if [ "$json" = 1 ] && ! "$nst" bench --device "$2" --json "${bench_args[@]}" > "$results/bench-$1.json" 2>"$results/bench-$1.json.err"; then
                     fail "bench $1 json" "nst bench --json (see bench-$1.json.err)"
                 fi
+                [ -s "$results/bench-$1.json.err" ] || rm -f "$results/bench-$1.json.err"
             else
                 fail "bench $1" "nst bench --device $2 (see bench-$1.txt)"
             fi

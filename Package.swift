@@ -35,7 +35,13 @@ let package = Package(
         .target(
             name: "StyleTransfer",
             dependencies: ["COpenCL", "CPNG", "CJPEG", "CBLAS", "CCodecs"],
-            path: "Sources/StyleTransfer"),
+            path: "Sources/StyleTransfer",
+            plugins: ["EmbedKernels"]),
+        // Embeds Kernels/*.cl into StyleTransfer as string literals, so `nst` runs from any folder.
+        .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
+        .plugin(
+            name: "EmbedKernels", capability: .buildTool(),
+            dependencies: ["EmbedKernelsTool"], path: "Plugins/EmbedKernels"),
         .executableTarget(
             name: "nst",
             dependencies: [

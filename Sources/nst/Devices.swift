@@ -1,11 +1,93 @@
-// Devices: `nst devices`, listing the compute backends this machine offers.
+// Devices: `nst devices`, listing the OpenCL devices and the CPU backend, and `--check` running a small conv on each.
 import ArgumentParser
+import Foundation
 import StyleTransfer
 
 struct Devices: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the OpenCL platforms and devices found, and the CPU backend.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the OpenCL platforms and devices found, and the CPU backend.",
+        discussion: """
+            Select a device with --device: `opencl:N` is OpenCL device N of this list, `opencl` \
+            the first one, `cpu` the CPU backend; `auto` (marked *) takes the first OpenCL GPU, \
+            else the CPU backend.
+            """)
+
+    @Flag(help: "Run a small convolution on each OpenCL device and report its difference from the CPU backend.")
+    var check = false
 
     func run() throws {
-        print("cpu: CPU backend (\(CPUDevice.coreCount) cores)")
+        let devices: [OpenCLDeviceInfo]
+        do {
+            devices = try OpenCLDeviceInfo.all()
+        } catch {
+            devices = []
+            print("OpenCL: the driver failed while listing devices: \(error)")
+        }
+        let autoPick = DeviceSelection.autoPick(devices)
+        if devices.isEmpty {
+            print("No OpenCL device found (no OpenCL driver or platform is installed); the CPU backend is used.")
+        } else {
+            print("OpenCL devices (--device opencl:N):")
+            for device in devices {
+                let mark = device.index == autoPick?.index ? "*" : " "
+                print("\(mark) opencl:\(device.index)  \(device.summary)")
+                print("              platform \(device.platformName) (\(device.platformVersion)), driver \(device.driverVersion)")
+            }
+        }
+        print("\(autoPick == nil ? "*" : " ") cpu       CPU backend (\(CPUDevice.coreCount) cores)")
+        print("* = the device --device auto chooses")
+        if check {
+            var worst = 0.0
+            for device in devices { worst = max(worst, try Self.check(device)) }
+            // Far above float rounding (about 1e-7 here): a larger difference is a bug.
+            if worst > 1e-4 {
+                throw ValidationError("an OpenCL device differs from the CPU backend by \(worst) (relative); expected below 1e-4")
+            }
+        }
+    }
+
+    /// Runs a 3x3 convolution (16 -> 16 channels, 32x32) on `info` and on the CPU backend
+    /// and prints the time to open the device, the time of the first conv (which builds
+    /// or loads the kernels) and the largest difference relative to the largest output.
+    private static func seconds(_ t: TimeInterval) -> String { String(format: "%.3f s", t) }
+
+    static func check(_ info: OpenCLDeviceInfo) throws -> Double {
+        let (c, h, w) = (16, 32, 32)
+        var rng = SplitMix64(seed: 1)
+        let input = (0..<(c * h * w)).map { _ in rng.nextFloat(in: -1, 1) }
+        let weight = (0..<(c * c * 9)).map { _ in rng.nextFloat(in: -0.2, 0.2) }
+        let bias = (0..<c).map { _ in rng.nextFloat(in: -0.1, 0.1) }
+        func conv(_ device: Device) throws -> [Float] {
+            let x = try device.makeTensor(Shape(c, h, w)), k = try device.makeTensor(Shape(c, c, 3, 3))
+            let b = try device.makeTensor(Shape(c)), y = try device.makeTensor(Shape(c, h, w))
+            try device.upload(input, to: x)
+            try device.upload(weight, to: k)
+            try device.upload(bias, to: b)
+            try device.conv2d(input: x, weight: k, bias: b, output: y, padding: 1)
+            return try device.download(y)
+        }
+        let start = Date()
+        let device = try OpenCLDevice(info: info)
+        let opened = Date()
+        try device.prepareKernels()
+        let prepared = Date()
+        let result = try conv(device)
+        let ran = Date()
+        let again = try conv(device)
+        let second = Date().timeIntervalSince(ran)
+        let reference = try conv(CPUDevice())
+        let scale = reference.map { abs(Double($0)) }.max() ?? 0
+        var diff = 0.0
+        for (a, e) in zip(result + again, reference + reference) { diff = max(diff, abs(Double(a) - Double(e))) }
+        let relative = scale > 0 ? diff / scale : diff
+        let programs = device.programStatistics
+        print("check opencl:\(info.index): " + [
+            "open \(seconds(opened.timeIntervalSince(start)))",
+            "project kernels \(seconds(prepared.timeIntervalSince(opened))) (\(programs.compiled) compiled, \(programs.fromCache) from cache)",
+            "first conv2d [16x32x32] \(seconds(ran.timeIntervalSince(prepared))) (includes CLBlast's kernel build)",
+            "second \(seconds(second))",
+            "max |opencl - cpu| / max |cpu| = \(String(format: "%.3g", relative))",
+        ].joined(separator: "; "))
+        return relative
     }
 }

@@ -1,0 +1,73 @@
+// DeviceSelection: parsing `--device auto|cpu|opencl|opencl:N` and opening the chosen backend.
+
+/// Which backend `--device` asks for.
+///
+/// - `auto`: the first OpenCL GPU if there is one, else the CPU backend.
+/// - `cpu`: the CPU backend (`CPUDevice`).
+/// - `opencl`: the first OpenCL device of any type (a CPU driver such as PoCL included).
+/// - `opencl:N`: OpenCL device number N, counting from 0 in the order `nst devices`
+///   lists them (platforms in the ICD loader's order, then each platform's devices in the
+///   driver's order; see `OpenCLDeviceInfo.index`).
+public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
+    case auto
+    case cpu
+    /// An OpenCL device by index; nil means the first one.
+    case opencl(Int?)
+
+    /// Parses the text of `--device`.
+    /// - Throws: `DeviceError.invalidArgument` naming `--device` and the accepted forms.
+    public init(parsing text: String) throws {
+        let lowered = text.lowercased()
+        switch lowered {
+        case "auto": self = .auto
+        case "cpu": self = .cpu
+        case "opencl": self = .opencl(nil)
+        default:
+            if lowered.hasPrefix("opencl:"), let index = Int(lowered.dropFirst("opencl:".count)), index >= 0 {
+                self = .opencl(index)
+            } else {
+                throw DeviceError.invalidArgument(op: "--device",
+                    detail: "expected auto, cpu, opencl or opencl:N (N as listed by `nst devices`); got '\(text)'")
+            }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: return "auto"
+        case .cpu: return "cpu"
+        case .opencl(nil): return "opencl"
+        case .opencl(let index?): return "opencl:\(index)"
+        }
+    }
+}
+
+public enum DeviceSelection {
+    /// The OpenCL device `--device auto` picks among `devices`: the first GPU, or nil
+    /// (meaning the CPU backend) when there is none.
+    public static func autoPick(_ devices: [OpenCLDeviceInfo]) -> OpenCLDeviceInfo? {
+        devices.first { $0.isGPU }
+    }
+
+    /// Opens the backend `choice` names.
+    /// - Throws: `DeviceError.invalidArgument` when the OpenCL device asked for does not
+    ///   exist, or the OpenCL error of a driver that fails to open.
+    public static func makeDevice(_ choice: DeviceChoice) throws -> any Device {
+        switch choice {
+        case .cpu:
+            return CPUDevice()
+        case .auto:
+            // A broken or absent OpenCL installation means there is no GPU to prefer.
+            let devices = (try? OpenCLDeviceInfo.all()) ?? []
+            if let gpu = autoPick(devices) { return try OpenCLDevice(info: gpu) }
+            return CPUDevice()
+        case .opencl(let index):
+            return try OpenCLDevice(index: index ?? 0)
+        }
+    }
+
+    /// Parses `text` as `--device` and opens that backend.
+    public static func makeDevice(_ text: String) throws -> any Device {
+        try makeDevice(try DeviceChoice(parsing: text))
+    }
+}

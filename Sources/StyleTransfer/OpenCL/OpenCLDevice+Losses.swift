@@ -1,0 +1,69 @@
+// OpenCLDevice+Losses: Gram matrix, dot product and the content, style and TV losses, reduced on the device.
+import COpenCL
+
+extension OpenCLDevice {
+    public func gram(input: Tensor, output: Tensor) throws {
+        let (c, h, w) = try OpShapes.gram("gram", activation: input.shape, gram: output.shape)
+        let a = try buffer(input, "gram")
+        // G [C,C] = A A^T / (H W)
+        try sgemm("gram", transB: true, m: c, n: c, k: h * w, alpha: 1 / Float(h * w), a: a, lda: h * w,
+                  b: a, ldb: h * w, beta: 0, c: try buffer(output, "gram"), ldc: c)
+    }
+
+    public func dot(_ x: Tensor, _ y: Tensor) throws -> Double {
+        try OpShapes.sameCount("dot", x.shape, y.shape)
+        return try reduce("dot_partial", count: x.count, [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot"))],
+                          trailing: [.int(x.count)])
+    }
+
+    public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        let op = "contentLoss"
+        let (c, h, w) = try OpShapes.chw(op, "generated", generated.shape)
+        try OpShapes.same(op, ("generated", generated.shape), ("target", target.shape))
+        if let gradient { try OpShapes.same(op, ("generated", generated.shape), ("gradient", gradient.shape)) }
+        let g = try buffer(generated, op), t = try buffer(target, op)
+        let n = c * h * w
+        if let gradient {
+            // dJ/dG = (G - T) / (2 C H W)
+            try run("elementwise", "axpy_diff", count: n, [
+                .float(Float(Double(scale) / Double(2 * n))), .buffer(g), .buffer(t),
+                .buffer(try buffer(gradient, op)), .int(n)])
+        }
+        let sum = try reduce("sqdiff_partial", count: n, [.buffer(g), .buffer(t)], trailing: [.int(n)])
+        return sum / Double(4 * n)
+    }
+
+    public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        let op = "styleLoss"
+        let (c, h, w) = try OpShapes.gram(op, activation: generated.shape, gram: targetGram.shape)
+        if let gradient { try OpShapes.same(op, ("generated", generated.shape), ("gradient", gradient.shape)) }
+        let a = try buffer(generated, op), target = try buffer(targetGram, op)
+        let hw = h * w
+        let diff = try Self.makeBuffer(context, count: c * c, device: name)
+        defer { clReleaseMemObject(diff) }
+        try sgemm(op, transB: true, m: c, n: c, k: hw, alpha: 1 / Float(hw), a: a, lda: hw, b: a, ldb: hw,
+                  beta: 0, c: diff, ldc: c)
+        let sum = try reduce("sqdiff_partial", count: c * c, [.buffer(diff), .buffer(target)], trailing: [.int(c * c)])
+        if let gradient {
+            // dJ/dA = (Gram(A) - T) A / (C^2 H W)
+            try run("elementwise", "subtract", count: c * c, [.buffer(diff), .buffer(target), .buffer(diff), .int(c * c)])
+            let alpha = Float(Double(scale) / (Double(c * c) * Double(hw)))
+            try sgemm(op, m: c, n: hw, k: c, alpha: alpha, a: diff, lda: c, b: a, ldb: hw,
+                      beta: 1, c: try buffer(gradient, op), ldc: hw)
+        }
+        return sum / Double(4 * c * c)
+    }
+
+    public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        let op = "totalVariationLoss"
+        let (_, h, w) = try OpShapes.chw(op, "image", image.shape)
+        if let gradient { try OpShapes.same(op, ("image", image.shape), ("gradient", gradient.shape)) }
+        let x = try buffer(image, op)
+        let n = image.count
+        if let gradient {
+            try run("tv", "tv_grad", count: n, [.buffer(x), .buffer(try buffer(gradient, op)), .float(scale),
+                                                .int(h), .int(w), .int(n)])
+        }
+        return try reduce("tv_partial", count: n, [.buffer(x)], trailing: [.int(h), .int(w), .int(n)])
+    }
+}

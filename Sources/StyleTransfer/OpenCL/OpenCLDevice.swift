@@ -1,0 +1,226 @@
+// OpenCLDevice: the OpenCL backend's device object, its tensor storage, memory ops and shared launch helpers.
+import COpenCL
+import Foundation
+
+/// An OpenCL buffer owned by one `OpenCLDevice`; released when the tensor goes away.
+final class OpenCLStorage: TensorStorage {
+    let buffer: cl_mem
+    /// Kept so the context outlives every buffer made in it.
+    let context: OpenCLContext
+
+    init(buffer: cl_mem, context: OpenCLContext) {
+        self.buffer = buffer
+        self.context = context
+    }
+
+    deinit { clReleaseMemObject(buffer) }
+}
+
+/// The OpenCL backend: every op runs in the project's own kernels (`Kernels/*.cl`,
+/// embedded at build time) and matrix products in CLBlast; nothing falls back to the CPU.
+///
+/// One context and one in-order command queue per device object, so ops run in the order
+/// they are called; `download` and the losses' returned values wait for the queue.
+/// Programs are compiled the first time an op needs them and their binaries cached on
+/// disk (see `ProgramBinaryCache`), so a later run does not compile them again.
+/// Use a device from one thread at a time.
+public final class OpenCLDevice: Device {
+    /// The driver's description of the device.
+    public let info: OpenCLDeviceInfo
+    let context: OpenCLContext
+    /// Most elements of the im2col matrix of one band of output rows; bounds the
+    /// scratch memory of a convolution whatever the image size.
+    let im2colLimit: Int
+    /// Partial sums of the reductions (one per work-group) and the final scalar.
+    let partials: cl_mem
+    let scalar: cl_mem
+    /// At most this many work-groups take part in the first pass of a reduction.
+    let maxReductionGroups = 256
+    /// Grow-only scratch buffer for im2col bands, reused by every convolution (safe
+    /// because the queue is in order).
+    var scratch: (buffer: cl_mem, count: Int)?
+
+    public var name: String { "opencl: \(info.name)" }
+
+    /// Opens OpenCL device number `index` in the order of `OpenCLDeviceInfo.all()`
+    /// (the order `nst devices` lists).
+    /// - Throws: `DeviceError.invalidArgument` when there is no such device.
+    public convenience init(index: Int = 0) throws {
+        let all = try OpenCLDeviceInfo.all()
+        guard all.indices.contains(index) else {
+            throw DeviceError.invalidArgument(op: "--device", detail: all.isEmpty
+                ? "no OpenCL device was found (no OpenCL driver or platform is installed)"
+                : "there is no OpenCL device \(index); `nst devices` lists devices 0 to \(all.count - 1)")
+        }
+        try self.init(info: all[index])
+    }
+
+    /// Opens `info`'s device.
+    /// - Parameters:
+    ///   - workGroupSize: local size of every kernel (rounded down to a power of two and
+    ///     to the device limit); passed to the kernels as `-DWGS`.
+    ///   - im2colLimit: most floats of im2col scratch per convolution band.
+    ///   - cacheDirectory: where built programs are cached; nil means the default
+    ///     location (`$NST_CACHE_DIR`, `$XDG_CACHE_HOME/nst`, `~/.cache/nst`).
+    public init(info: OpenCLDeviceInfo, workGroupSize: Int = 64, im2colLimit: Int = 1 << 25,
+                cacheDirectory: URL? = nil) throws {
+        self.info = info
+        let cache = cacheDirectory.map { ProgramBinaryCache(directory: $0) } ?? ProgramBinaryCache()
+        context = try OpenCLContext(info: info, cache: cache, workGroupSize: workGroupSize)
+        self.im2colLimit = max(1, min(im2colLimit, info.maxAllocation / 4))
+        partials = try Self.makeBuffer(context, count: maxReductionGroups, device: info.name)
+        do {
+            scalar = try Self.makeBuffer(context, count: 1, device: info.name)
+        } catch {
+            clReleaseMemObject(partials)
+            throw error
+        }
+    }
+
+    deinit {
+        if let scratch { clReleaseMemObject(scratch.buffer) }
+        clReleaseMemObject(partials)
+        clReleaseMemObject(scalar)
+    }
+
+    /// Programs compiled from source and loaded from the disk cache since this device opened.
+    public var programStatistics: (compiled: Int, fromCache: Int) {
+        (context.programsCompiled, context.programsFromCache)
+    }
+
+    /// Builds every program of `Kernels/` now (from the disk cache when possible), so
+    /// that later ops start without compiling; otherwise each program is built on first use.
+    public func prepareKernels() throws {
+        try context.prepareAllPrograms()
+    }
+
+    /// Waits until every queued op has finished (`clFinish`): ops are asynchronous here.
+    public func synchronize() throws {
+        try OpenCLStatus.check(clFinish(context.queue), "clFinish")
+    }
+
+    // MARK: Memory
+
+    public func makeTensor(_ shape: Shape) throws -> Tensor {
+        guard shape.dims.allSatisfy({ $0 >= 0 }) else {
+            throw DeviceError.invalidArgument(op: "makeTensor", detail: "negative dimension in \(shape)")
+        }
+        let buffer = try Self.makeBuffer(context, count: shape.count, device: info.name)
+        let tensor = Tensor(shape: shape, storage: OpenCLStorage(buffer: buffer, context: context))
+        do {
+            try fillBuffer(buffer, count: shape.count, value: 0, op: "makeTensor")
+        } catch let DeviceError.backend(message) where message.hasSuffix(OpenCLStatus.outOfMemoryNote) {
+            // Drivers allocate lazily: a buffer that does not fit fails on first use.
+            throw DeviceError.outOfMemory(bytes: shape.count * 4, device: name, hint: Self.memoryHint)
+        }
+        return tensor
+    }
+
+    public func upload(_ values: [Float], to tensor: Tensor) throws {
+        let buffer = try self.buffer(tensor, "upload")
+        guard values.count == tensor.count else {
+            throw DeviceError.shapeMismatch(op: "upload", detail: "\(values.count) values for a tensor \(tensor.shape) of \(tensor.count)")
+        }
+        guard !values.isEmpty else { return }
+        try values.withUnsafeBytes { bytes in
+            try OpenCLStatus.check(clEnqueueWriteBuffer(context.queue, buffer, cl_bool(CL_TRUE), 0, bytes.count,
+                                                        bytes.baseAddress, 0, nil, nil), "clEnqueueWriteBuffer(upload)")
+        }
+    }
+
+    public func download(_ tensor: Tensor) throws -> [Float] {
+        let buffer = try self.buffer(tensor, "download")
+        var values = [Float](repeating: 0, count: tensor.count)
+        guard !values.isEmpty else { return values }
+        try values.withUnsafeMutableBytes { bytes in
+            try OpenCLStatus.check(clEnqueueReadBuffer(context.queue, buffer, cl_bool(CL_TRUE), 0, bytes.count,
+                                                       bytes.baseAddress, 0, nil, nil), "clEnqueueReadBuffer(download)")
+        }
+        return values
+    }
+
+    public func fill(_ tensor: Tensor, with value: Float) throws {
+        try fillBuffer(try buffer(tensor, "fill"), count: tensor.count, value: value, op: "fill")
+    }
+
+    public func copy(_ source: Tensor, to destination: Tensor) throws {
+        let from = try buffer(source, "copy"), to = try buffer(destination, "copy")
+        try OpShapes.sameCount("copy", source.shape, destination.shape)
+        guard source.count > 0, from != to else { return }
+        try OpenCLStatus.check(clEnqueueCopyBuffer(context.queue, from, to, 0, 0, source.count * 4, 0, nil, nil),
+                               "clEnqueueCopyBuffer(copy)")
+    }
+
+    // MARK: Helpers shared by the op files
+
+    static let memoryHint = "try a smaller --size (memory grows with the square of the image side)"
+
+    /// The buffer behind `tensor`, or `.foreignTensor` when another device made it.
+    func buffer(_ tensor: Tensor, _ op: String) throws -> cl_mem {
+        guard let storage = tensor.storage as? OpenCLStorage, storage.context === context else {
+            throw DeviceError.foreignTensor(op: op, device: name)
+        }
+        return storage.buffer
+    }
+
+    /// A new buffer of `count` floats (at least one, as OpenCL refuses empty buffers).
+    static func makeBuffer(_ context: OpenCLContext, count: Int, device: String,
+                           copying values: [Float]? = nil) throws -> cl_mem {
+        let bytes = max(count, 1) * 4
+        guard bytes <= context.info.maxAllocation else {
+            throw DeviceError.outOfMemory(bytes: bytes, device: device, hint:
+                "the device allows at most \(context.info.maxAllocation / 1_048_576) MiB per buffer; " + memoryHint)
+        }
+        var status: cl_int = CL_SUCCESS
+        let flags = cl_mem_flags(CL_MEM_READ_WRITE) | (values == nil ? 0 : cl_mem_flags(CL_MEM_COPY_HOST_PTR))
+        let buffer: cl_mem? = values.map { values in
+            values.withUnsafeBytes { clCreateBuffer(context.context, flags, bytes, UnsafeMutableRawPointer(mutating: $0.baseAddress), &status) }
+        } ?? clCreateBuffer(context.context, flags, bytes, nil, &status)
+        guard let buffer, status == CL_SUCCESS else {
+            if let buffer { clReleaseMemObject(buffer) }
+            if OpenCLStatus.isOutOfMemory(status) {
+                throw DeviceError.outOfMemory(bytes: bytes, device: device, hint: memoryHint)
+            }
+            throw OpenCLStatus.error(status, call: "clCreateBuffer(\(bytes) bytes)")
+        }
+        return buffer
+    }
+
+    /// A temporary buffer holding `values` (small per-op constants such as channel means).
+    func constants(_ values: [Float]) throws -> cl_mem {
+        try Self.makeBuffer(context, count: values.count, device: name, copying: values)
+    }
+
+    /// Scratch memory for at least `count` floats, grown (never shrunk) as needed.
+    func scratchBuffer(count: Int) throws -> cl_mem {
+        if let scratch, scratch.count >= count { return scratch.buffer }
+        if let old = scratch { clReleaseMemObject(old.buffer); scratch = nil }
+        let buffer = try Self.makeBuffer(context, count: count, device: name)
+        scratch = (buffer, count)
+        return buffer
+    }
+
+    /// Runs kernel `kernel` of `Kernels/<file>.cl` with one work-item per element.
+    func run(_ file: String, _ kernel: String, count: Int, _ args: [KernelArg]) throws {
+        try context.launch(try context.kernel(file, kernel), kernel, global: count, args: args)
+    }
+
+    func fillBuffer(_ buffer: cl_mem, count: Int, value: Float, op: String) throws {
+        try run("elementwise", "fill", count: count, [.buffer(buffer), .float(value), .int(count)])
+    }
+
+    /// Runs the reduction kernel `kernel` of reduce.cl (arguments `args`, then the partial
+    /// sums buffer, then `trailing`) over `count` elements, reduces its partial sums on
+    /// the device and returns the one float that comes back.
+    func reduce(_ kernel: String, count: Int, _ args: [KernelArg], trailing: [KernelArg]) throws -> Double {
+        let groups = min(maxReductionGroups, max(1, (count + context.workGroupSize - 1) / context.workGroupSize))
+        try context.launch(try context.kernel("reduce", kernel), kernel, global: 0, groups: groups,
+                           args: args + [.buffer(partials)] + trailing)
+        try context.launch(try context.kernel("reduce", "sum_final"), "sum_final", global: 0, groups: 1,
+                           args: [.buffer(partials), .buffer(scalar), .int(groups)])
+        var value: Float = 0
+        try OpenCLStatus.check(clEnqueueReadBuffer(context.queue, scalar, cl_bool(CL_TRUE), 0, 4, &value, 0, nil, nil),
+                               "clEnqueueReadBuffer(\(kernel))")
+        return Double(value)
+    }
+}

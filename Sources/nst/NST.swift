@@ -1,10 +1,27 @@
-// NST: the root `nst` command and its list of subcommands.
+// NST: the root `nst` command, its list of subcommands, and the one-line error handling of `main`.
 import ArgumentParser
+import Foundation
 
 @main
 struct NST: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nst",
         abstract: "Neural style transfer (Gatys, Ecker, Bethge 2015) on OpenCL or the CPU.",
-        subcommands: [Devices.self])
+        subcommands: [Devices.self, Transfer.self])
+
+    /// Parses and runs a command. `--help` and `--version` exit 0 as usual; any error,
+    /// from the parser or the command, prints one plain line on stderr and exits 1 (no
+    /// usage block, no stack trace), as SPEC.md asks of bad input.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let text = message(for: error).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            FileHandle.standardError.write(Data("nst: error: \(text)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
 }

@@ -1,0 +1,46 @@
+// StyleTargets: the target Gram matrix of each style layer, blended over several style images.
+
+/// Target Gram matrices `T_l = sum_k b_k Gram(a_l(S_k))`, one `[C,C]` device tensor per style layer.
+public enum StyleTargets {
+    /// Normalises blend weights to sum 1 (equal weights when `weights` is nil).
+    /// - Throws: `TransferError.option` for a count mismatch, a negative or non-finite
+    ///   weight, or weights that sum to 0.
+    public static func normalizedBlend(_ weights: [Double]?, count: Int, option: String = "--style-blend-weights") throws -> [Double] {
+        let values = weights ?? Array(repeating: 1, count: count)
+        guard values.count == count else {
+            throw TransferError.option(option, "has \(values.count) weights for \(count) style images")
+        }
+        if let bad = values.first(where: { !$0.isFinite || $0 < 0 }) {
+            throw TransferError.option(option, "weights must be finite and >= 0, got \(bad)")
+        }
+        let sum = values.reduce(0, +)
+        guard sum > 0 else { throw TransferError.option(option, "weights must not all be 0") }
+        return values.map { $0 / sum }
+    }
+
+    /// Computes the blended target Grams of `layers` for the style `images` (`[3,H,W]`
+    /// device tensors, any sizes). A workspace per style image is made and released here,
+    /// so the style images' activations do not stay in memory.
+    public static func compute(network: VGGNetwork, images: [Tensor], blend: [Double], layers: LayerWeights) throws -> [Tensor] {
+        let device = network.device
+        var targets: [Tensor] = []
+        var scratch: [Tensor] = []
+        for index in layers.indices {
+            let c = VGG19.outputChannels(of: index)
+            let target = try device.makeTensor(Shape(c, c))
+            try device.fill(target, with: 0)
+            targets.append(target)
+            scratch.append(try device.makeTensor(Shape(c, c)))
+        }
+        for (image, b) in zip(images, blend) {
+            let workspace = try VGGWorkspace(network: network, height: image.shape[1], width: image.shape[2],
+                                             keepConvOutputs: Set(layers.indices))
+            try workspace.forward(image: image)
+            for (k, index) in layers.indices.enumerated() {
+                try device.gram(input: workspace.activation(index), output: scratch[k])
+                try device.axpy(Float(b), scratch[k], targets[k])
+            }
+        }
+        return targets
+    }
+}

@@ -1,0 +1,64 @@
+// TransferObjective: J = alpha J_content + beta J_style + gamma J_tv and its gradient through VGG-19.
+
+/// The style transfer objective of SPEC.md for images of one size, evaluated on the device:
+/// - `J_content = sum_l w_l * 1/(4 nC nH nW) sum (a_C - a_G)^2`
+/// - `J_style = sum_l lambda_l * 1/(4 nC^2) sum_ij (T_l - Gram(a_G))_ij^2`
+/// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image
+///
+/// Each loss accumulates its gradient into the backward pass at its layer, scaled by its
+/// weight, so one forward and one backward give J and dJ/dx.
+public final class TransferObjective: Objective {
+    public let workspace: VGGWorkspace
+    public let content: LayerWeights, style: LayerWeights
+    public let contentWeight: Double, styleWeight: Double, tvWeight: Double
+    private let contentTargets: [Tensor]
+    private let styleTargets: [Tensor]
+    private let tapped: Set<Int>
+
+    /// - Parameters:
+    ///   - workspace: buffers of the generated image's size (made with `keepConvOutputs`
+    ///     covering every layer in `content` and `style`).
+    ///   - contentImage: `[3,H,W]` of the workspace's size; its activations become the targets.
+    ///   - styleTargets: from `StyleTargets.compute`, one per style layer.
+    public init(workspace: VGGWorkspace, contentImage: Tensor, content: LayerWeights, style: LayerWeights,
+                styleTargets: [Tensor], contentWeight: Double, styleWeight: Double, tvWeight: Double) throws {
+        self.workspace = workspace
+        self.content = content
+        self.style = style
+        self.styleTargets = styleTargets
+        self.contentWeight = contentWeight
+        self.styleWeight = styleWeight
+        self.tvWeight = tvWeight
+        tapped = Set(content.indices).union(style.indices)
+        let device = workspace.network.device
+        try workspace.forward(image: contentImage)
+        contentTargets = try content.indices.map { index in
+            let source = workspace.activation(index)
+            let target = try device.makeTensor(source.shape)
+            try device.copy(source, to: target)
+            return target
+        }
+    }
+
+    public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
+        let device = workspace.network.device
+        try workspace.forward(image: x)
+        var jContent = 0.0, jStyle = 0.0
+        try workspace.backward(tapped: tapped, imageGradient: gradient) { layer, g in
+            let a = self.workspace.activation(layer)
+            for (k, index) in self.content.indices.enumerated() where index == layer {
+                let w = self.content.weights[k]
+                jContent += w * (try device.contentLoss(generated: a, target: self.contentTargets[k], gradient: g,
+                                                        scale: Float(self.contentWeight * w)))
+            }
+            for (k, index) in self.style.indices.enumerated() where index == layer {
+                let w = self.style.weights[k]
+                jStyle += w * (try device.styleLoss(generated: a, targetGram: self.styleTargets[k], gradient: g,
+                                                    scale: Float(self.styleWeight * w)))
+            }
+        }
+        let jTV = try device.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight))
+        return LossValues(total: contentWeight * jContent + styleWeight * jStyle + tvWeight * jTV,
+                          content: jContent, style: jStyle, tv: jTV)
+    }
+}

@@ -1,0 +1,116 @@
+// VGGWorkspace: the activation tape and gradient buffers of one image size, allocated once and reused.
+
+/// Device buffers for running a `VGGNetwork` on images of one size: the normalised input,
+/// one activation per layer (the tape), and gradient buffers for the backward pass.
+///
+/// Everything is allocated in `init`; `forward` and `backward` allocate nothing, so an
+/// optimisation loop reuses the same memory on every iteration.
+///
+/// Memory: a ReLU runs in place on its convolution's output (the ReLU gradient needs only
+/// the ReLU's output), unless the convolution's own activation is read by a loss. Gradients
+/// use two buffers per distinct shape, alternating as the backward pass walks down.
+public final class VGGWorkspace {
+    public let network: VGGNetwork
+    public let height: Int, width: Int
+    /// The normalised image `(x - mean) / std` the network sees.
+    let normalized: Tensor
+    /// Output of each layer `0..<depth` (a ReLU's entry may be its convolution's tensor).
+    let activations: [Tensor]
+    /// Two gradient buffers per shape, for the backward walk.
+    private let gradientBuffers: [Shape: [Tensor]]
+
+    /// Allocates buffers for `height x width` images.
+    /// - Parameter keepConvOutputs: layer indices of convolutions whose output a loss reads
+    ///   (their ReLU then writes to a separate tensor).
+    /// - Throws: `DeviceError.invalidArgument` when the image is too small for a pooling
+    ///   layer in use; allocation errors.
+    public init(network: VGGNetwork, height: Int, width: Int, keepConvOutputs: Set<Int> = []) throws {
+        let device = network.device
+        let (shapes, tooSmallAt) = VGG19.shapes(height: height, width: width, depth: network.depth)
+        if let tooSmallAt {
+            throw DeviceError.invalidArgument(op: "VGG-19", detail:
+                "an image of \(width)x\(height) pixels is too small for \(tooSmallAt) (needs 2x2 pixels there); use a larger size or shallower layers")
+        }
+        self.network = network
+        self.height = height
+        self.width = width
+        normalized = try device.makeTensor(Shape(3, height, width))
+        var activations: [Tensor] = []
+        for (i, layer) in VGG19.layers.prefix(network.depth).enumerated() {
+            if layer.kind == .relu, !keepConvOutputs.contains(i - 1) {
+                activations.append(activations[i - 1])
+            } else {
+                activations.append(try device.makeTensor(shapes[i]))
+            }
+        }
+        self.activations = activations
+        var buffers: [Shape: [Tensor]] = [:]
+        for shape in [Shape(3, height, width)] + shapes where buffers[shape] == nil {
+            buffers[shape] = [try device.makeTensor(shape), try device.makeTensor(shape)]
+        }
+        gradientBuffers = buffers
+    }
+
+    /// The output of layer `index` after the last `forward`.
+    public func activation(_ index: Int) -> Tensor { activations[index] }
+
+    /// Runs the network on `image` (`[3,H,W]`, values in [0,1]), filling the tape.
+    public func forward(image: Tensor) throws {
+        let device = network.device
+        try device.normalize(input: image, output: normalized, mean: network.mean, std: network.std)
+        var input = normalized
+        for (i, layer) in VGG19.layers.prefix(network.depth).enumerated() {
+            let output = activations[i]
+            switch layer.kind {
+            case .conv:
+                guard let conv = network.convs[i] else { continue }
+                try device.conv2d(input: input, weight: conv.weight, bias: conv.bias, output: output, padding: 1)
+            case .relu:
+                try device.relu(input: input, output: output)
+            case .pool:
+                try device.pool2x2(network.pooling, input: input, output: output)
+            }
+            input = output
+        }
+    }
+
+    /// Back-propagates from the layers a loss reads down to the [0,1] image, after `forward`.
+    ///
+    /// Walking from the deepest layer down, `inject(layer, gradient)` is called once for
+    /// each index in `tapped`: it must *accumulate* `dJ/d activation(layer)` into
+    /// `gradient` (the losses' gradients do exactly that). `imageGradient` (`[3,H,W]`) is
+    /// overwritten with `dJ/dx`.
+    public func backward(tapped: Set<Int>, imageGradient: Tensor,
+                         inject: (_ layer: Int, _ gradient: Tensor) throws -> Void) throws {
+        let device = network.device
+        let top = network.depth - 1
+        var gradient = try buffer(for: activations[top].shape, avoiding: nil)
+        try device.fill(gradient, with: 0)
+        for i in stride(from: top, through: 0, by: -1) {
+            if tapped.contains(i) { try inject(i, gradient) }
+            let input = i > 0 ? activations[i - 1] : normalized
+            switch VGG19.layers[i].kind {
+            case .relu:
+                try device.reluGradient(output: activations[i], outputGradient: gradient, inputGradient: gradient)
+            case .conv:
+                guard let conv = network.convs[i] else { continue }
+                let next = try buffer(for: input.shape, avoiding: gradient)
+                try device.conv2dInputGradient(outputGradient: gradient, weight: conv.weight, inputGradient: next, padding: 1)
+                gradient = next
+            case .pool:
+                let next = try buffer(for: input.shape, avoiding: gradient)
+                try device.pool2x2Gradient(network.pooling, input: input, outputGradient: gradient, inputGradient: next)
+                gradient = next
+            }
+        }
+        try device.normalizeGradient(outputGradient: gradient, inputGradient: imageGradient, std: network.std)
+    }
+
+    /// A gradient buffer of `shape` that is not `avoiding`.
+    private func buffer(for shape: Shape, avoiding: Tensor?) throws -> Tensor {
+        guard let pair = gradientBuffers[shape] else {
+            throw DeviceError.backend("VGG-19 workspace has no gradient buffer of shape \(shape)")
+        }
+        return pair[0] === avoiding ? pair[1] : pair[0]
+    }
+}

@@ -1,0 +1,27 @@
+// Adam: Kingma & Ba's adaptive moment estimation with bias correction, run by Device.adamStep.
+
+/// Adam (Kingma & Ba 2015) with bias correction: beta1 0.9, beta2 0.999, eps 1e-8.
+/// The moment buffers live on the device and are allocated once.
+public final class Adam: Optimizer {
+    public let device: any Device
+    public let learningRate: Double
+    public static let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+    private let m: Tensor, v: Tensor
+    private var stepNumber = 0
+
+    public init(device: any Device, shape: Shape, learningRate: Double) throws {
+        self.device = device
+        self.learningRate = learningRate
+        m = try device.makeTensor(shape)
+        v = try device.makeTensor(shape)
+        try device.fill(m, with: 0)
+        try device.fill(v, with: 0)
+    }
+
+    public func step(x: Tensor, gradient: Tensor, current: LossValues, objective: Objective) throws -> LossValues {
+        stepNumber += 1
+        try device.adamStep(parameter: x, gradient: gradient, m: m, v: v, learningRate: Float(learningRate),
+                            beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon, step: stepNumber)
+        return try objective.evaluate(x, gradient: gradient)
+    }
+}

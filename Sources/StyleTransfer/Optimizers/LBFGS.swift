@@ -1,0 +1,145 @@
+// LBFGS: limited-memory BFGS with the two-loop recursion and a backtracking Armijo line search.
+
+/// Limited-memory BFGS (Nocedal & Wright, algorithms 7.4 and 7.5) on the device.
+///
+/// Direction: `d = -H g` by the two-loop recursion over the last `history` pairs
+/// `s = x_new - x_old`, `y = g_new - g_old`, with the initial Hessian `H0 = (s.y / y.y) I`
+/// from the newest pair. Without history (the first iteration, or after a reset) `d` is the
+/// steepest descent direction scaled to a root-mean-square pixel change of 0.01, so the
+/// first step has a sensible size whatever the loss scale.
+///
+/// Line search (backtracking, Armijo condition): trial steps `t = lr, lr/2, lr/4, ...`
+/// (at most 20) until `J(x + t d) <= J(x) + 1e-4 t g.d` with a finite J; the first such
+/// step is accepted, so one iteration = one accepted step. A pair is stored only when its
+/// curvature `s.y > 1e-10 * y.y` is positive (otherwise the BFGS update would not be
+/// positive definite). If `d` is not a descent direction or the search fails, the history
+/// is dropped and steepest descent is tried; if that fails too, x is left unchanged
+/// (a zero step: J is at a minimum to float precision).
+///
+/// All buffers (history, direction, previous x and gradient) are allocated once in `init`.
+public final class LBFGS: Optimizer {
+    public static let defaultHistory = 100
+    public static let armijoC1 = 1e-4
+    public static let maxTrials = 20
+    /// RMS pixel change of a steepest-descent step at `t = 1`.
+    public static let firstStepRMS = 0.01
+
+    public let device: any Device
+    public let learningRate: Double
+    private let s: [Tensor], y: [Tensor]
+    private var rho: [Double]
+    private var alpha: [Double]
+    /// Number of stored pairs and the slot of the newest one.
+    private var stored = 0, newest = -1
+    private let direction: Tensor, previousX: Tensor, previousGradient: Tensor
+    private let elementCount: Int
+
+    /// - Parameter history: pairs kept (at least 1).
+    public init(device: any Device, shape: Shape, learningRate: Double, history: Int = defaultHistory) throws {
+        self.device = device
+        self.learningRate = learningRate
+        let slots = max(history, 1)
+        s = try (0..<slots).map { _ in try device.makeTensor(shape) }
+        y = try (0..<slots).map { _ in try device.makeTensor(shape) }
+        rho = Array(repeating: 0, count: slots)
+        alpha = Array(repeating: 0, count: slots)
+        direction = try device.makeTensor(shape)
+        previousX = try device.makeTensor(shape)
+        previousGradient = try device.makeTensor(shape)
+        elementCount = shape.count
+    }
+
+    /// Number of (s, y) pairs currently stored.
+    public var historyCount: Int { stored }
+
+    public func step(x: Tensor, gradient: Tensor, current: LossValues, objective: Objective) throws -> LossValues {
+        try device.copy(x, to: previousX)
+        try device.copy(gradient, to: previousGradient)
+        while true {
+            let usedHistory = stored > 0
+            var slope = try computeDirection(gradient: previousGradient)
+            if slope >= 0 || !slope.isFinite {
+                // Not a descent direction: the curvature information is stale.
+                stored = 0; newest = -1
+                slope = try computeDirection(gradient: previousGradient)
+            }
+            if let accepted = try lineSearch(x: x, gradient: gradient, current: current, slope: slope, objective: objective) {
+                try remember(x: x, gradient: gradient)
+                return accepted
+            }
+            if !usedHistory || stored == 0 {
+                try device.copy(previousX, to: x)
+                try device.copy(previousGradient, to: gradient)
+                return current
+            }
+            stored = 0; newest = -1
+        }
+    }
+
+    /// Writes `d = -H g` into `direction` and returns the slope `g.d`.
+    private func computeDirection(gradient g: Tensor) throws -> Double {
+        let d = direction
+        try device.copy(g, to: d)
+        guard stored > 0 else {
+            let norm = try device.dot(g, g).squareRoot()
+            let factor = norm > 0 ? Self.firstStepRMS * Double(elementCount).squareRoot() / norm : 0
+            try device.scale(d, by: Float(-factor))
+            return -factor * norm * norm
+        }
+        let slots = s.count
+        // First loop: newest to oldest.
+        for k in 0..<stored {
+            let i = (newest - k + slots) % slots
+            alpha[i] = rho[i] * (try device.dot(s[i], d))
+            try device.axpy(Float(-alpha[i]), y[i], d)
+        }
+        let sy = 1 / rho[newest]
+        let yy = try device.dot(y[newest], y[newest])
+        try device.scale(d, by: Float(sy / yy))
+        // Second loop: oldest to newest.
+        for k in stride(from: stored - 1, through: 0, by: -1) {
+            let i = (newest - k + slots) % slots
+            let beta = rho[i] * (try device.dot(y[i], d))
+            try device.axpy(Float(alpha[i] - beta), s[i], d)
+        }
+        try device.scale(d, by: -1)
+        return try device.dot(g, d)
+    }
+
+    /// Backtracks from `t = learningRate`; on success leaves x and gradient at the accepted
+    /// point and returns its losses, else returns nil (x and gradient hold the last trial).
+    private func lineSearch(x: Tensor, gradient: Tensor, current: LossValues, slope: Double,
+                            objective: Objective) throws -> LossValues? {
+        guard slope < 0 else { return nil }
+        var t = learningRate
+        for _ in 0..<Self.maxTrials {
+            try device.copy(previousX, to: x)
+            try device.axpy(Float(t), direction, x)
+            let trial = try objective.evaluate(x, gradient: gradient)
+            if trial.total.isFinite, trial.total <= current.total + Self.armijoC1 * t * slope {
+                return trial
+            }
+            t *= 0.5
+        }
+        return nil
+    }
+
+    /// Stores `s = x - x_old`, `y = g - g_old` when the curvature is positive.
+    private func remember(x: Tensor, gradient: Tensor) throws {
+        let slot = (newest + 1) % s.count
+        try device.copy(x, to: s[slot])
+        try device.axpy(-1, previousX, s[slot])
+        try device.copy(gradient, to: y[slot])
+        try device.axpy(-1, previousGradient, y[slot])
+        let sy = try device.dot(s[slot], y[slot])
+        let yy = try device.dot(y[slot], y[slot])
+        guard sy > 1e-10 * yy, sy.isFinite, yy > 0 else {
+            // The slot held the oldest pair when the ring was full: it is gone now.
+            if stored == s.count { stored -= 1 }
+            return
+        }
+        rho[slot] = 1 / sy
+        newest = slot
+        stored = min(stored + 1, s.count)
+    }
+}

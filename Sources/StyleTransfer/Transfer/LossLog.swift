@@ -1,0 +1,36 @@
+// LossLog: the per-iteration loss rows and their CSV form (SPEC.md "Loss log").
+import Foundation
+
+/// The loss of each iteration, kept in memory during the run and written once at the end
+/// (so the optimisation loop never waits on the disk).
+public struct LossLog: Sendable {
+    /// One row: the losses of the image after `iteration` updates.
+    public struct Row: Equatable, Sendable {
+        public let iteration: Int
+        public let losses: LossValues
+        /// Wall time since optimisation began when the row's loss was known.
+        public let seconds: Double
+    }
+
+    public static let header = "iteration,total,content,style,tv,seconds"
+    public private(set) var rows: [Row] = []
+
+    public init() {}
+
+    public mutating func append(iteration: Int, losses: LossValues, seconds: Double) {
+        rows.append(Row(iteration: iteration, losses: losses, seconds: seconds))
+    }
+
+    /// Numbers with 12 significant digits (SPEC.md asks for at least 9).
+    static func format(_ value: Double) -> String { String(format: "%.12g", value) }
+
+    /// The CSV text: the header and one line per row, each ending in a newline.
+    public var csv: String {
+        var text = Self.header + "\n"
+        for row in rows {
+            let l = row.losses
+            text += "\(row.iteration),\([l.total, l.content, l.style, l.tv, row.seconds].map(Self.format).joined(separator: ","))\n"
+        }
+        return text
+    }
+}

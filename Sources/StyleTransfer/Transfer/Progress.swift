@@ -1,0 +1,61 @@
+// Progress: the run's progress display on stderr: one updating line on a terminal, plain lines otherwise.
+import Foundation
+
+/// Reports iterations on stderr. On a terminal, one line rewritten in place with the
+/// iteration, losses, iterations per second and time left; otherwise (a pipe or file) a
+/// plain line about every tenth of the run. Silent when `quiet`.
+public final class ProgressDisplay {
+    public let total: Int
+    public let quiet: Bool
+    public let isTerminal: Bool
+    private var lastDraw = -1.0
+
+    public init(total: Int, quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) != 0) {
+        self.total = total
+        self.quiet = quiet
+        self.isTerminal = isTerminal
+    }
+
+    /// The text of one progress report.
+    public func line(iteration k: Int, losses l: LossValues, seconds: Double) -> String {
+        let rate = k > 0 && seconds > 0 ? Double(k) / seconds : 0
+        let left = rate > 0 ? Self.clock(Double(total - k) / rate) : "--:--"
+        return String(format: "iteration %d/%d  J %.4e (content %.3e, style %.3e, tv %.3e)  %.2f it/s  ",
+                      k, total, l.total, l.content, l.style, l.tv, rate) + left + " left"
+    }
+
+    /// Shows iteration `k`.
+    public func update(iteration k: Int, losses: LossValues, seconds: Double) {
+        guard !quiet else { return }
+        if isTerminal {
+            // Redraw at most ~10 times a second, and always for the last iteration.
+            guard k == total || seconds - lastDraw >= 0.1 else { return }
+            lastDraw = seconds
+            Self.write("\r\u{1B}[K" + line(iteration: k, losses: losses, seconds: seconds) + (k == total ? "\n" : ""))
+        } else {
+            let period = max(1, total / 10)
+            guard k % period == 0 || k == total else { return }
+            Self.write(line(iteration: k, losses: losses, seconds: seconds) + "\n")
+        }
+    }
+
+    /// Ends an unfinished terminal line (before an error message).
+    public func interrupt() {
+        if !quiet, isTerminal, lastDraw >= 0 { Self.write("\n") }
+    }
+
+    /// A plain message line (setup steps, saved files), unless quiet.
+    public func note(_ text: String) {
+        guard !quiet else { return }
+        Self.write(text + "\n")
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

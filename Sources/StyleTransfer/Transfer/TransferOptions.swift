@@ -1,0 +1,94 @@
+// TransferOptions: every setting of one style transfer run, with the defaults of `nst transfer`.
+
+/// Where the generated image starts.
+public enum InitMode: Equatable, Sendable {
+    /// The content image (the default).
+    case content
+    /// Uniform noise in [0, 1] drawn from the seed.
+    case random
+    /// An image file, resized to the content size.
+    case file(String)
+
+    /// Parses `content`, `random` or a file path.
+    public init(argument: String) {
+        switch argument {
+        case "content": self = .content
+        case "random": self = .random
+        default: self = .file(argument)
+        }
+    }
+}
+
+/// The settings of one run; the defaults are those of `nst transfer` (see its `--help`).
+public struct TransferOptions: Sendable {
+    public var contentPath: String
+    public var stylePaths: [String]
+    public var outputPath: String
+    /// Long side of the generated image in pixels.
+    public var size = 256
+    public var iterations = 200
+    public var optimizer = OptimizerKind.lbfgs
+    /// nil: the optimiser's `defaultLearningRate`.
+    public var learningRate: Double?
+    public var contentWeight = 1.0
+    public var styleWeight = 100.0
+    public var tvWeight = 5e-4
+    public var contentLayers = ["relu4_2"]
+    public var styleLayers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+    /// nil: 1/L each.
+    public var styleLayerWeights: [Double]?
+    /// nil: equal.
+    public var styleBlendWeights: [Double]?
+    public var initMode = InitMode.content
+    public var seed: UInt64 = 0
+    public var pooling = PoolKind.max
+    /// Style images are resized to a long side of `styleScale * size`.
+    public var styleScale = 1.0
+    /// nil: the built-in seeded weights.
+    public var weightsPath: String?
+    public var lossLogPath: String?
+    /// Write a numbered intermediate image every N iterations (0: never).
+    public var saveEvery = 0
+    public var quiet = false
+
+    public init(contentPath: String, stylePaths: [String], outputPath: String) {
+        self.contentPath = contentPath
+        self.stylePaths = stylePaths
+        self.outputPath = outputPath
+    }
+
+    /// The learning rate in effect.
+    public var effectiveLearningRate: Double { learningRate ?? optimizer.defaultLearningRate }
+
+    /// The long side of the style images.
+    public var styleSize: Int { Int((styleScale * Double(size)).rounded()) }
+
+    /// Checks the numbers and layer names; returns the resolved content and style layers.
+    /// - Throws: `TransferError.option` naming the first bad option.
+    public func validated() throws -> (content: LayerWeights, style: LayerWeights, blend: [Double]) {
+        guard size > 0 else { throw TransferError.option("--size", "must be a positive number of pixels, got \(size)") }
+        guard size <= 16384 else { throw TransferError.option("--size", "must be at most 16384, got \(size)") }
+        guard iterations > 0 else { throw TransferError.option("--iterations", "must be positive, got \(iterations)") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            throw TransferError.option("--learning-rate", "must be a positive number, got \(learningRate)")
+        }
+        for (name, value) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)]
+        where !(value >= 0 && value.isFinite) {
+            throw TransferError.option(name, "must be a finite number >= 0, got \(value)")
+        }
+        guard styleScale > 0, styleScale.isFinite else {
+            throw TransferError.option("--style-scale", "must be a positive number, got \(styleScale)")
+        }
+        guard styleSize >= 1, styleSize <= 16384 else {
+            throw TransferError.option("--style-scale", "gives a style size of \(styleSize) pixels; want 1 to 16384")
+        }
+        guard saveEvery >= 0 else { throw TransferError.option("--save-every", "must be 0 (off) or positive, got \(saveEvery)") }
+        guard !stylePaths.isEmpty else { throw TransferError.option("--style", "needs at least one style image") }
+        let content = try LayerWeights(names: contentLayers, weights: nil, defaultWeight: 1,
+                                       option: "--content-layers", weightsOption: "--content-layers")
+        let style = try LayerWeights(names: styleLayers, weights: styleLayerWeights, defaultWeight: 1 / Double(styleLayers.count),
+                                     option: "--style-layers", weightsOption: "--style-layer-weights")
+        let blend = try StyleTargets.normalizedBlend(styleBlendWeights, count: stylePaths.count)
+        return (content, style, blend)
+    }
+}

@@ -1,0 +1,100 @@
+// TransferPaths: checks on the run's input and output paths, and the names of intermediate images.
+import Foundation
+
+/// Path checks done before any work: inputs exist and are readable files; outputs go to an
+/// existing, writable folder, are PNG, and never name an input.
+public enum TransferPaths {
+    /// The inputs of a run as (option, path).
+    static func inputs(_ options: TransferOptions) -> [(String, String)] {
+        var list = [("--content", options.contentPath)] + options.stylePaths.map { ("--style", $0) }
+        if case let .file(path) = options.initMode { list.append(("--init", path)) }
+        if let weights = options.weightsPath { list.append(("--weights", weights)) }
+        return list
+    }
+
+    /// The outputs of a run as (option, path); intermediates are checked by name pattern.
+    static func outputs(_ options: TransferOptions) -> [(String, String)] {
+        [("--output", options.outputPath)] + (options.lossLogPath.map { [("--loss-log", $0)] } ?? [])
+    }
+
+    /// `out.png` -> `out-0050.png` for iteration 50 of a run of up to 9999 iterations
+    /// (the number is zero-padded to the width of `--iterations`).
+    public static func intermediate(_ options: TransferOptions, iteration: Int) -> String {
+        let url = URL(fileURLWithPath: options.outputPath)
+        let digits = String(options.iterations).count
+        let number = String(repeating: "0", count: max(0, digits - String(iteration).count)) + String(iteration)
+        let name = url.deletingPathExtension().lastPathComponent + "-" + number + "." + url.pathExtension
+        return (options.outputPath as NSString).deletingLastPathComponent.isEmpty
+            ? name : ((options.outputPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+    }
+
+    /// Runs every check.
+    /// - Throws: `TransferError` naming the option and path of the first problem.
+    public static func check(_ options: TransferOptions) throws {
+        let fm = FileManager.default
+        for (option, path) in inputs(options) {
+            var isFolder: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isFolder) else {
+                throw TransferError.file(role: option, path: path, problem: "no such file")
+            }
+            guard !isFolder.boolValue else { throw TransferError.file(role: option, path: path, problem: "is a folder, not a file") }
+            guard fm.isReadableFile(atPath: path) else { throw TransferError.file(role: option, path: path, problem: "cannot be read (permission denied)") }
+        }
+        guard options.outputPath.lowercased().hasSuffix(".png") else {
+            throw TransferError.file(role: "--output", path: options.outputPath, problem: "must be a .png file (the output is always PNG)")
+        }
+        let outputs = outputs(options)
+        for (option, path) in outputs {
+            let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            guard fm.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' does not exist")
+            }
+            guard canCreateFile(in: folder) else {
+                throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' is not writable")
+            }
+            if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                throw TransferError.file(role: option, path: path, problem: "is a folder")
+            }
+            for (inputOption, input) in inputs(options) where sameFile(path, input) {
+                throw TransferError.file(role: option, path: path, problem: "is also the \(inputOption) input; inputs are never overwritten")
+            }
+        }
+        if outputs.count == 2, sameFile(outputs[0].1, outputs[1].1) {
+            throw TransferError.file(role: "--loss-log", path: outputs[1].1, problem: "is also the --output image")
+        }
+        if options.saveEvery > 0 {
+            // An intermediate `out-NNNN.png` must not replace an input of that name.
+            let stem = URL(fileURLWithPath: options.outputPath).deletingPathExtension().lastPathComponent + "-"
+            for (inputOption, input) in inputs(options) {
+                let name = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+                guard name.hasPrefix(stem), let k = Int(name.dropFirst(stem.count)), k >= 0, k <= options.iterations,
+                      sameFile(input, intermediate(options, iteration: k)) else { continue }
+                throw TransferError.file(role: inputOption, path: input,
+                                         problem: "would be overwritten by an intermediate image of --save-every; rename it or choose another --output")
+            }
+        }
+    }
+
+    /// Creates and removes a hidden probe file in `folder`: unlike access(2) this also
+    /// catches read-only file systems and special folders, and root's permissions.
+    static func canCreateFile(in folder: String) -> Bool {
+        let probe = (folder as NSString).appendingPathComponent(".nst-probe-\(ProcessInfo.processInfo.processIdentifier)")
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { return false }
+        close(fd)
+        unlink(probe)
+        return true
+    }
+
+    /// True when `a` and `b` name the same file: same resolved path, or (both existing)
+    /// the same device and inode (hard links).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        let ra = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
+        let rb = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
+        if ra == rb { return true }
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+}

@@ -1,0 +1,95 @@
+// TransferRunner: one `nst transfer` run from files to files: checks, loading, the loop, atomic outputs.
+import Foundation
+
+/// Runs a style transfer described by `TransferOptions`, from input files to output files.
+///
+/// Every input and option is checked before any work, and nothing is written until the
+/// run has succeeded (except the last good image and the loss log of a run that
+/// diverged); each output is written atomically. Inputs are only ever read.
+public enum TransferRunner {
+    /// Checks, loads, optimises and writes. `makeDevice` is called after the inputs passed
+    /// their checks. Returns the loss log.
+    /// - Throws: `TransferError`, `WeightsError`, `ImageError` or `DeviceError`, each
+    ///   printable as one line naming the option or file.
+    @discardableResult
+    public static func run(_ options: TransferOptions, makeDevice: () throws -> any Device) throws -> LossLog {
+        let (contentLayers, styleLayers, _) = try options.validated()
+        try TransferPaths.check(options)
+        let progress = ProgressDisplay(total: options.iterations, quiet: options.quiet)
+
+        let depth = max(contentLayers.depth, styleLayers.depth)
+        let weights: VGGWeights
+        if let path = options.weightsPath {
+            weights = try VGGWeights.load(from: URL(fileURLWithPath: path), depth: depth)
+        } else {
+            weights = VGGWeights.builtIn(depth: depth)
+        }
+        let content = try load(options.contentPath, role: "--content").resized(longSide: options.size)
+        try checkFits(width: content.width, height: content.height, depth: depth, option: "--size")
+        let styles = try options.stylePaths.map { path -> Image in
+            let style = try load(path, role: "--style").resized(longSide: options.styleSize)
+            try checkFits(width: style.width, height: style.height, depth: depth, option: "--style-scale")
+            return style
+        }
+        var initial: Image?
+        if case let .file(path) = options.initMode {
+            initial = try load(path, role: "--init").resized(width: content.width, height: content.height)
+        }
+
+        let device = try makeDevice()
+        progress.note("nst: \(content.width)x\(content.height), \(options.iterations) iterations of \(options.optimizer.rawValue) on \(device.name), \(weights.source) weights")
+        let engine = try TransferEngine(device: device, options: options, weights: weights, content: content,
+                                        styles: styles, initial: initial, keepLastGood: options.saveEvery > 0)
+        var log = LossLog()
+        do {
+            try engine.run { k, losses, seconds in
+                log.append(iteration: k, losses: losses, seconds: seconds)
+                progress.update(iteration: k, losses: losses, seconds: seconds)
+                if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < options.iterations {
+                    try save(engine.currentImage(), to: TransferPaths.intermediate(options, iteration: k))
+                }
+            }
+        } catch let error as TransferError {
+            progress.interrupt()
+            guard case let .diverged(message) = error else { throw error }
+            var extra = ""
+            if let lossLogPath = options.lossLogPath {
+                try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
+            }
+            if options.saveEvery > 0, let last = log.rows.last {
+                let path = TransferPaths.intermediate(options, iteration: last.iteration)
+                try save(engine.currentImage(), to: path)
+                extra = "; the last good image (iteration \(last.iteration)) is in '\(path)'"
+            }
+            throw TransferError.diverged(message + extra)
+        } catch {
+            progress.interrupt()
+            throw error
+        }
+        try save(engine.currentImage(), to: options.outputPath)
+        if let lossLogPath = options.lossLogPath {
+            try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
+        }
+        progress.note("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? ""))
+        return log
+    }
+
+    /// Loads an input image; errors name the option it came from.
+    static func load(_ path: String, role: String) throws -> Image {
+        do { return try Image.load(path: path) } catch let error as ImageError {
+            throw TransferError.file(role: role, path: path, problem: error.reason)
+        }
+    }
+
+    /// Writes `image` as a PNG (clamped to [0, 1], 8 bits), atomically.
+    static func save(_ image: Image, to path: String) throws {
+        try image.writePNG(to: path)
+    }
+
+    /// Throws when an image of `width x height` is too small for the pooling layers in use.
+    static func checkFits(width: Int, height: Int, depth: Int, option: String) throws {
+        if let layer = VGG19.shapes(height: height, width: width, depth: depth).tooSmallAt {
+            throw TransferError.option(option, "gives a \(width)x\(height) image, too small for \(layer) (each side needs \(1 << (layer.last.flatMap { Int(String($0)) } ?? 1)) pixels or more); use a larger size or shallower layers")
+        }
+    }
+}

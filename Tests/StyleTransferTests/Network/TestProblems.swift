@@ -1,0 +1,38 @@
+// TestProblems: small style transfer problems on the CPU backend shared by the network, optimiser and transfer tests.
+import StyleTransfer
+
+/// A tiny transfer problem: random content and style images of a few pixels.
+struct TinyProblem {
+    let device = CPUDevice()
+    let content: Image
+    let style: Image
+    var options: TransferOptions
+
+    /// `size x size` content, a style of another size, shallow layers so debug builds stay fast.
+    init(size: Int = 16, seed: UInt64 = 7) throws {
+        var data = TestData(seed: seed)
+        content = try Image(width: size, height: size - 2, pixels: data.uniform(3 * size * (size - 2), 0.1, 0.9))
+        style = try Image(width: size + 4, height: size, pixels: data.uniform(3 * (size + 4) * size, 0, 1))
+        options = TransferOptions(contentPath: "c.png", stylePaths: ["s.png"], outputPath: "o.png")
+        options.contentLayers = ["relu2_1"]
+        options.styleLayers = ["relu1_1", "relu2_1"]
+        options.iterations = 5
+        options.quiet = true
+    }
+
+    /// The engine for the current options.
+    func engine(weights: VGGWeights? = nil, initial: Image? = nil, keepLastGood: Bool = false) throws -> TransferEngine {
+        try TransferEngine(device: device, options: options, weights: weights ?? VGGWeights.builtIn(depth: 7),
+                           content: content, styles: [style], initial: initial, keepLastGood: keepLastGood)
+    }
+
+    /// Runs the engine and returns the rows it reported.
+    func run(_ engine: TransferEngine) throws -> [LossValues] {
+        var rows: [LossValues] = []
+        try engine.run { k, losses, _ in
+            precondition(k == rows.count)
+            rows.append(losses)
+        }
+        return rows
+    }
+}

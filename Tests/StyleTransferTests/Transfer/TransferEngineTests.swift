@@ -1,0 +1,140 @@
+// TransferEngineTests: initialisation variants, style blending, option checks and divergence of the transfer loop.
+import XCTest
+@testable import StyleTransfer
+
+final class TransferEngineTests: XCTestCase {
+    func testInitContentStartsWithZeroContentLoss() throws {
+        let problem = try TinyProblem()
+        let engine = try problem.engine()
+        XCTAssertEqual(try problem.device.download(engine.image), problem.content.pixels)
+        let rows = try problem.run(engine)
+        XCTAssertEqual(rows[0].content, 0)
+        XCTAssertGreaterThan(rows[0].style, 0)
+        XCTAssertGreaterThan(rows[0].tv, 0)
+        assertClose(rows[0].total, 100 * rows[0].style + 5e-4 * rows[0].tv, abs: 0, rel: 1e-12, "J = beta Js + gamma Jtv")
+    }
+
+    func testInitRandomIsSeededUniformNoise() throws {
+        var problem = try TinyProblem()
+        problem.options.initMode = .random
+        problem.options.seed = 42
+        let a = try problem.device.download(problem.engine().image)
+        XCTAssertEqual(a, TransferEngine.noise(count: a.count, seed: 42))
+        XCTAssertTrue(a.allSatisfy { $0 >= 0 && $0 < 1 })
+        let mean = a.reduce(0, +) / Float(a.count)
+        XCTAssertEqual(mean, 0.5, accuracy: 0.05)
+        XCTAssertEqual(try problem.device.download(problem.engine().image), a, "same seed, same start")
+        problem.options.seed = 43
+        XCTAssertNotEqual(try problem.device.download(problem.engine().image), a, "another seed")
+        let rows = try problem.run(problem.engine())
+        XCTAssertGreaterThan(rows[0].content, 0)
+        XCTAssertLessThan(rows.last!.total, rows[0].total)
+    }
+
+    func testInitFileStartsFromThatImageAndMustMatchTheContentSize() throws {
+        var problem = try TinyProblem()
+        problem.options.initMode = .file("start.png")
+        var data = TestData(seed: 9)
+        let start = try Image(width: problem.content.width, height: problem.content.height,
+                              pixels: data.uniform(problem.content.pixels.count, 0, 1))
+        XCTAssertEqual(try problem.device.download(problem.engine(initial: start).image), start.pixels)
+        let wrong = try Image(width: 3, height: 3, pixels: Array(repeating: 0.5, count: 27))
+        XCTAssertThrowsError(try problem.engine(initial: wrong)) { XCTAssertTrue("\($0)".hasPrefix("--init:"), "\($0)") }
+    }
+
+    /// The blended target equals the Gram of one image when its weight is 1, and the
+    /// blend of equal images is that image's Gram.
+    func testStyleBlendCombinesTargetGrams() throws {
+        let device = CPUDevice()
+        let network = try VGGNetwork(device: device, weights: .builtIn(depth: 2), pooling: .max, depth: 2)
+        let layers = try LayerWeights(names: ["relu1_1"], weights: nil, defaultWeight: 1, option: "--style-layers", weightsOption: "w")
+        var data = TestData(seed: 2)
+        let a = try device.tensor(Shape(3, 6, 7), data.uniform(126, 0, 1))
+        let b = try device.tensor(Shape(3, 9, 5), data.uniform(135, 0, 1))
+        let gramA = try device.download(StyleTargets.compute(network: network, images: [a], blend: [1], layers: layers)[0])
+        let gramB = try device.download(StyleTargets.compute(network: network, images: [b], blend: [1], layers: layers)[0])
+        let blend = try StyleTargets.normalizedBlend([3, 1], count: 2)
+        XCTAssertEqual(blend, [0.75, 0.25])
+        let mixed = try device.download(StyleTargets.compute(network: network, images: [a, b], blend: blend, layers: layers)[0])
+        assertClose(mixed, zip(gramA, gramB).map { 0.75 * $0 + 0.25 * $1 }, abs: 1e-6, rel: 1e-5, "blended Gram")
+        XCTAssertEqual(try StyleTargets.normalizedBlend(nil, count: 4), [0.25, 0.25, 0.25, 0.25])
+        XCTAssertThrowsError(try StyleTargets.normalizedBlend([1], count: 2))
+        XCTAssertThrowsError(try StyleTargets.normalizedBlend([0, 0], count: 2))
+        XCTAssertThrowsError(try StyleTargets.normalizedBlend([1, -1], count: 2))
+    }
+
+    func testStyleLayerWeightsDefaultToOneOverL() throws {
+        let options = TransferOptions(contentPath: "c", stylePaths: ["s"], outputPath: "o.png")
+        let (content, style, blend) = try options.validated()
+        XCTAssertEqual(content.indices, [22])
+        XCTAssertEqual(content.weights, [1])
+        XCTAssertEqual(style.indices, [1, 6, 11, 20, 29])
+        XCTAssertEqual(style.weights, Array(repeating: 0.2, count: 5))
+        XCTAssertEqual(blend, [1])
+    }
+
+    func testOptionErrorsNameTheOption() {
+        func message(_ change: (inout TransferOptions) -> Void) -> String {
+            var options = TransferOptions(contentPath: "c", stylePaths: ["s"], outputPath: "o.png")
+            change(&options)
+            do { _ = try options.validated(); return "" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message { $0.size = 0 }.hasPrefix("--size:"))
+        XCTAssertTrue(message { $0.iterations = -1 }.hasPrefix("--iterations:"))
+        XCTAssertTrue(message { $0.learningRate = 0 }.hasPrefix("--learning-rate:"))
+        XCTAssertTrue(message { $0.styleWeight = -1 }.hasPrefix("--style-weight:"))
+        XCTAssertTrue(message { $0.styleScale = 0 }.hasPrefix("--style-scale:"))
+        XCTAssertEqual(message { $0.contentLayers = ["relu9_9"] },
+                       "--content-layers: unknown layer 'relu9_9' (want conv{b}_{i}, relu{b}_{i} or pool{b} of VGG-19, e.g. relu4_2)")
+        XCTAssertTrue(message { $0.styleLayers = [] }.hasPrefix("--style-layers:"))
+        XCTAssertTrue(message { $0.styleLayerWeights = [1, 2] }.hasPrefix("--style-layer-weights:"))
+        XCTAssertTrue(message { $0.stylePaths = ["a", "b"]; $0.styleBlendWeights = [1] }.hasPrefix("--style-blend-weights:"))
+        XCTAssertTrue(message { $0.saveEvery = -2 }.hasPrefix("--save-every:"))
+        XCTAssertEqual(message { _ in }, "")
+    }
+
+    /// A learning rate far too large makes SGD overflow: the run stops with a clear error and
+    /// the image is the last finite one.
+    func testDivergenceStopsAndKeepsTheLastGoodImage() throws {
+        var problem = try TinyProblem()
+        problem.options.optimizer = .sgd
+        problem.options.learningRate = 1e30
+        problem.options.iterations = 10
+        let engine = try problem.engine(keepLastGood: true)
+        var reported: [Int] = []
+        XCTAssertThrowsError(try engine.run { k, _, _ in reported.append(k) }) { error in
+            XCTAssertTrue("\(error)".hasPrefix("loss became"), "\(error)")
+            XCTAssertTrue("\(error)".contains("--learning-rate"), "\(error)")
+        }
+        XCTAssertFalse(reported.isEmpty)
+        let pixels = try problem.device.download(engine.image)
+        XCTAssertTrue(pixels.allSatisfy(\.isFinite))
+    }
+
+    func testLossLogFormat() throws {
+        var log = LossLog()
+        log.append(iteration: 0, losses: LossValues(total: 1234.56789012345, content: 0, style: 0.123456789012, tv: 1e-9), seconds: 0.5)
+        log.append(iteration: 1, losses: LossValues(total: 2.0 / 3.0, content: 1e20, style: 3, tv: 4), seconds: 12.25)
+        let lines = log.csv.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 4)
+        XCTAssertEqual(lines[0], "iteration,total,content,style,tv,seconds")
+        XCTAssertEqual(lines[3], "")
+        let fields = lines[1].split(separator: ",").map(String.init)
+        XCTAssertEqual(fields.count, 6)
+        XCTAssertEqual(fields[0], "0")
+        // At least 9 significant digits survive the round trip.
+        XCTAssertEqual(Double(fields[1])!, 1234.56789012345, accuracy: 1234.56789012345 * 1e-9)
+        XCTAssertEqual(Double(fields[3])!, 0.123456789012, accuracy: 1e-12)
+        XCTAssertEqual(Double(lines[2].split(separator: ",")[1])!, 2.0 / 3.0, accuracy: 1e-10)
+        XCTAssertEqual(Double(lines[2].split(separator: ",")[2])!, 1e20)
+    }
+
+    func testIntermediateNames() {
+        var options = TransferOptions(contentPath: "c", stylePaths: ["s"], outputPath: "dir/out.png")
+        options.iterations = 300
+        XCTAssertEqual(TransferPaths.intermediate(options, iteration: 50), "dir/out-050.png")
+        options.outputPath = "out.png"
+        options.iterations = 9
+        XCTAssertEqual(TransferPaths.intermediate(options, iteration: 3), "out-3.png")
+    }
+}

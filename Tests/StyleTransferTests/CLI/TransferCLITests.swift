@@ -73,6 +73,24 @@ final class TransferCLITests: XCTestCase {
         XCTAssertEqual(leftovers, [], "no temporary files left")
     }
 
+    /// Two blended styles, random start, average pooling, L-BFGS, a style scale and an
+    /// explicit layer weighting all go through; the log's time column never goes back.
+    func testEveryOptionTogether() throws {
+        try Image(width: 8, height: 12, pixels: Array(repeating: 0.3, count: 288)).writePNG(to: path("style2.png"))
+        let result = try NSTProcess.run(arguments([
+            "--style", path("style2.png"), "--style-blend-weights", "1,3", "--init", "random", "--seed", "3",
+            "--pooling", "avg", "--optimizer", "lbfgs", "--style-scale", "1.5", "--style-layer-weights", "0.5,2",
+            "--content-weight", "2", "--style-weight", "50", "--tv-weight", "1e-3", "--learning-rate", "0.5",
+            "--loss-log", path("log.csv")]), in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let rows = try String(contentsOfFile: path("log.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map { Double($0)! } }
+        XCTAssertEqual(rows.count, 3)
+        XCTAssertGreaterThan(rows[0][2], 0, "a random start differs from the content")
+        XCTAssertTrue(zip(rows, rows.dropFirst()).allSatisfy { $1[5] >= $0[5] && $1[1] <= $0[1] }, "\(rows)")
+        assertClose(rows[0][1], 2 * rows[0][2] + 50 * rows[0][3] + 1e-3 * rows[0][4], abs: 0, rel: 1e-9, "J = alpha Jc + beta Js + gamma Jtv")
+    }
+
     func testProgressLinesWhenNotATerminal() throws {
         let args = arguments().filter { $0 != "--quiet" }
         let result = try NSTProcess.run(args, in: folder)

@@ -149,3 +149,25 @@ final class ProgressDisplayTests: XCTestCase {
         XCTAssertEqual(ProgressDisplay.clock(3725), "1:02:05")
     }
 }
+
+final class TransferLoopResourceTests: XCTestCase {
+    /// After setup, iterations allocate no tensors and move no image data between host and
+    /// device, whatever the optimiser.
+    func testIterationsAllocateAndTransferNothing() throws {
+        for kind in OptimizerKind.allCases {
+            var problem = try TinyProblem(size: 16)
+            problem.options.optimizer = kind
+            problem.options.iterations = 3
+            let device = CountingDevice(CPUDevice())
+            let engine = try TransferEngine(device: device, options: problem.options, weights: .builtIn(depth: 7),
+                                            content: problem.content, styles: [problem.style], keepLastGood: true)
+            let before = (device.allocations, device.uploads, device.downloads)
+            var rows = 0
+            try engine.run { _, _, _ in rows += 1 }
+            XCTAssertEqual(rows, 4)
+            XCTAssertEqual(device.allocations, before.0, "\(kind): tensors allocated inside the loop")
+            XCTAssertEqual(device.uploads, before.1, "\(kind): uploads inside the loop")
+            XCTAssertEqual(device.downloads, before.2, "\(kind): downloads inside the loop")
+        }
+    }
+}

@@ -67,8 +67,8 @@ struct Transfer: ParsableCommand {
     @Option(help: ArgumentHelp("Seed of --init random.", valueName: "n"))
     var seed: UInt64 = defaults.seed
 
-    @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu or opencl.", valueName: "name"))
-    var device: TransferDeviceChoice = .auto
+    @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`).", valueName: "name"))
+    var device: String = "auto"
 
     @Option(help: ArgumentHelp("VGG-19 weights in safetensors form (torchvision key names); default: built-in seeded random weights.", valueName: "file"))
     var weights: String?
@@ -89,6 +89,7 @@ struct Transfer: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        let deviceChoice = try DeviceChoice(parsing: device)
         var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
         options.size = size
         options.iterations = iterations
@@ -109,7 +110,7 @@ struct Transfer: ParsableCommand {
         options.lossLogPath = lossLog
         options.saveEvery = saveEvery
         options.quiet = quiet
-        try TransferRunner.run(options) { try makeTransferDevice(device) }
+        try TransferRunner.run(options) { try DeviceSelection.makeDevice(deviceChoice) }
     }
 
     static func names(_ list: String) -> [String] {

@@ -1,39 +1,27 @@
-// Tune+Report: per-op time and GFLOP/s of one evaluation, measured through ProfilingDevice, and its table.
+// Tune+Report: the per-op table of one evaluation before and after tuning, from `Benchmark` results.
 import Foundation
 import StyleTransfer
 
-/// Seconds per evaluation and the per-op breakdown of one device at one size.
-struct EvaluationReport {
-    var secondsPerEvaluation: Double
-    var ops: [OpFamily: OpTiming]
-
-    /// Profiles one evaluation (after a warm-up that compiles what needs compiling) on a
-    /// profiling wrapper of `device`; the seconds per evaluation are the sum over its ops,
-    /// each waited for (so slightly above an unprofiled evaluation on an asynchronous device).
-    static func measure(device: any Device, size: Int) throws -> EvaluationReport {
-        let profiler = ProfilingDevice(device)
-        let problem = try EvaluationProblem(device: profiler, size: size)
-        try problem.evaluate()
-        profiler.reset()
-        try problem.evaluate()
-        let ops = profiler.timings
-        return EvaluationReport(secondsPerEvaluation: ops.values.reduce(0) { $0 + $1.seconds }, ops: ops)
-    }
-
-    /// A table of the op families with their seconds and GFLOP/s, side by side for `before` and `after`.
-    static func table(before: EvaluationReport, after: EvaluationReport?) -> String {
-        func cell(_ t: OpTiming?) -> String {
-            guard let t, t.calls > 0 else { return String(repeating: " ", count: 22) }
-            let rate = t.flops > 0 && t.seconds > 0 ? String(format: "%7.1f", t.flops / t.seconds / 1e9) : "      -"
-            return String(format: "%8.3f s ", t.seconds) + rate + " GF/s"
+enum TuneReport {
+    /// Seconds and GFLOP/s of each op family, `before` and `after` side by side, then the
+    /// seconds per evaluation of each.
+    static func table(before: BenchmarkResult, after: BenchmarkResult) -> String {
+        func cell(_ share: OpShare?) -> String {
+            guard let share else { return String(repeating: " ", count: 22) }
+            let rate = share.gflopPerSecond.map { String(format: "%7.1f", $0) } ?? "      -"
+            return String(format: "%8.3f s ", share.seconds) + rate + " GF/s"
         }
-        var lines = ["op                         " + "before (s, GFLOP/s)   " + (after == nil ? "" : "  after (s, GFLOP/s)")]
-        for family in OpFamily.allCases where before.ops[family] != nil || after?.ops[family] != nil {
-            let name = family.rawValue.padding(toLength: 25, withPad: " ", startingAt: 0)
-            lines.append("  \(name)\(cell(before.ops[family]))" + (after.map { "  " + cell($0.ops[family]) } ?? ""))
+        let ops = (before.breakdown.map(\.op) + after.breakdown.map(\.op)).reduce(into: [String]()) { list, op in
+            if !list.contains(op) { list.append(op) }
         }
-        let total = String(format: "%8.3f s", before.secondsPerEvaluation)
-        lines.append("  seconds per evaluation   \(total)" + (after.map { String(format: "               %8.3f s", $0.secondsPerEvaluation) } ?? ""))
+        var lines = ["  op                       before (s, GFLOP/s)     after (s, GFLOP/s)"]
+        for op in ops {
+            lines.append("  " + op.padding(toLength: 25, withPad: " ", startingAt: 0)
+                         + cell(before.breakdown.first { $0.op == op }) + "  " + cell(after.breakdown.first { $0.op == op }))
+        }
+        lines.append(String(format: "  %@%8.3f s %7.1f GF/s  %8.3f s %7.1f GF/s",
+                            "seconds per evaluation   ".padding(toLength: 25, withPad: " ", startingAt: 0),
+                            before.secondsPerEvaluation, before.gflopPerSecond, after.secondsPerEvaluation, after.gflopPerSecond))
         return lines.joined(separator: "\n")
     }
 }

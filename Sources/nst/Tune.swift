@@ -26,9 +26,6 @@ struct Tune: ParsableCommand {
     @Flag(help: "Skip the per-op evaluation before and after tuning.")
     var noReport = false
 
-    @Flag(help: "Only print the per-op evaluation of --device (cpu allowed) with its stored tuning; search and store nothing.")
-    var reportOnly = false
-
     func validate() throws {
         guard size >= 16, size <= 4096 else { throw ValidationError("--size must be 16 to 4096, got \(size)") }
         guard budgetSeconds > 0, budgetSeconds.isFinite else {
@@ -38,12 +35,6 @@ struct Tune: ParsableCommand {
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // progress lines show up while the search runs
-        if reportOnly {
-            let chosen = try DeviceSelection.makeDevice(device)
-            print("\(chosen.name), \(size)x\(size), one evaluation:")
-            print(EvaluationReport.table(before: try EvaluationReport.measure(device: chosen, size: size), after: nil))
-            return
-        }
         guard case let .opencl(index) = try DeviceChoice(parsing: device) else {
             throw ValidationError("--device must be opencl or opencl:N, got \(device)")
         }
@@ -58,7 +49,7 @@ struct Tune: ParsableCommand {
         print("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
         // CLBlast cannot return to its defaults once overridden, so measure them first.
         let untuned = try OpenCLDevice(info: info, tuning: .none)
-        let before = noReport ? nil : try EvaluationReport.measure(device: untuned, size: size)
+        let before = noReport ? nil : try Benchmark.run(device: untuned, size: size, evaluations: 1)
         let tuner = OpenCLTuner { print($0) }
         let defaults = TransferOptions(contentPath: "", stylePaths: [""], outputPath: "")
         let styleLayers = defaults.styleLayers.compactMap(VGG19.index(of:))
@@ -79,9 +70,9 @@ struct Tune: ParsableCommand {
         try tuning.store(to: url)
         print("Stored \(url.path): WGS=\(wgs.best)" + (gemm.best.map { ", Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept"))
         if let before {
-            let after = try EvaluationReport.measure(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size)
-            print("One evaluation at \(size)x\(size) on \(info.name):")
-            print(EvaluationReport.table(before: before, after: after))
+            let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
+            print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
+            print(TuneReport.table(before: before, after: after))
         }
     }
 }

@@ -8,7 +8,7 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
     /// step of each line search, as a multiple of the quasi-Newton step).
     public var defaultLearningRate: Double {
         switch self {
-        case .sgd: return 1
+        case .sgd: return 0.2
         case .adam: return 0.02
         case .lbfgs: return 1
         }

@@ -20,8 +20,9 @@ public final class ProgressDisplay {
     public func line(iteration k: Int, losses l: LossValues, seconds: Double) -> String {
         let rate = k > 0 && seconds > 0 ? Double(k) / seconds : 0
         let left = rate > 0 ? Self.clock(Double(total - k) / rate) : "--:--"
-        return String(format: "iteration %d/%d  J %.4e (content %.3e, style %.3e, tv %.3e)  %.2f it/s  ",
-                      k, total, l.total, l.content, l.style, l.tv, rate) + left + " left"
+        // Kept under 80 columns so the terminal line never wraps (a wrapped line cannot be redrawn with \r).
+        return String(format: "%d/%d  J %.3e  c %.2e s %.2e tv %.2e  %.2f it/s  ETA ",
+                      k, total, l.total, l.content, l.style, l.tv, rate) + left
     }
 
     /// Shows iteration `k`.

@@ -31,8 +31,8 @@ public struct TransferOptions: Sendable {
     /// nil: the optimiser's `defaultLearningRate`.
     public var learningRate: Double?
     public var contentWeight = 1.0
-    public var styleWeight = 1e4
-    public var tvWeight = 1e-3
+    public var styleWeight = 100.0
+    public var tvWeight = 5e-4
     public var contentLayers = ["relu4_2"]
     public var styleLayers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     /// nil: 1/L each.

@@ -50,7 +50,7 @@ public enum TransferPaths {
             guard fm.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
                 throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' does not exist")
             }
-            guard fm.isWritableFile(atPath: folder) else {
+            guard canCreateFile(in: folder) else {
                 throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' is not writable")
             }
             if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
@@ -74,6 +74,17 @@ public enum TransferPaths {
                                          problem: "would be overwritten by an intermediate image of --save-every; rename it or choose another --output")
             }
         }
+    }
+
+    /// Creates and removes a hidden probe file in `folder`: unlike access(2) this also
+    /// catches read-only file systems and special folders, and root's permissions.
+    static func canCreateFile(in folder: String) -> Bool {
+        let probe = (folder as NSString).appendingPathComponent(".nst-probe-\(ProcessInfo.processInfo.processIdentifier)")
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { return false }
+        close(fd)
+        unlink(probe)
+        return true
     }
 
     /// True when `a` and `b` name the same file: same resolved path, or (both existing)

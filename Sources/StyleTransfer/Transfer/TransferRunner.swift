@@ -24,16 +24,16 @@ public enum TransferRunner {
         } else {
             weights = VGGWeights.builtIn(depth: depth)
         }
-        let content = try Image.load(path: options.contentPath).resized(longSide: options.size)
+        let content = try load(options.contentPath, role: "--content").resized(longSide: options.size)
         try checkFits(width: content.width, height: content.height, depth: depth, option: "--size")
         let styles = try options.stylePaths.map { path -> Image in
-            let style = try Image.load(path: path).resized(longSide: options.styleSize)
+            let style = try load(path, role: "--style").resized(longSide: options.styleSize)
             try checkFits(width: style.width, height: style.height, depth: depth, option: "--style-scale")
             return style
         }
         var initial: Image?
         if case let .file(path) = options.initMode {
-            initial = try Image.load(path: path).resized(width: content.width, height: content.height)
+            initial = try load(path, role: "--init").resized(width: content.width, height: content.height)
         }
 
         let device = try makeDevice()
@@ -74,10 +74,16 @@ public enum TransferRunner {
         return log
     }
 
-    /// Writes `image` clamped to [0, 1] as a PNG, atomically.
+    /// Loads an input image; errors name the option it came from.
+    static func load(_ path: String, role: String) throws -> Image {
+        do { return try Image.load(path: path) } catch let error as ImageError {
+            throw TransferError.file(role: role, path: path, problem: error.reason)
+        }
+    }
+
+    /// Writes `image` as a PNG (clamped to [0, 1], 8 bits), atomically.
     static func save(_ image: Image, to path: String) throws {
-        let clamped = Image(checkedWidth: image.width, height: image.height, pixels: image.pixels.map { min(max($0, 0), 1) })
-        try clamped.writePNG(to: path)
+        try image.writePNG(to: path)
     }
 
     /// Throws when an image of `width x height` is too small for the pooling layers in use.

@@ -11,7 +11,7 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertEqual(rows[0].content, 0)
         XCTAssertGreaterThan(rows[0].style, 0)
         XCTAssertGreaterThan(rows[0].tv, 0)
-        assertClose(rows[0].total, 1e4 * rows[0].style + 1e-3 * rows[0].tv, abs: 0, rel: 1e-12, "J = beta Js + gamma Jtv")
+        assertClose(rows[0].total, 100 * rows[0].style + 5e-4 * rows[0].tv, abs: 0, rel: 1e-12, "J = beta Js + gamma Jtv")
     }
 
     func testInitRandomIsSeededUniformNoise() throws {
@@ -136,5 +136,38 @@ final class TransferEngineTests: XCTestCase {
         options.outputPath = "out.png"
         options.iterations = 9
         XCTAssertEqual(TransferPaths.intermediate(options, iteration: 3), "out-3.png")
+    }
+}
+
+final class ProgressDisplayTests: XCTestCase {
+    func testLineShowsIterationLossesRateAndTimeLeft() {
+        let display = ProgressDisplay(total: 200, quiet: false, isTerminal: false)
+        let line = display.line(iteration: 50, losses: LossValues(total: 12.5, content: 0.25, style: 0.125, tv: 300), seconds: 25)
+        XCTAssertEqual(line, "50/200  J 1.250e+01  c 2.50e-01 s 1.25e-01 tv 3.00e+02  2.00 it/s  ETA 1:15")
+        XCTAssertLessThan(line.count, 80)
+        XCTAssertTrue(display.line(iteration: 0, losses: LossValues(total: 1, content: 0, style: 1, tv: 0), seconds: 0).hasSuffix("ETA --:--"))
+        XCTAssertEqual(ProgressDisplay.clock(3725), "1:02:05")
+    }
+}
+
+final class TransferLoopResourceTests: XCTestCase {
+    /// After setup, iterations allocate no tensors and move no image data between host and
+    /// device, whatever the optimiser.
+    func testIterationsAllocateAndTransferNothing() throws {
+        for kind in OptimizerKind.allCases {
+            var problem = try TinyProblem(size: 16)
+            problem.options.optimizer = kind
+            problem.options.iterations = 3
+            let device = CountingDevice(CPUDevice())
+            let engine = try TransferEngine(device: device, options: problem.options, weights: .builtIn(depth: 7),
+                                            content: problem.content, styles: [problem.style], keepLastGood: true)
+            let before = (device.allocations, device.uploads, device.downloads)
+            var rows = 0
+            try engine.run { _, _, _ in rows += 1 }
+            XCTAssertEqual(rows, 4)
+            XCTAssertEqual(device.allocations, before.0, "\(kind): tensors allocated inside the loop")
+            XCTAssertEqual(device.uploads, before.1, "\(kind): uploads inside the loop")
+            XCTAssertEqual(device.downloads, before.2, "\(kind): downloads inside the loop")
+        }
     }
 }

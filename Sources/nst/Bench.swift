@@ -1,0 +1,83 @@
+// Bench: `nst bench`, seconds per evaluation through VGG-19 on each backend, as a table or JSON.
+import ArgumentParser
+import Foundation
+import StyleTransfer
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time evaluations of J and dJ/dx through VGG-19 (to relu5_1, default losses) on each backend.",
+        discussion: """
+            Each figure is the median of --evaluations timed evaluations after --warmup untimed \
+            ones, on seeded noise images with the built-in weights. GFLOP/s counts the \
+            convolutions' forward and input-gradient work (about 95 GFLOP at 256x256). The \
+            breakdown profiles one more evaluation, waiting for each op to finish.
+            """)
+
+    @Option(help: "Backend: cpu, opencl, opencl:N, auto, or all (the CPU backend and the first OpenCL device).")
+    var device = "all"
+
+    @Option(name: .customLong("size"), help: "Image side in pixels; repeat for several sizes. (default: 256 and 512)")
+    var sizes: [Int] = []
+
+    @Option(help: "Timed evaluations per size.")
+    var evaluations = 5
+
+    @Option(help: "Untimed evaluations before timing.")
+    var warmup = 1
+
+    @Flag(help: "Skip the per-op breakdown.")
+    var noBreakdown = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let sizes = self.sizes.isEmpty ? [256, 512] : self.sizes
+        if let bad = sizes.first(where: { $0 < 16 || $0 > 16384 }) {
+            throw ValidationError("--size must be between 16 and 16384, got \(bad)")
+        }
+        guard evaluations >= 1 else { throw ValidationError("--evaluations must be at least 1, got \(evaluations)") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
+        var devices: [any Device] = []
+        if device == "all" {
+            devices.append(CPUDevice())
+            if (try? OpenCLDeviceInfo.all())?.isEmpty == false { devices.append(try DeviceSelection.makeDevice("opencl")) }
+        } else {
+            devices.append(try DeviceSelection.makeDevice(device))
+        }
+        var results: [BenchmarkResult] = []
+        for device in devices {
+            for size in sizes {
+                if !json { FileHandle.standardError.write(Data("benchmarking \(device.name) at \(size)x\(size)...\n".utf8)) }
+                let result = try Benchmark.run(device: device, size: size, evaluations: evaluations, warmup: warmup,
+                                               breakdown: !noBreakdown)
+                results.append(result)
+                if !json { print(Self.table(result)) }
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+
+    static func table(_ r: BenchmarkResult) -> String {
+        var lines = [
+            "\(r.device) \(r.size)x\(r.size): \(String(format: "%.3f", r.secondsPerEvaluation)) s per evaluation "
+                + "(median of \(r.evaluations); min \(String(format: "%.3f", r.samples.min() ?? 0)); "
+                + "processor time \(String(format: "%.3f", r.cpuSecondsPerEvaluation)) s), "
+                + "\(String(format: "%.1f", r.gflopPerSecond)) GFLOP/s of \(String(format: "%.1f", r.gflopPerEvaluation)) GFLOP, "
+                + "peak memory \(r.peakResidentBytes / 1_048_576) MiB, set-up \(String(format: "%.2f", r.setupSeconds)) s",
+        ]
+        if !r.breakdown.isEmpty {
+            lines.append("  op                     share   seconds   GFLOP/s")
+            for share in r.breakdown {
+                let rate = share.gflopPerSecond.map { String(format: "%9.1f", $0) } ?? "        -"
+                lines.append("  " + share.op.padding(toLength: 20, withPad: " ", startingAt: 0)
+                             + String(format: "%7.1f%%  %8.4f", share.share * 100, share.seconds) + " " + rate)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

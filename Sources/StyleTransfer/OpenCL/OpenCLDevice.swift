@@ -29,6 +29,11 @@ enum ScratchSlot: Hashable {
 /// Programs are compiled the first time an op needs them and their binaries cached on
 /// disk (see `ProgramBinaryCache`), so a later run does not compile them again.
 /// Use a device from one thread at a time.
+///
+/// Device-specific choices (CLBlast's GEMM parameters, the kernels' work-group size, which
+/// convolutions take the Winograd path) come from the tuning file `nst tune` writes
+/// (`OpenCLTuning`), so nothing is fixed for one driver; without one, the defaults are
+/// CLBlast's own and those of the kernels.
 public final class OpenCLDevice: Device {
     /// The driver's description of the device.
     public let info: OpenCLDeviceInfo

@@ -68,4 +68,19 @@ final class OpenCLWinogradTests: XCTestCase {
         let conv51 = GemmShape(m: 512, n: 1, k: 512, transA: false, transB: false)   // 2x2 image, one tile
         XCTAssertEqual(gemms.first { $0.0 == conv51 }?.1, 2 * 16, "conv5_1 forward and its input gradient")
     }
+
+    /// The threshold search times both paths on VGG's convolutions and returns one of its
+    /// candidates; the layer list follows the table (channels, and the side halving at each pool).
+    func testThresholdSearchReturnsACandidate() throws {
+        let info = try OpenCLTestDevice.get().info
+        let convs = OpenCLTuner.vggConvolutions(size: 32, depth: 10)
+        XCTAssertEqual(convs.map(\.inC), [3, 64, 64, 128])
+        XCTAssertEqual(convs.map(\.outC), [64, 64, 128, 128])
+        XCTAssertEqual(convs.map(\.side), [32, 32, 16, 16])
+        var lines: [String] = []
+        let tuner = OpenCLTuner { lines.append($0) }
+        let threshold = try tuner.searchWinogradThreshold(info: info, tuning: OpenCLTuning(info: info), size: 16, depth: 4)
+        XCTAssertTrue([16, 64, 128, 256, 512, 1 << 20].contains(threshold), "\(threshold)")
+        XCTAssertEqual(lines.count, 6, "one line per candidate threshold: \(lines)")
+    }
 }

@@ -5,10 +5,11 @@ import StyleTransfer
 
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tune the OpenCL backend (CLBlast GEMM parameters, kernel work-group size) for one device.",
+        abstract: "Tune the OpenCL backend (CLBlast GEMM parameters, kernel work-group size, Winograd use) for one device.",
         discussion: """
             Times candidate CLBlast GEMM parameter sets on the matrix products VGG-19 issues at \
-            --size, and the project's kernels at several work-group sizes, then stores the best \
+            --size, the project's kernels at several work-group sizes, and each convolution by \
+            Winograd and by im2col (WINOGRAD_MIN_CHANNELS), then stores the best \
             in the cache folder ($NST_CACHE_DIR, $XDG_CACHE_HOME/nst or ~/.cache/nst, file \
             tuning/<device hash>.json). Every later run on this device and driver applies them \
             at start-up. Prints the time and GFLOP/s of each op of one evaluation before and after.

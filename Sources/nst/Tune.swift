@@ -63,15 +63,27 @@ struct Tune: ParsableCommand {
                      gemm.defaultGflops, gemm.bestGflops))
         print("Kernel work-group size search:")
         let wgs = try tuner.searchWorkGroupSize(info: info, size: size)
-        var tuning = OpenCLTuning(info: info, defines: ["WGS": wgs.best], host: ["WINOGRAD_MIN_CHANNELS": 16],
+        var tuning = OpenCLTuning(info: info, defines: ["WGS": wgs.best], host: ["WINOGRAD_MIN_CHANNELS": OpenCLDevice.winogradOff],
                                   notes: ["gemmGflopsDefault": gemm.defaultGflops, "gemmGflopsTuned": gemm.bestGflops,
                                           "size": Double(size)])
         if let best = gemm.best { tuning.clblast["Xgemm"] = best }
         print("Winograd or im2col per convolution:")
-        tuning.host["WINOGRAD_MIN_CHANNELS"] = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
+        let threshold = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
+        tuning.host["WINOGRAD_MIN_CHANNELS"] = threshold
+        if threshold != untuned.winogradMinChannels, !gemm.ranked.isEmpty {
+            // The products changed shape: re-rank the best GEMM candidates on the new ones.
+            print("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
+            let chosen = try OpenCLDevice(info: info, tuning: .given(tuning))
+            let changed = OpenCLTuner.Workload(try chosen.evaluationGemms(height: size, width: size, depth: depth,
+                                                                          styleLayers: styleLayers),
+                                               proxyFlops: tuner.proxyFlops)
+            if let pick = try tuner.pickXgemm(Array(gemm.ranked.prefix(3)), device: chosen, workload: changed) {
+                tuning.clblast["Xgemm"] = pick.params
+            }
+        }
         try tuning.validate(for: info)
         try tuning.store(to: url)
-        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? 16)" + (gemm.best.map { ", Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept"))
+        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? OpenCLDevice.winogradOff)" + (tuning.clblast["Xgemm"].map { ", Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept"))
         if let before {
             let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
             print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")

@@ -45,8 +45,13 @@ public final class OpenCLDevice: Device {
     let partials: cl_mem
     let scalar: cl_mem
     /// Convolutions whose products sum over at least this many channels take the Winograd
-    /// path (`usesWinograd`); the tuned `WINOGRAD_MIN_CHANNELS` or 16.
-    let winogradMinChannels: Int
+    /// path (`usesWinograd`): the tuned `WINOGRAD_MIN_CHANNELS`, else `winogradOff`. Off by
+    /// default because whether Winograd's 2.25x fewer multiply-adds win depends on how well
+    /// the driver runs its 16 thinner products (on PoCL they lose to im2col's one): `nst
+    /// tune` times both on the device and turns it on where it wins.
+    public let winogradMinChannels: Int
+    /// A `WINOGRAD_MIN_CHANNELS` no convolution reaches: Winograd off.
+    public static let winogradOff = 1 << 20
     /// At most this many work-groups take part in the first pass of a reduction.
     let maxReductionGroups = 256
     /// Grow-only scratch buffers by role (im2col columns, Winograd tiles, CLBlast's
@@ -93,7 +98,7 @@ public final class OpenCLDevice: Device {
                                     defines: tuned?.defines.filter { $0.key != "WGS" } ?? [:])
         if let tuned { Self.applyCLBlast(tuned.clblast, device: info) }
         self.im2colLimit = max(1, min(im2colLimit, info.maxAllocation / 4))
-        winogradMinChannels = tuned?.host["WINOGRAD_MIN_CHANNELS"] ?? 16
+        winogradMinChannels = tuned?.host["WINOGRAD_MIN_CHANNELS"] ?? Self.winogradOff
         partials = try Self.makeBuffer(context, count: maxReductionGroups, device: info.name)
         do {
             scalar = try Self.makeBuffer(context, count: 1, device: info.name)

@@ -41,7 +41,7 @@ extension OpenCLTuner {
     /// convolution is timed on both paths on an image shrunk to at most `proxyFlops * 2`
     /// multiply-adds, and weighted by its real size.
     public func searchWinogradThreshold(info: OpenCLDeviceInfo, tuning: OpenCLTuning, size: Int, depth: Int) throws -> Int {
-        let never = 1 << 20
+        let never = OpenCLDevice.winogradOff
         func device(_ threshold: Int) throws -> OpenCLDevice {
             var t = tuning
             t.host["WINOGRAD_MIN_CHANNELS"] = threshold
@@ -65,7 +65,7 @@ extension OpenCLTuner {
             passes.append((conv.inC, t.0 * scale, t.2 * scale))
             passes.append((conv.outC, t.1 * scale, t.3 * scale))
         }
-        var best = (threshold: 16, seconds: Double.infinity)
+        var best = (threshold: never, seconds: Double.infinity)
         for threshold in [16, 64, 128, 256, 512, never] {
             let seconds = passes.reduce(0) { $0 + ($1.k >= threshold ? $1.winograd : $1.im2col) }
             log(String(format: "  WINOGRAD_MIN_CHANNELS=%@: %.2f s of convolutions per evaluation",

@@ -67,7 +67,7 @@ public struct OpenCLTuner {
     /// or nil when no candidate beat CLBlast's defaults; also the GFLOP/s of the heaviest
     /// products with the defaults and with the choice.
     public func searchXgemm(device: OpenCLDevice, workload: Workload, budget: Double) throws
-        -> (best: [String: Int]?, defaultGflops: Double, bestGflops: Double) {
+        -> (best: [String: Int]?, defaultGflops: Double, bestGflops: Double, ranked: [[String: Int]]) {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let screen = workload.heaviest(3)
@@ -98,7 +98,24 @@ public struct OpenCLTuner {
         }
         if let best { OpenCLDevice.applyCLBlast(["Xgemm": best.params], device: device.info) }
         let defaultGflops = screen.flops / defaultSeconds / 1e9
-        return (best?.params, defaultGflops, best.map { screen.flops / $0.screen / 1e9 } ?? defaultGflops)
+        let ranked = scored.filter { $0.seconds < defaultSeconds }.sorted { $0.seconds < $1.seconds }.map(\.params)
+        return (best?.params, defaultGflops, best.map { screen.flops / $0.screen / 1e9 } ?? defaultGflops, ranked)
+    }
+
+    /// The fastest of `candidates` on all of `workload` (for a workload that changed after
+    /// the search, such as im2col's products once Winograd was turned off), applied; nil
+    /// when none runs.
+    public func pickXgemm(_ candidates: [[String: Int]], device: OpenCLDevice, workload: Workload) throws
+        -> (params: [String: Int], gflops: Double)? {
+        var best: (params: [String: Int], seconds: Double)?
+        for candidate in candidates {
+            guard OpenCLDevice.applyCLBlast(["Xgemm": candidate], device: device.info).isEmpty,
+                  let time = try? seconds(workload, on: device) else { continue }
+            log(String(format: "  %.1f GFLOP/s  %@", workload.flops / time / 1e9, Self.describe(candidate)))
+            if time < (best?.seconds ?? .infinity) { best = (candidate, time) }
+        }
+        if let best { OpenCLDevice.applyCLBlast(["Xgemm": best.params], device: device.info) }
+        return best.map { ($0.params, workload.flops / $0.seconds / 1e9) }
     }
 
     /// Short text of a parameter set.

@@ -8,7 +8,7 @@ final class OpenCLOverheadTests: XCTestCase {
     /// neither build a program nor create a buffer (scratch, constants, CLBlast's temporary
     /// matrices are all kept from the first).
     func testEvaluationsAfterTheFirstAllocateNothing() throws {
-        let cl = try OpenCLDevice(info: try OpenCLTestDevice.get().info)
+        let cl = try OpenCLWinogradTests.winogradDevice()
         let content = try LayerWeights(names: ["relu3_1"], weights: nil, defaultWeight: 1, option: "c", weightsOption: "c")
         let style = try LayerWeights(names: ["relu1_1", "relu2_1", "relu3_1"], weights: nil, defaultWeight: 1,
                                      option: "s", weightsOption: "s")

@@ -8,9 +8,19 @@ final class OpenCLWinogradTests: XCTestCase {
                          output: Shape(o, h + 2 * p - k + 1, w + 2 * p - k + 1), padding: p)
     }
 
+    /// A device of the test driver with Winograd on from 16 summed channels (as the CPU backend).
+    static func winogradDevice(im2colLimit: Int = 1 << 25) throws -> OpenCLDevice {
+        let info = try OpenCLTestDevice.get().info
+        return try OpenCLDevice(info: info, im2colLimit: im2colLimit,
+                                tuning: .given(OpenCLTuning(info: info, host: ["WINOGRAD_MIN_CHANNELS": 16])))
+    }
+
     func testPathChoice() throws {
-        let cl = try OpenCLTestDevice.get()
-        XCTAssertEqual(cl.winogradMinChannels, cl.tuning?.host["WINOGRAD_MIN_CHANNELS"] ?? 16)
+        let untuned = try OpenCLDevice(info: try OpenCLTestDevice.get().info, tuning: .none)
+        XCTAssertEqual(untuned.winogradMinChannels, OpenCLDevice.winogradOff, "off unless tuned on")
+        XCTAssertFalse(untuned.usesWinograd(try geometry(64, 9, 7, 64), inputGradient: false))
+        let cl = try Self.winogradDevice()
+        XCTAssertEqual(cl.winogradMinChannels, 16)
         let wide = try geometry(64, 9, 7, 3), thin = try geometry(3, 9, 7, 64)
         XCTAssertTrue(cl.usesWinograd(wide, inputGradient: false))
         XCTAssertFalse(cl.usesWinograd(wide, inputGradient: true), "the input gradient sums over 3 channels")
@@ -27,8 +37,7 @@ final class OpenCLWinogradTests: XCTestCase {
     /// Winograd convolutions (odd sizes, 1x1 and 1xN images, one band and one tile row per
     /// band) against the CPU, with the parity tests' convolution tolerances.
     func testWinogradMatchesCPU() throws {
-        let cl = try OpenCLTestDevice.get()
-        let banded = try OpenCLDevice(info: cl.info, im2colLimit: 90, tuning: .none)
+        let cl = try Self.winogradDevice(), banded = try Self.winogradDevice(im2colLimit: 90)
         let cpu = CPUDevice()
         var data = TestData(seed: 31)
         for (i, h, w, o) in [(16, 9, 7, 20), (33, 1, 1, 17), (20, 1, 6, 24), (17, 6, 8, 16), (24, 5, 5, 40)] {
@@ -55,7 +64,7 @@ final class OpenCLWinogradTests: XCTestCase {
     /// The products one evaluation issues follow the layer table: 16 per Winograd
     /// convolution pass, one per im2col band, two per style layer.
     func testEvaluationProductsFollowTheLayerTable() throws {
-        let cl = try OpenCLTestDevice.get()
+        let cl = try Self.winogradDevice()
         let depth = try XCTUnwrap(VGG19.index(of: "relu5_1")) + 1
         let styleLayers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"].compactMap(VGG19.index(of:))
         let gemms = try cl.evaluationGemms(height: 32, width: 32, depth: depth, styleLayers: styleLayers)
@@ -80,7 +89,7 @@ final class OpenCLWinogradTests: XCTestCase {
         var lines: [String] = []
         let tuner = OpenCLTuner { lines.append($0) }
         let threshold = try tuner.searchWinogradThreshold(info: info, tuning: OpenCLTuning(info: info), size: 16, depth: 4)
-        XCTAssertTrue([16, 64, 128, 256, 512, 1 << 20].contains(threshold), "\(threshold)")
+        XCTAssertTrue([16, 64, 128, 256, 512, OpenCLDevice.winogradOff].contains(threshold), "\(threshold)")
         XCTAssertEqual(lines.count, 6, "one line per candidate threshold: \(lines)")
     }
 }

@@ -110,13 +110,17 @@ public final class SafeTensorsFile {
             throw WeightsError(file: path, key: key, problem:
                 "data_offsets [\(offsets[0]), \(offsets[1])] fall outside the data section of \(dataSize) bytes (file truncated?)")
         }
-        let (count, overflow) = shape.reduce((1, false)) { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d); return (p, acc.1 || o)
+        // The byte count of a file-given shape can overflow Int: it is computed with checks
+        // and nil stands for "more than any file holds".
+        let bytes = (shape + [dtype.byteSize]).reduce(Int?(1)) { product, d in
+            product.flatMap { p in
+                let (next, overflow) = p.multipliedReportingOverflow(by: d)
+                return overflow ? nil : next
+            }
         }
-        guard !overflow, count.multipliedReportingOverflow(by: dtype.byteSize).overflow == false,
-              count * dtype.byteSize == offsets[1] - offsets[0] else {
+        guard let bytes, bytes == offsets[1] - offsets[0] else {
             throw WeightsError(file: path, key: key, problem:
-                "data_offsets span \(offsets[1] - offsets[0]) bytes, but \(dtypeName) shape \(shape) needs \(overflow ? "too many" : String(count * dtype.byteSize))")
+                "data_offsets span \(offsets[1] - offsets[0]) bytes, but \(dtypeName) shape \(shape) needs \(bytes.map(String.init) ?? "too many")")
         }
         return Entry(dtype: dtype, shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
     }

@@ -124,6 +124,14 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertTrue(message2.contains("'features.0.bias'") && message2.contains("needs 256"), message2)
     }
 
+    /// A shape whose element count fits Int but whose byte count does not is an error, not a trap.
+    func testShapeWhoseByteCountOverflows() throws {
+        var huge = blockOneTensors()
+        huge[0].shape = [3_000_000_000, 3_000_000_000]
+        let message = try loadError(safetensorsData(huge))
+        XCTAssertTrue(message.contains("'features.0.weight'") && message.contains("needs too many"), message)
+    }
+
     func testMissingLayer() throws {
         let tensors = blockOneTensors().filter { $0.key != "features.2.bias" }
         XCTAssertTrue(try loadError(safetensorsData(tensors)).hasSuffix("key 'features.2.bias': missing"))

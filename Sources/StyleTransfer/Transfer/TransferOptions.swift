@@ -60,14 +60,18 @@ public struct TransferOptions: Sendable {
     /// The learning rate in effect.
     public var effectiveLearningRate: Double { learningRate ?? optimizer.defaultLearningRate }
 
-    /// The long side of the style images.
-    public var styleSize: Int { Int((styleScale * Double(size)).rounded()) }
+    /// The long side of the style images (clamped to 0...16385 so that any option values
+    /// convert; `validated()` rejects the values outside 1...16384).
+    public var styleSize: Int {
+        let exact = (styleScale * Double(size)).rounded()
+        return exact.isNaN ? 0 : Int(min(max(exact, 0), Double(Image.maxSide + 1)))
+    }
 
     /// Checks the numbers and layer names; returns the resolved content and style layers.
     /// - Throws: `TransferError.option` naming the first bad option.
     public func validated() throws -> (content: LayerWeights, style: LayerWeights, blend: [Double]) {
         guard size > 0 else { throw TransferError.option("--size", "must be a positive number of pixels, got \(size)") }
-        guard size <= 16384 else { throw TransferError.option("--size", "must be at most 16384, got \(size)") }
+        guard size <= Image.maxSide else { throw TransferError.option("--size", "must be at most \(Image.maxSide), got \(size)") }
         guard iterations > 0 else { throw TransferError.option("--iterations", "must be positive, got \(iterations)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw TransferError.option("--learning-rate", "must be a positive number, got \(learningRate)")
@@ -79,8 +83,9 @@ public struct TransferOptions: Sendable {
         guard styleScale > 0, styleScale.isFinite else {
             throw TransferError.option("--style-scale", "must be a positive number, got \(styleScale)")
         }
-        guard styleSize >= 1, styleSize <= 16384 else {
-            throw TransferError.option("--style-scale", "gives a style size of \(styleSize) pixels; want 1 to 16384")
+        guard (1...Image.maxSide).contains(styleSize) else {
+            let shown = styleSize > Image.maxSide ? "more than \(Image.maxSide)" : String(styleSize)
+            throw TransferError.option("--style-scale", "gives a style size of \(shown) pixels; want 1 to \(Image.maxSide)")
         }
         guard saveEvery >= 0 else { throw TransferError.option("--save-every", "must be 0 (off) or positive, got \(saveEvery)") }
         guard !stylePaths.isEmpty else { throw TransferError.option("--style", "needs at least one style image") }

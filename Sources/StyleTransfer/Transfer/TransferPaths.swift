@@ -47,8 +47,11 @@ public enum TransferPaths {
         for (option, path) in outputs {
             let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
             var isFolder: ObjCBool = false
-            guard fm.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            guard fm.fileExists(atPath: folder, isDirectory: &isFolder) else {
                 throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' does not exist")
+            }
+            guard isFolder.boolValue else {
+                throw TransferError.file(role: option, path: path, problem: "'\(folder)' is a file, not a folder")
             }
             guard canCreateFile(in: folder) else {
                 throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' is not writable")

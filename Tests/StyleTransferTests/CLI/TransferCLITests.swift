@@ -151,6 +151,9 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments(["--bogus"]), mentions: ["--bogus"])
         try expectFailure(arguments().filter { $0 != "--style" && $0 != style }, mentions: ["--style"])
         try expectFailure(arguments(["--size", "4", "--style-layers", "relu3_1"]), mentions: ["--size", "pool2"])
+        try expectFailure(arguments(["--size", "100000"]), mentions: ["--size", "16384"])
+        try expectFailure(arguments(["--style-scale", "1e30"]), mentions: ["--style-scale", "more than 16384"])
+        try expectFailure(arguments(["--style-layer-weights", "1,2,3"]), mentions: ["--style-layer-weights", "3 weights"])
     }
 
     func testBadOutputs() throws {
@@ -160,5 +163,6 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments(output: path("out.jpg")), mentions: ["--output", ".png"])
         try expectFailure(arguments(["--loss-log", style]), mentions: ["--loss-log", "--style"])
         try expectFailure(arguments(["--loss-log", path("missing/loss.csv")]), mentions: ["--loss-log", "does not exist"])
+        try expectFailure(arguments(output: style + "/out.png"), mentions: ["--output", "is a file, not a folder"])
     }
 }

@@ -84,6 +84,9 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertTrue(message { $0.learningRate = 0 }.hasPrefix("--learning-rate:"))
         XCTAssertTrue(message { $0.styleWeight = -1 }.hasPrefix("--style-weight:"))
         XCTAssertTrue(message { $0.styleScale = 0 }.hasPrefix("--style-scale:"))
+        // A scale whose style size does not fit Int is an error, not a trap.
+        XCTAssertEqual(message { $0.styleScale = 1e30 }, "--style-scale: gives a style size of more than 16384 pixels; want 1 to 16384")
+        XCTAssertEqual(message { $0.styleScale = 1e-30 }, "--style-scale: gives a style size of 0 pixels; want 1 to 16384")
         XCTAssertEqual(message { $0.contentLayers = ["relu9_9"] },
                        "--content-layers: unknown layer 'relu9_9' (want conv{b}_{i}, relu{b}_{i} or pool{b} of VGG-19, e.g. relu4_2)")
         XCTAssertTrue(message { $0.styleLayers = [] }.hasPrefix("--style-layers:"))

@@ -1,4 +1,4 @@
-// ImageFile: reading a whole file and writing one atomically (temporary file + rename), with errors naming it.
+// ImageFile: reading a whole file, and the library's one atomic file write (temporary file + rename), with errors naming the file.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -69,7 +69,7 @@ enum ImageFile {
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do {
             try writeAll(bytes, to: fd, path: path)
-            // mkstemp makes the file private (0600); an output image is an ordinary file.
+            // mkstemp makes the file private (0600); an output (image or log) is an ordinary file.
             _ = fchmod(fd, 0o644)
             let closed = close(fd)
             guard closed == 0 else { throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))") }

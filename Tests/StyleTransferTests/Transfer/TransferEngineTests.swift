@@ -61,6 +61,17 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertThrowsError(try StyleTargets.normalizedBlend([1], count: 2))
         XCTAssertThrowsError(try StyleTargets.normalizedBlend([0, 0], count: 2))
         XCTAssertThrowsError(try StyleTargets.normalizedBlend([1, -1], count: 2))
+        // A blend weight per image, or an error (not silently dropped images).
+        XCTAssertThrowsError(try StyleTargets.compute(network: network, images: [a, b], blend: [1], layers: layers)) {
+            XCTAssertTrue("\($0)".contains("2 style images with 1 blend weights"), "\($0)")
+        }
+        XCTAssertThrowsError(try StyleTargets.compute(network: network, images: [], blend: [], layers: layers))
+        // An objective needs one target per style layer (evaluate indexes them).
+        let workspace = try VGGWorkspace(network: network, height: 6, width: 7, keepConvOutputs: [0])
+        XCTAssertThrowsError(try TransferObjective(workspace: workspace, contentImage: a, content: layers, style: layers,
+                                                   styleTargets: [], contentWeight: 1, styleWeight: 1, tvWeight: 0)) {
+            XCTAssertTrue("\($0)".contains("0 style targets for 1 style layers"), "\($0)")
+        }
     }
 
     func testStyleLayerWeightsDefaultToOneOverL() throws {

@@ -18,13 +18,18 @@
 ///
 /// All buffers (history, direction, previous x and gradient) are allocated once in `init`.
 public final class LBFGS: Optimizer {
+    /// (s, y) pairs kept by default.
     public static let defaultHistory = 100
+    /// The sufficient-decrease constant of the Armijo condition.
     public static let armijoC1 = 1e-4
+    /// Trial steps per line search before giving up.
     public static let maxTrials = 20
     /// RMS pixel change of a steepest-descent step at `t = 1`.
     public static let firstStepRMS = 0.01
 
+    /// The backend holding the history and running the vector ops.
     public let device: any Device
+    /// The first trial step of each line search.
     public let learningRate: Double
     private let s: [Tensor], y: [Tensor]
     private var rho: [Double]
@@ -52,6 +57,7 @@ public final class LBFGS: Optimizer {
     /// Number of (s, y) pairs currently stored.
     public var historyCount: Int { stored }
 
+    /// One accepted L-BFGS step (or none at a minimum); see the type's description.
     public func step(x: Tensor, gradient: Tensor, current: LossValues, objective: Objective) throws -> LossValues {
         try device.copy(x, to: previousX)
         try device.copy(gradient, to: previousGradient)

@@ -5,11 +5,15 @@ import Foundation
 /// iteration, losses, iterations per second and time left; otherwise (a pipe or file) a
 /// plain line about every tenth of the run. Silent when `quiet`.
 public final class ProgressDisplay {
+    /// The number of iterations of the run.
     public let total: Int
+    /// Nothing is written when set.
     public let quiet: Bool
+    /// Whether stderr is a terminal (one redrawn line) or not (plain lines).
     public let isTerminal: Bool
     private var lastDraw = -1.0
 
+    /// A display for `total` iterations; `isTerminal` defaults to what stderr is.
     public init(total: Int, quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) != 0) {
         self.total = total
         self.quiet = quiet

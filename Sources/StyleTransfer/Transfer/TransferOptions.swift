@@ -21,36 +21,52 @@ public enum InitMode: Equatable, Sendable {
 
 /// The settings of one run; the defaults are those of `nst transfer` (see its `--help`).
 public struct TransferOptions: Sendable {
+    /// The content image file (`--content`).
     public var contentPath: String
+    /// The style image files (`--style`, one or more).
     public var stylePaths: [String]
+    /// The output PNG (`--output`).
     public var outputPath: String
     /// Long side of the generated image in pixels.
     public var size = 256
+    /// Optimiser iterations (accepted steps).
     public var iterations = 200
+    /// The optimiser.
     public var optimizer = OptimizerKind.lbfgs
     /// nil: the optimiser's `defaultLearningRate`.
     public var learningRate: Double?
+    /// alpha, the weight of J_content.
     public var contentWeight = 1.0
+    /// beta, the weight of J_style.
     public var styleWeight = 100.0
+    /// gamma, the weight of J_tv.
     public var tvWeight = 5e-4
+    /// Layers of J_content (weight 1 each).
     public var contentLayers = ["relu4_2"]
+    /// Layers of J_style.
     public var styleLayers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     /// nil: 1/L each.
     public var styleLayerWeights: [Double]?
     /// nil: equal.
     public var styleBlendWeights: [Double]?
+    /// Where the generated image starts.
     public var initMode = InitMode.content
+    /// Seed of `--init random`.
     public var seed: UInt64 = 0
+    /// Max or average pooling after each block.
     public var pooling = PoolKind.max
     /// Style images are resized to a long side of `styleScale * size`.
     public var styleScale = 1.0
     /// nil: the built-in seeded weights.
     public var weightsPath: String?
+    /// The CSV file of per-iteration losses, or nil for none.
     public var lossLogPath: String?
     /// Write a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
+    /// No progress display.
     public var quiet = false
 
+    /// The default settings for these files.
     public init(contentPath: String, stylePaths: [String], outputPath: String) {
         self.contentPath = contentPath
         self.stylePaths = stylePaths

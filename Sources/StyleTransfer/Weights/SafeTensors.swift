@@ -12,16 +12,20 @@ import Foundation
 public final class SafeTensorsFile {
     /// One tensor's header entry, validated.
     public struct Entry: Equatable, Sendable {
+        /// The stored element type.
         public let dtype: DType
+        /// The tensor's dimensions, outermost first.
         public let shape: [Int]
         /// Byte range in the file (absolute, already shifted past the header).
         public let byteRange: Range<Int>
+        /// The number of elements (fits Int: the entry was validated).
         public var count: Int { shape.reduce(1, *) }
     }
 
     /// The element types this reader converts to Float.
     public enum DType: String, Sendable {
         case f32 = "F32", f16 = "F16"
+        /// Bytes per element.
         public var byteSize: Int { self == .f32 ? 4 : 2 }
     }
 

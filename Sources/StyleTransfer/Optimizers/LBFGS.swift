@@ -33,6 +33,9 @@ public final class LBFGS: Optimizer {
     public let learningRate: Double
     private let s: [Tensor], y: [Tensor]
     private var rho: [Double]
+    /// `y.y` of each stored pair, kept from `remember` so that the initial Hessian scaling
+    /// needs no second device reduction (each dot is a host round trip).
+    private var yDotY: [Double]
     private var alpha: [Double]
     /// Number of stored pairs and the slot of the newest one.
     private var stored = 0, newest = -1
@@ -47,6 +50,7 @@ public final class LBFGS: Optimizer {
         s = try (0..<slots).map { _ in try device.makeTensor(shape) }
         y = try (0..<slots).map { _ in try device.makeTensor(shape) }
         rho = Array(repeating: 0, count: slots)
+        yDotY = Array(repeating: 0, count: slots)
         alpha = Array(repeating: 0, count: slots)
         direction = try device.makeTensor(shape)
         previousX = try device.makeTensor(shape)
@@ -100,8 +104,7 @@ public final class LBFGS: Optimizer {
             try device.axpy(Float(-alpha[i]), y[i], d)
         }
         let sy = 1 / rho[newest]
-        let yy = try device.dot(y[newest], y[newest])
-        try device.scale(d, by: Float(sy / yy))
+        try device.scale(d, by: Float(sy / yDotY[newest]))
         // Second loop: oldest to newest.
         for k in stride(from: stored - 1, through: 0, by: -1) {
             let i = (newest - k + slots) % slots
@@ -145,6 +148,7 @@ public final class LBFGS: Optimizer {
             return
         }
         rho[slot] = 1 / sy
+        yDotY[slot] = yy
         newest = slot
         stored = min(stored + 1, s.count)
     }

@@ -8,8 +8,14 @@ import Darwin
 /// File access for images through POSIX calls, so that each failure can be
 /// reported precisely (missing file, missing folder, permissions) by errno.
 enum ImageFile {
-    /// The whole contents of the file at `path`.
-    static func contents(of path: String) throws -> [UInt8] {
+    /// How many leading bytes `contents(of:checkingPrefix:)` hands to its check.
+    static let prefixLength = 8
+
+    /// The whole contents of the file at `path`. `checkPrefix`, when given, sees the first
+    /// `prefixLength` bytes as soon as they are read (files shorter than that are returned
+    /// unchecked) and may throw: an endless stream that is not an image (`/dev/zero`, a
+    /// device) is then refused before it fills memory.
+    static func contents(of path: String, checkingPrefix checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
@@ -26,7 +32,12 @@ enum ImageFile {
         }
         var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
         var filled = 0
+        var prefixChecked = checkPrefix == nil
         while true {
+            if !prefixChecked, filled >= prefixLength, let checkPrefix {
+                prefixChecked = true
+                try checkPrefix(Array(bytes[..<prefixLength]))
+            }
             if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 4096))) }
             let count = bytes.withUnsafeMutableBytes { buffer in
                 read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)

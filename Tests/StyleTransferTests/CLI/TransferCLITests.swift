@@ -114,6 +114,9 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments().map { $0 == style ? path("corrupt.png") : $0 }, mentions: ["corrupt.png"])
         try expectFailure(arguments(["--init", path("missing-init.png")]), mentions: ["--init", "missing-init.png"])
         try expectFailure(arguments().map { $0 == content ? folder.path : $0 }, mentions: ["--content", "folder"])
+        try expectFailure(arguments().map { $0 == content ? "/dev/zero" : $0 }, mentions: ["--content", "/dev/zero", "unsupported image format"])
+        try Data().write(to: URL(fileURLWithPath: path("empty.png")))
+        try expectFailure(arguments().map { $0 == content ? path("empty.png") : $0 }, mentions: ["--content", "empty.png", "empty"])
     }
 
     func testUnreadableInput() throws {

@@ -56,11 +56,15 @@ enum ImageFile {
     /// Writes `bytes` to `path` through a temporary file in the same folder that is
     /// renamed into place, so that `path` either keeps its old contents or gets
     /// all of the new ones; the temporary file is removed on every failure.
+    /// Refuses to replace a folder or a special file (a device, pipe or socket).
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let folder = folderName(of: path)
         let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
         guard !name.isEmpty else {
             throw ImageError(.notWritable, path: path, "cannot write: the path names a folder, not a file")
+        }
+        if let problem = replacementProblem(path) {
+            throw ImageError(.notWritable, path: path, "cannot write: \(problem)")
         }
         var template = Array("\(folder)/.\(name).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -108,6 +112,19 @@ enum ImageFile {
                 throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))")
             }
             written += count
+        }
+    }
+
+    /// Why the thing at `path` must not be replaced by a new file, or nil when nothing is
+    /// there or it is a regular file. A rename would swap out a device such as /dev/null
+    /// (as root) or a pipe another program reads, rather than write into it.
+    static func replacementProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "it is a folder"
+        default: return "it is a device, pipe or socket, not a regular file"
         }
     }
 

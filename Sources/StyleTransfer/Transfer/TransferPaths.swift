@@ -56,8 +56,8 @@ public enum TransferPaths {
             guard canCreateFile(in: folder) else {
                 throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' is not writable")
             }
-            if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-                throw TransferError.file(role: option, path: path, problem: "is a folder")
+            if let problem = ImageFile.replacementProblem(path) {
+                throw TransferError.file(role: option, path: path, problem: problem)
             }
             for (inputOption, input) in inputs(options) where sameFile(path, input) {
                 throw TransferError.file(role: option, path: path, problem: "is also the \(inputOption) input; inputs are never overwritten")

@@ -167,5 +167,9 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments(["--loss-log", style]), mentions: ["--loss-log", "--style"])
         try expectFailure(arguments(["--loss-log", path("missing/loss.csv")]), mentions: ["--loss-log", "does not exist"])
         try expectFailure(arguments(output: style + "/out.png"), mentions: ["--output", "is a file, not a folder"])
+        XCTAssertEqual(mkfifo(path("pipe.csv"), 0o644), 0)
+        try expectFailure(arguments(["--loss-log", path("pipe.csv")]), mentions: ["--loss-log", "pipe.csv", "not a regular file"])
+        var info = stat()
+        XCTAssertTrue(stat(path("pipe.csv"), &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "still a pipe")
     }
 }

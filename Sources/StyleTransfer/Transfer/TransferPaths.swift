@@ -68,15 +68,28 @@ public enum TransferPaths {
         }
         if options.saveEvery > 0 {
             // An intermediate `out-NNNN.png` must not replace an input of that name.
-            let stem = URL(fileURLWithPath: options.outputPath).deletingPathExtension().lastPathComponent + "-"
-            for (inputOption, input) in inputs(options) {
-                let name = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-                guard name.hasPrefix(stem), let k = Int(name.dropFirst(stem.count)), k >= 0, k <= options.iterations,
-                      sameFile(input, intermediate(options, iteration: k)) else { continue }
+            for (inputOption, input) in inputs(options) where intermediateIteration(of: input, options) != nil {
                 throw TransferError.file(role: inputOption, path: input,
                                          problem: "would be overwritten by an intermediate image of --save-every; rename it or choose another --output")
             }
+            // Nor can it replace a folder or special file: found now, not after the run's first images.
+            let folder = (options.outputPath as NSString).deletingLastPathComponent
+            let listing = (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+            for name in listing {
+                let path = folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
+                guard intermediateIteration(of: path, options) != nil, let problem = ImageFile.replacementProblem(path) else { continue }
+                throw TransferError.file(role: "--save-every", path: path, problem: "names an intermediate image, but \(problem)")
+            }
         }
+    }
+
+    /// The iteration `k` (0 to `--iterations`) whose intermediate image `path` names, or nil.
+    static func intermediateIteration(of path: String, _ options: TransferOptions) -> Int? {
+        let stem = URL(fileURLWithPath: options.outputPath).deletingPathExtension().lastPathComponent + "-"
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        guard name.hasPrefix(stem), let k = Int(name.dropFirst(stem.count)), k >= 0, k <= options.iterations,
+              sameFile(path, intermediate(options, iteration: k)) else { return nil }
+        return k
     }
 
     /// Creates and removes a hidden probe file in `folder`: unlike access(2) this also

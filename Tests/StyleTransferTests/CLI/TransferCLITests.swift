@@ -166,6 +166,9 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments(["--loss-log", style]), mentions: ["--loss-log", "--style"])
         try expectFailure(arguments(["--loss-log", path("missing/loss.csv")]), mentions: ["--loss-log", "does not exist"])
         try expectFailure(arguments(output: style + "/out.png"), mentions: ["--output", "is a file, not a folder"])
+        // An intermediate's name taken by a folder is found before the run writes anything.
+        try FileManager.default.createDirectory(atPath: path("out-2.png"), withIntermediateDirectories: false)
+        try expectFailure(arguments(["--iterations", "3", "--save-every", "1"]), mentions: ["--save-every", "out-2.png", "folder"])
         XCTAssertEqual(mkfifo(path("pipe.csv"), 0o644), 0)
         try expectFailure(arguments(["--loss-log", path("pipe.csv")]), mentions: ["--loss-log", "pipe.csv", "not a regular file"])
         var info = stat()

@@ -161,6 +161,11 @@ final class ProgressDisplayTests: XCTestCase {
         XCTAssertLessThan(line.count, 80)
         XCTAssertTrue(display.line(iteration: 0, losses: LossValues(total: 1, content: 0, style: 1, tv: 0), seconds: 0).hasSuffix("ETA --:--"))
         XCTAssertEqual(ProgressDisplay.clock(3725), "1:02:05")
+        // The time left of a run of Int.max iterations is too large for Int: no trap.
+        let endless = ProgressDisplay(total: Int.max, quiet: false, isTerminal: true)
+        let endlessLine = endless.line(iteration: 1, losses: LossValues(total: 1, content: 0, style: 1, tv: 0), seconds: 20)
+        XCTAssertTrue(endlessLine.hasPrefix("1/9223372036854775807  J "), "64-bit counts print whole: \(endlessLine)")
+        XCTAssertTrue(endlessLine.hasSuffix("ETA --:--"), endlessLine)
     }
 }
 

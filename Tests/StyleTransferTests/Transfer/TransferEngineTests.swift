@@ -1,4 +1,4 @@
-// TransferEngineTests: initialisation variants, style blending, option checks and divergence of the transfer loop.
+// TransferEngineTests: the loop's start modes, style blending, option checks and divergence; loss log, progress line, loop resources.
 import XCTest
 @testable import StyleTransfer
 

@@ -174,4 +174,14 @@ final class TransferCLITests: XCTestCase {
         var info = stat()
         XCTAssertTrue(stat(path("pipe.csv"), &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "still a pipe")
     }
+
+    /// A --size whose run cannot fit in memory fails at once with one line naming --size,
+    /// before any image is resized or tensor allocated (no OOM kill, exit 1).
+    func testSizeTooLargeForMemoryFailsBeforeAllocating() throws {
+        let start = Date()
+        try expectFailure(["transfer", "--content", content, "--style", style, "--output", path("out.png"),
+                           "--size", "16000", "--optimizer", "lbfgs", "--device", "cpu", "--quiet"],
+                          mentions: ["--size 16000", "needs about", "GiB", "try a smaller --size"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30, "refused before any work")
+    }
 }

@@ -20,6 +20,9 @@ public struct BenchmarkResult: Codable, Sendable {
     public let secondsPerEvaluation: Double
     /// Every timed evaluation, in order.
     public let samples: [Double]
+    /// Median processor time of one evaluation, summed over threads: on a busy machine it
+    /// is steadier than wall time (it does not count time other processes held the cores).
+    public let cpuSecondsPerEvaluation: Double
     /// Convolution work of one evaluation (forward and input gradient, 2 FLOP per multiply-add).
     public let gflopPerEvaluation: Double
     public let gflopPerSecond: Double
@@ -63,13 +66,14 @@ public enum Benchmark {
         for _ in 0..<warmup { _ = try engine.objective.evaluate(engine.image, gradient: engine.gradient) }
         try device.synchronize()
         let setup = now() - setupStart
-        var samples: [Double] = []
+        var samples: [Double] = [], cpuSamples: [Double] = []
         for _ in 0..<evaluations {
-            let start = now()
+            let start = now(), cpuStart = processorSeconds()
             // The losses come back to the host, so the evaluation has finished when this returns.
             _ = try engine.objective.evaluate(engine.image, gradient: engine.gradient)
             try device.synchronize()
             samples.append(now() - start)
+            cpuSamples.append(processorSeconds() - cpuStart)
         }
         let peak = peakResidentBytes()
         let depth = engine.objective.workspace.network.depth
@@ -90,7 +94,8 @@ public enum Benchmark {
             }
         }
         return BenchmarkResult(device: device.name, size: size, evaluations: evaluations, secondsPerEvaluation: median,
-                               samples: samples, gflopPerEvaluation: gflop, gflopPerSecond: gflop / median,
+                               samples: samples, cpuSecondsPerEvaluation: cpuSamples.sorted()[cpuSamples.count / 2],
+                               gflopPerEvaluation: gflop, gflopPerSecond: gflop / median,
                                setupSeconds: setup, peakResidentBytes: peak, breakdown: shares)
     }
 
@@ -109,6 +114,13 @@ public enum Benchmark {
     }
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// Processor time used by this process so far, all threads.
+    private static func processorSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
 
     /// `ru_maxrss` of this process, in bytes (Linux reports kilobytes).
     public static func peakResidentBytes() -> Int {

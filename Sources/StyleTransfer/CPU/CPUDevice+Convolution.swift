@@ -58,11 +58,17 @@ extension CPUDevice {
         }
     }
 
-    /// A scratch buffer for one band of columns.
-    private func columnScratch(_ g: ConvGeometry, op: String) throws -> (UnsafeMutablePointer<Float>, Tensor) {
-        let rows = bandRows(g)
-        let t = try makeTensor(Shape(g.inChannels * g.kernelHeight * g.kernelWidth, rows * g.outWidth))
-        return (try ptr(t, op), t)
+    /// Runs `body(col, y0, rows, n)` for each band of `rows` output rows starting at `y0`
+    /// (`n = rows * W'` columns), with a column buffer borrowed from the scratch pool.
+    private func forEachBand(_ g: ConvGeometry,
+                             _ body: (_ col: UnsafeMutablePointer<Float>, _ y0: Int, _ rows: Int, _ n: Int) -> Void) throws {
+        let band = bandRows(g)
+        try scratch.with([g.inChannels * g.kernelHeight * g.kernelWidth * band * g.outWidth]) { buffers in
+            for y0 in stride(from: 0, to: g.outHeight, by: band) {
+                let rows = min(band, g.outHeight - y0)
+                body(buffers[0], y0, rows, rows * g.outWidth)
+            }
+        }
     }
 
     public func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
@@ -71,17 +77,13 @@ extension CPUDevice {
                                  output: output.shape, padding: padding)
         let x = try ptr(input, op), w = try ptr(weight, op), y = try ptr(output, op)
         let b: UnsafeMutablePointer<Float>? = try ptr(bias, op)
-        if usesWinograd(g) { return try winogradForward(g, x: x, w: w, bias: b, y: y, op: op) }
+        if usesWinograd(g) { return try winogradForward(g, x: x, w: w, bias: b, y: y) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
-        let (col, scratch) = try columnScratch(g, op: op)
-        let band = bandRows(g)
-        for y0 in stride(from: 0, to: g.outHeight, by: band) {
-            let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
+        try forEachBand(g) { col, y0, rows, n in
             im2col(x, g, y0: y0, rows: rows, col)
             // out[:, band] = W[O, K] * col[K, n], written in place into the output planes (ldc = H'W').
             Gemm.multiply(m: g.outChannels, n: n, k: k, w, lda: k, col, ldb: n, y + y0 * g.outWidth, ldc: plane)
         }
-        withExtendedLifetime(scratch) {}
         if let b {
             Parallel.forEach(g.outChannels, costPerItem: plane) { o in
                 let p = y + o * plane, v = b[o]
@@ -95,18 +97,14 @@ extension CPUDevice {
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)
         let dy = try ptr(outputGradient, op), w = try ptr(weight, op), dx = try ptr(inputGradient, op)
-        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: w, dx: dx, op: op) }
+        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: w, dx: dx) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         dx.update(repeating: 0, count: inputGradient.count)
-        let (col, scratch) = try columnScratch(g, op: op)
-        let band = bandRows(g)
-        for y0 in stride(from: 0, to: g.outHeight, by: band) {
-            let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
+        try forEachBand(g) { col, y0, rows, n in
             // dcol[K, n] = W^T[K, O] * dOut[O, band]
             Gemm.multiply(transA: true, m: k, n: n, k: g.outChannels, w, lda: k, dy + y0 * g.outWidth, ldb: plane, col, ldc: n)
             col2imAdd(col, g, y0: y0, rows: rows, dx)
         }
-        withExtendedLifetime(scratch) {}
     }
 
     public func conv2dWeightGradient(input: Tensor, outputGradient: Tensor, weightGradient: Tensor,
@@ -117,16 +115,12 @@ extension CPUDevice {
         let x = try ptr(input, op), dy = try ptr(outputGradient, op), dw = try ptr(weightGradient, op)
         let db: UnsafeMutablePointer<Float>? = try ptr(biasGradient, op)
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
-        let (col, scratch) = try columnScratch(g, op: op)
-        let band = bandRows(g)
-        for y0 in stride(from: 0, to: g.outHeight, by: band) {
-            let rows = min(band, g.outHeight - y0), n = rows * g.outWidth
+        try forEachBand(g) { col, y0, rows, n in
             im2col(x, g, y0: y0, rows: rows, col)
             // dW[O, K] (+)= dOut[O, band] * col[K, n]^T; the first band overwrites.
             Gemm.multiply(transB: true, m: g.outChannels, n: k, k: n, dy + y0 * g.outWidth, lda: plane, col, ldb: n,
                           beta: y0 == 0 ? 0 : 1, dw, ldc: k)
         }
-        withExtendedLifetime(scratch) {}
         if let db {
             Parallel.forEach(g.outChannels, costPerItem: plane) { o in
                 let p = dy + o * plane

@@ -5,7 +5,7 @@ extension CPUDevice {
     public func relu(input: Tensor, output: Tensor) throws {
         try OpShapes.same("relu", ("input", input.shape), ("output", output.shape))
         let x = try ptr(input, "relu"), y = try ptr(output, "relu")
-        for i in 0..<input.count { y[i] = max(x[i], 0) }
+        Parallel.ranges(input.count) { r in for i in r { y[i] = max(x[i], 0) } }
     }
 
     public func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
@@ -13,7 +13,7 @@ extension CPUDevice {
         try OpShapes.same(op, ("output", output.shape), ("outputGradient", outputGradient.shape),
                           ("inputGradient", inputGradient.shape))
         let y = try ptr(output, op), dy = try ptr(outputGradient, op), dx = try ptr(inputGradient, op)
-        for i in 0..<output.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        Parallel.ranges(output.count) { r in for i in r { dx[i] = y[i] > 0 ? dy[i] : 0 } }
     }
 
     public func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
@@ -41,12 +41,12 @@ extension CPUDevice {
     public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws {
         try OpShapes.sameCount("axpy", x.shape, y.shape)
         let a = try ptr(x, "axpy"), b = try ptr(y, "axpy")
-        for i in 0..<x.count { b[i] += alpha * a[i] }
+        Parallel.ranges(x.count) { r in for i in r { b[i] += alpha * a[i] } }
     }
 
     public func scale(_ x: Tensor, by alpha: Float) throws {
         let a = try ptr(x, "scale")
-        for i in 0..<x.count { a[i] *= alpha }
+        Parallel.ranges(x.count) { r in for i in r { a[i] *= alpha } }
     }
 
     public func dot(_ x: Tensor, _ y: Tensor) throws -> Double {

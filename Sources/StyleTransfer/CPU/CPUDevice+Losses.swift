@@ -41,20 +41,22 @@ extension CPUDevice {
         let a = try ptr(generated, op), t = try ptr(targetGram, op)
         let dg: UnsafeMutablePointer<Float>? = try ptr(gradient, op)
         let n = h * w
-        let diffTensor = try makeTensor(Shape(c, c))
-        let diff = try ptr(diffTensor, op)
-        try gramInto(a, c: c, n: n, diff)
-        var sum: Double = 0
-        for i in 0..<(c * c) {
-            diff[i] -= t[i]
-            sum += Double(diff[i]) * Double(diff[i])
+        // The difference G - T lives in a pooled buffer: no allocation per call.
+        return try scratch.with([c * c]) { buffers in
+            let diff = buffers[0]
+            try gramInto(a, c: c, n: n, diff)
+            var sum: Double = 0
+            for i in 0..<(c * c) {
+                diff[i] -= t[i]
+                sum += Double(diff[i]) * Double(diff[i])
+            }
+            if let dg {
+                // dJ/dA = (Gram(A) - T) A / (C^2 H W), accumulated with the caller's scale.
+                let alpha = scale / (Float(c) * Float(c) * Float(n))
+                Gemm.multiply(m: c, n: n, k: c, alpha: alpha, diff, lda: c, a, ldb: n, beta: 1, dg, ldc: n)
+            }
+            return sum / Double(4 * c * c)
         }
-        if let dg {
-            // dJ/dA = (Gram(A) - T) A / (C^2 H W), accumulated with the caller's scale.
-            let alpha = scale / (Float(c) * Float(c) * Float(n))
-            Gemm.multiply(m: c, n: n, k: c, alpha: alpha, diff, lda: c, a, ldb: n, beta: 1, dg, ldc: n)
-        }
-        return sum / Double(4 * c * c)
     }
 
     public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {

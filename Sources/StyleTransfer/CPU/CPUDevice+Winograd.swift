@@ -47,12 +47,9 @@ extension CPUDevice {
     /// four horizontally adjacent tiles at once, one per SIMD lane.
     private func winogradConvolve(_ x: UnsafePointer<Float>, inChannels ci: Int, outChannels co: Int, height h: Int, width w: Int,
                                   u: UnsafePointer<Float>, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
-                                  op: String) throws {
-        let tilesY = (h + 1) / 2, groupsX = ((w + 1) / 2 + 3) / 4, tilesXP = 4 * groupsX
-        let bandTileRows = max(1, min(tilesY, columnBudget / max(1, 16 * (ci + co) * tilesXP)))
-        let maxTiles = bandTileRows * tilesXP
-        let vTensor = try makeTensor(Shape(16, ci, maxTiles)), mTensor = try makeTensor(Shape(16, co, maxTiles))
-        let v = try ptr(vTensor, op), m = try ptr(mTensor, op)
+                                  v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
+        let (tilesY, tilesXP, bandTileRows) = winogradBands(ci: ci, co: co, height: h, width: w)
+        let groupsX = tilesXP / 4
         // A zero-bordered copy of one channel's band: rows 2*ty0-1 ..< 2*(ty0+rows)+1, columns -1 ..< 2*tilesXP+1.
         let pw = 2 * tilesXP + 2
         for ty0 in stride(from: 0, to: tilesY, by: bandTileRows) {
@@ -131,30 +128,40 @@ extension CPUDevice {
                 }
             }
         }
-        withExtendedLifetime((vTensor, mTensor)) {}
+    }
+
+    /// Tile rows, padded tile columns and tile rows per band of a Winograd convolution.
+    private func winogradBands(ci: Int, co: Int, height h: Int, width w: Int) -> (tilesY: Int, tilesXP: Int, band: Int) {
+        let tilesY = (h + 1) / 2, tilesXP = 4 * (((w + 1) / 2 + 3) / 4)
+        return (tilesY, tilesXP, max(1, min(tilesY, columnBudget / max(1, 16 * (ci + co) * tilesXP))))
+    }
+
+    /// Runs `winogradConvolve` with its weight, input-tile and product buffers borrowed
+    /// from the scratch pool; `transform` fills the `[16][co][ci]` weights.
+    private func winograd(ci: Int, co: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          y: UnsafeMutablePointer<Float>, transform: (UnsafeMutablePointer<Float>) -> Void) throws {
+        let (_, tilesXP, band) = winogradBands(ci: ci, co: co, height: h, width: w)
+        try scratch.with([16 * co * ci, 16 * ci * band * tilesXP, 16 * co * band * tilesXP]) { b in
+            transform(b[0])
+            winogradConvolve(x, inChannels: ci, outChannels: co, height: h, width: w, u: b[0], bias: bias, y, v: b[1], m: b[2])
+        }
     }
 
     /// Forward convolution by Winograd (geometry already validated, `usesWinograd(g)`).
     func winogradForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, op: String) throws {
-        let uTensor = try makeTensor(Shape(16, g.outChannels, g.inChannels))
-        let u = try ptr(uTensor, op)
-        winogradWeights(w, outChannels: g.outChannels, inChannels: g.inChannels, flip: false, u)
-        try winogradConvolve(x, inChannels: g.inChannels, outChannels: g.outChannels, height: g.height, width: g.width,
-                             u: u, bias: bias, y, op: op)
-        withExtendedLifetime(uTensor) {}
+                         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
+        try winograd(ci: g.inChannels, co: g.outChannels, h: g.height, w: g.width, x: x, bias: bias, y: y) {
+            winogradWeights(w, outChannels: g.outChannels, inChannels: g.inChannels, flip: false, $0)
+        }
     }
 
     /// Input gradient by Winograd: the adjoint of a 3x3 pad-1 convolution is the 3x3
     /// pad-1 convolution of `dOut` with the weights transposed and rotated 180 degrees.
     func winogradInputGradient(_ g: ConvGeometry, dy: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                               dx: UnsafeMutablePointer<Float>, op: String) throws {
-        let uTensor = try makeTensor(Shape(16, g.inChannels, g.outChannels))
-        let u = try ptr(uTensor, op)
-        winogradWeights(w, outChannels: g.outChannels, inChannels: g.inChannels, flip: true, u)
-        try winogradConvolve(dy, inChannels: g.outChannels, outChannels: g.inChannels, height: g.height, width: g.width,
-                             u: u, bias: nil, dx, op: op)
-        withExtendedLifetime(uTensor) {}
+                               dx: UnsafeMutablePointer<Float>) throws {
+        try winograd(ci: g.outChannels, co: g.inChannels, h: g.height, w: g.width, x: dy, bias: nil, y: dx) {
+            winogradWeights(w, outChannels: g.outChannels, inChannels: g.inChannels, flip: true, $0)
+        }
     }
 }
 

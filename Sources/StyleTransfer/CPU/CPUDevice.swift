@@ -36,6 +36,8 @@ public final class CPUDevice: Device {
     /// 3x3 pad-1 convolutions with at least this many input and output channels use
     /// Winograd F(2x2, 3x3); thinner ones (VGG's first layer) use im2col.
     let winogradMinChannels: Int
+    /// Temporaries of the ops, reused across calls.
+    let scratch = ScratchPool()
 
     /// Makes the CPU backend. It has no state beyond the tensors it makes.
     public convenience init() { self.init(columnBudget: 1 << 22, winogradMinChannels: 16) }

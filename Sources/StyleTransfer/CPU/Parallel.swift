@@ -19,4 +19,12 @@ enum Parallel {
             for i in start..<end { body(i) }
         }
     }
+
+    /// Runs `body(range)` over consecutive ranges covering 0..<count, in parallel when
+    /// `count` is large: for elementwise loops.
+    static func ranges(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let chunk = 1 << 15
+        let pieces = (count + chunk - 1) / chunk
+        forEach(pieces, costPerItem: chunk) { i in body((i * chunk)..<min(count, (i + 1) * chunk)) }
+    }
 }

@@ -1,10 +1,11 @@
 // CountingDevice: a Device wrapper counting allocations and host transfers, to check the loop does neither.
 import StyleTransfer
 
-/// Forwards every op to `base` and counts `makeTensor`, `upload` and `download` calls.
+/// Forwards every op to `base` and counts `makeTensor`, `upload` and `download` calls, and
+/// the scalar reductions (`dot`) that each wait for the device.
 final class CountingDevice: Device {
     let base: any Device
-    var allocations = 0, uploads = 0, downloads = 0
+    var allocations = 0, uploads = 0, downloads = 0, dots = 0
 
     init(_ base: any Device) { self.base = base }
 
@@ -51,7 +52,7 @@ final class CountingDevice: Device {
     }
     func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws { try base.axpy(alpha, x, y) }
     func scale(_ x: Tensor, by alpha: Float) throws { try base.scale(x, by: alpha) }
-    func dot(_ x: Tensor, _ y: Tensor) throws -> Double { try base.dot(x, y) }
+    func dot(_ x: Tensor, _ y: Tensor) throws -> Double { dots += 1; return try base.dot(x, y) }
     func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                   learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         try base.adamStep(parameter: parameter, gradient: gradient, m: m, v: v, learningRate: learningRate,

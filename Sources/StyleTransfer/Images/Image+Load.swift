@@ -9,7 +9,9 @@ extension Image {
     /// Throws `ImageError` naming `path` when the file is missing, unreadable,
     /// empty, of another format, damaged, truncated, or over `Image.maxSide` pixels on a side.
     public static func load(path: String) throws -> Image {
-        let bytes = try ImageFile.contents(of: path)
+        // The format is checked as soon as the first bytes are in, so that a special file
+        // that never ends (/dev/zero) is refused instead of read until memory runs out.
+        let bytes = try ImageFile.contents(of: path) { prefix in _ = try format(of: prefix, path: path) }
         return try decode(bytes, path: path)
     }
 
@@ -20,10 +22,16 @@ extension Image {
 
     /// Decodes PNG or JPEG bytes; `path` only names them in errors.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Image {
+        try CodecBridge.decode(bytes, format: format(of: bytes, path: path), path: path)
+    }
+
+    /// The format `bytes` (a whole file or its first bytes) start with.
+    /// - Throws: `ImageError` naming `path` when `bytes` is empty or neither PNG nor JPEG.
+    static func format(of bytes: [UInt8], path: String) throws -> ImageFormat {
         guard !bytes.isEmpty else { throw ImageError(.empty, path: path, "file is empty") }
         guard let format = ImageFormat.sniff(bytes) else {
             throw ImageError(.unsupportedFormat, path: path, "unsupported image format (only PNG and JPEG can be read)")
         }
-        return try CodecBridge.decode(bytes, format: format, path: path)
+        return format
     }
 }

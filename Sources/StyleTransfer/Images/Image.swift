@@ -42,6 +42,7 @@ public struct Image: Equatable, Sendable {
     public var planeCount: Int { width * height }
 
     /// The value of channel `channel` (0 red, 1 green, 2 blue) at column `x`, row `y`.
+    /// Like an array subscript, the indices must be in range (`0..<3`, `0..<width`, `0..<height`).
     public func value(channel: Int, x: Int, y: Int) -> Float {
         pixels[(channel * height + y) * width + x]
     }

@@ -1,4 +1,4 @@
-// ImageFile: reading a whole file and writing one atomically (temporary file + rename), with errors naming it.
+// ImageFile: reading a whole file, and the library's one atomic file write (temporary file + rename), with errors naming the file.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,8 +8,14 @@ import Darwin
 /// File access for images through POSIX calls, so that each failure can be
 /// reported precisely (missing file, missing folder, permissions) by errno.
 enum ImageFile {
-    /// The whole contents of the file at `path`.
-    static func contents(of path: String) throws -> [UInt8] {
+    /// How many leading bytes `contents(of:checkingPrefix:)` hands to its check.
+    static let prefixLength = 8
+
+    /// The whole contents of the file at `path`. `checkPrefix`, when given, sees the first
+    /// `prefixLength` bytes as soon as they are read (files shorter than that are returned
+    /// unchecked) and may throw: an endless stream that is not an image (`/dev/zero`, a
+    /// device) is then refused before it fills memory.
+    static func contents(of path: String, checkingPrefix checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
@@ -26,7 +32,12 @@ enum ImageFile {
         }
         var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
         var filled = 0
+        var prefixChecked = checkPrefix == nil
         while true {
+            if !prefixChecked, filled >= prefixLength, let checkPrefix {
+                prefixChecked = true
+                try checkPrefix(Array(bytes[..<prefixLength]))
+            }
             if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 4096))) }
             let count = bytes.withUnsafeMutableBytes { buffer in
                 read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
@@ -45,11 +56,15 @@ enum ImageFile {
     /// Writes `bytes` to `path` through a temporary file in the same folder that is
     /// renamed into place, so that `path` either keeps its old contents or gets
     /// all of the new ones; the temporary file is removed on every failure.
+    /// Refuses to replace a folder or a special file (a device, pipe or socket).
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let folder = folderName(of: path)
         let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
         guard !name.isEmpty else {
             throw ImageError(.notWritable, path: path, "cannot write: the path names a folder, not a file")
+        }
+        if let problem = replacementProblem(path) {
+            throw ImageError(.notWritable, path: path, "cannot write: \(problem)")
         }
         var template = Array("\(folder)/.\(name).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -69,7 +84,7 @@ enum ImageFile {
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do {
             try writeAll(bytes, to: fd, path: path)
-            // mkstemp makes the file private (0600); an output image is an ordinary file.
+            // mkstemp makes the file private (0600); an output (image or log) is an ordinary file.
             _ = fchmod(fd, 0o644)
             let closed = close(fd)
             guard closed == 0 else { throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))") }
@@ -97,6 +112,19 @@ enum ImageFile {
                 throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))")
             }
             written += count
+        }
+    }
+
+    /// Why the thing at `path` must not be replaced by a new file, or nil when nothing is
+    /// there or it is a regular file. A rename would swap out a device such as /dev/null
+    /// (as root) or a pipe another program reads, rather than write into it.
+    static func replacementProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "it is a folder"
+        default: return "it is a device, pipe or socket, not a regular file"
         }
     }
 

@@ -11,6 +11,7 @@ public struct LossValues: Equatable, Sendable {
     /// `J_tv` (unweighted by gamma).
     public var tv: Double
 
+    /// Collects J and its parts.
     public init(total: Double, content: Double, style: Double, tv: Double) {
         self.total = total
         self.content = content

@@ -21,7 +21,12 @@ public enum StyleTargets {
     /// Computes the blended target Grams of `layers` for the style `images` (`[3,H,W]`
     /// device tensors, any sizes). A workspace per style image is made and released here,
     /// so the style images' activations do not stay in memory.
+    /// - Throws: `DeviceError.invalidArgument` unless there is one blend weight per image
+    ///   (and at least one image); device errors.
     public static func compute(network: VGGNetwork, images: [Tensor], blend: [Double], layers: LayerWeights) throws -> [Tensor] {
+        guard !images.isEmpty, images.count == blend.count else {
+            throw DeviceError.invalidArgument(op: "StyleTargets", detail: "\(images.count) style images with \(blend.count) blend weights; want one weight per image, at least one image")
+        }
         let device = network.device
         var targets: [Tensor] = []
         var scratch: [Tensor] = []

@@ -8,8 +8,11 @@
 /// Each loss accumulates its gradient into the backward pass at its layer, scaled by its
 /// weight, so one forward and one backward give J and dJ/dx.
 public final class TransferObjective: Objective {
+    /// The generated image's activation and gradient buffers.
     public let workspace: VGGWorkspace
+    /// The layers of each loss term and their weights (`w_l`, `lambda_l`).
     public let content: LayerWeights, style: LayerWeights
+    /// alpha, beta and gamma.
     public let contentWeight: Double, styleWeight: Double, tvWeight: Double
     private let contentTargets: [Tensor]
     private let styleTargets: [Tensor]
@@ -20,8 +23,13 @@ public final class TransferObjective: Objective {
     ///     covering every layer in `content` and `style`).
     ///   - contentImage: `[3,H,W]` of the workspace's size; its activations become the targets.
     ///   - styleTargets: from `StyleTargets.compute`, one per style layer.
+    /// - Throws: `DeviceError.invalidArgument` unless there is one target per style layer; device errors.
     public init(workspace: VGGWorkspace, contentImage: Tensor, content: LayerWeights, style: LayerWeights,
                 styleTargets: [Tensor], contentWeight: Double, styleWeight: Double, tvWeight: Double) throws {
+        // `evaluate` indexes the targets by style layer.
+        guard styleTargets.count == style.indices.count else {
+            throw DeviceError.invalidArgument(op: "TransferObjective", detail: "\(styleTargets.count) style targets for \(style.indices.count) style layers")
+        }
         self.workspace = workspace
         self.content = content
         self.style = style
@@ -40,6 +48,7 @@ public final class TransferObjective: Objective {
         }
     }
 
+    /// J and its parts at `x`; `gradient` is overwritten with dJ/dx (one forward, one backward).
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
         let device = workspace.network.device
         try workspace.forward(image: x)

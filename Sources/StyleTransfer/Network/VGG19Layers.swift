@@ -15,6 +15,7 @@ public enum VGGLayerKind: Equatable, Sendable {
 public struct VGGLayer: Equatable, Sendable {
     /// `conv{b}_{i}`, `relu{b}_{i}` or `pool{b}`.
     public let name: String
+    /// Convolution, ReLU or pooling.
     public let kind: VGGLayerKind
     /// Position in the stack, identical to torchvision's `features.N` index.
     public let index: Int

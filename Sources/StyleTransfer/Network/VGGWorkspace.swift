@@ -10,7 +10,9 @@
 /// the ReLU's output), unless the convolution's own activation is read by a loss. Gradients
 /// use two buffers per distinct shape, alternating as the backward pass walks down.
 public final class VGGWorkspace {
+    /// The network whose activations these buffers hold.
     public let network: VGGNetwork
+    /// The image size the buffers are made for.
     public let height: Int, width: Int
     /// The normalised image `(x - mean) / std` the network sees.
     let normalized: Tensor

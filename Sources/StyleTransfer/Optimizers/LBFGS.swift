@@ -18,16 +18,24 @@
 ///
 /// All buffers (history, direction, previous x and gradient) are allocated once in `init`.
 public final class LBFGS: Optimizer {
+    /// (s, y) pairs kept by default.
     public static let defaultHistory = 100
+    /// The sufficient-decrease constant of the Armijo condition.
     public static let armijoC1 = 1e-4
+    /// Trial steps per line search before giving up.
     public static let maxTrials = 20
     /// RMS pixel change of a steepest-descent step at `t = 1`.
     public static let firstStepRMS = 0.01
 
+    /// The backend holding the history and running the vector ops.
     public let device: any Device
+    /// The first trial step of each line search.
     public let learningRate: Double
     private let s: [Tensor], y: [Tensor]
     private var rho: [Double]
+    /// `y.y` of each stored pair, kept from `remember` so that the initial Hessian scaling
+    /// needs no second device reduction (each dot is a host round trip).
+    private var yDotY: [Double]
     private var alpha: [Double]
     /// Number of stored pairs and the slot of the newest one.
     private var stored = 0, newest = -1
@@ -42,6 +50,7 @@ public final class LBFGS: Optimizer {
         s = try (0..<slots).map { _ in try device.makeTensor(shape) }
         y = try (0..<slots).map { _ in try device.makeTensor(shape) }
         rho = Array(repeating: 0, count: slots)
+        yDotY = Array(repeating: 0, count: slots)
         alpha = Array(repeating: 0, count: slots)
         direction = try device.makeTensor(shape)
         previousX = try device.makeTensor(shape)
@@ -52,6 +61,7 @@ public final class LBFGS: Optimizer {
     /// Number of (s, y) pairs currently stored.
     public var historyCount: Int { stored }
 
+    /// One accepted L-BFGS step (or none at a minimum); see the type's description.
     public func step(x: Tensor, gradient: Tensor, current: LossValues, objective: Objective) throws -> LossValues {
         try device.copy(x, to: previousX)
         try device.copy(gradient, to: previousGradient)
@@ -94,8 +104,7 @@ public final class LBFGS: Optimizer {
             try device.axpy(Float(-alpha[i]), y[i], d)
         }
         let sy = 1 / rho[newest]
-        let yy = try device.dot(y[newest], y[newest])
-        try device.scale(d, by: Float(sy / yy))
+        try device.scale(d, by: Float(sy / yDotY[newest]))
         // Second loop: oldest to newest.
         for k in stride(from: stored - 1, through: 0, by: -1) {
             let i = (newest - k + slots) % slots
@@ -139,6 +148,7 @@ public final class LBFGS: Optimizer {
             return
         }
         rho[slot] = 1 / sy
+        yDotY[slot] = yy
         newest = slot
         stored = min(stored + 1, s.count)
     }

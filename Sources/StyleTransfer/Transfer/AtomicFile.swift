@@ -1,28 +1,20 @@
-// AtomicFile: writing a file through a temporary sibling and a rename, so no half-written file is ever seen.
+// AtomicFile: atomic writes of the run's non-image outputs, errors naming the option they came from.
 import Foundation
 
-/// Atomic file writes: the data goes to a hidden temporary file in the destination's
-/// folder (same file system), which is then renamed over the destination.
+/// Atomic file writes for outputs named by an option (the loss log): the one
+/// implementation, `ImageFile.writeAtomically` (a private temporary file in the
+/// destination's folder renamed over the destination), with its errors reworded as
+/// `TransferError.file` naming the option.
 public enum AtomicFile {
-    /// Writes `data` to `path` atomically.
+    /// Writes `data` to `path` atomically: `path` keeps its old contents or gets all of
+    /// the new ones, and no temporary file is left behind.
     /// - Throws: `TransferError.file` naming `role` and `path` when the folder is missing or
-    ///   not writable.
+    ///   not writable, or the write fails.
     public static func write(_ data: Data, to path: String, role: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw TransferError.file(role: role, path: path, problem: "cannot be written: \(reason)")
-            }
-        } catch let error as TransferError {
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw TransferError.file(role: role, path: path, problem: "cannot be written: \(error.localizedDescription)")
+            try ImageFile.writeAtomically([UInt8](data), to: path)
+        } catch let error as ImageError {
+            throw TransferError.file(role: role, path: path, problem: error.reason)
         }
     }
 }

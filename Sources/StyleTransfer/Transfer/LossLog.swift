@@ -6,17 +6,23 @@ import Foundation
 public struct LossLog: Sendable {
     /// One row: the losses of the image after `iteration` updates.
     public struct Row: Equatable, Sendable {
+        /// Updates made before these losses (0: the initial image).
         public let iteration: Int
+        /// J and its parts.
         public let losses: LossValues
         /// Wall time since optimisation began when the row's loss was known.
         public let seconds: Double
     }
 
+    /// The CSV header line (without its newline).
     public static let header = "iteration,total,content,style,tv,seconds"
+    /// The rows so far, in iteration order.
     public private(set) var rows: [Row] = []
 
+    /// An empty log.
     public init() {}
 
+    /// Adds the row of `iteration`.
     public mutating func append(iteration: Int, losses: LossValues, seconds: Double) {
         rows.append(Row(iteration: iteration, losses: losses, seconds: seconds))
     }

@@ -5,11 +5,15 @@ import Foundation
 /// iteration, losses, iterations per second and time left; otherwise (a pipe or file) a
 /// plain line about every tenth of the run. Silent when `quiet`.
 public final class ProgressDisplay {
+    /// The number of iterations of the run.
     public let total: Int
+    /// Nothing is written when set.
     public let quiet: Bool
+    /// Whether stderr is a terminal (one redrawn line) or not (plain lines).
     public let isTerminal: Bool
     private var lastDraw = -1.0
 
+    /// A display for `total` iterations; `isTerminal` defaults to what stderr is.
     public init(total: Int, quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) != 0) {
         self.total = total
         self.quiet = quiet
@@ -21,7 +25,7 @@ public final class ProgressDisplay {
         let rate = k > 0 && seconds > 0 ? Double(k) / seconds : 0
         let left = rate > 0 ? Self.clock(Double(total - k) / rate) : "--:--"
         // Kept under 80 columns so the terminal line never wraps (a wrapped line cannot be redrawn with \r).
-        return String(format: "%d/%d  J %.3e  c %.2e s %.2e tv %.2e  %.2f it/s  ETA ",
+        return String(format: "%ld/%ld  J %.3e  c %.2e s %.2e tv %.2e  %.2f it/s  ETA ",
                       k, total, l.total, l.content, l.style, l.tv, rate) + left
     }
 
@@ -51,9 +55,12 @@ public final class ProgressDisplay {
         Self.write(text + "\n")
     }
 
+    /// `m:ss` or `h:mm:ss`; `--:--` for an estimate beyond 10^9 s (a run of billions of
+    /// iterations), which would not convert to Int.
     static func clock(_ seconds: Double) -> String {
+        guard seconds >= 0, seconds < 1e9 else { return "--:--" }
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600 ? String(format: "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60) : String(format: "%ld:%02ld", s / 60, s % 60)
     }
 
     static func write(_ text: String) {

@@ -7,8 +7,11 @@ import Foundation
 /// Everything the loop needs is allocated in `init`; an iteration allocates nothing and
 /// moves no image data to the host (only the loss scalars come back).
 public final class TransferEngine {
+    /// The backend running the loop.
     public let device: any Device
+    /// The run's settings.
     public let options: TransferOptions
+    /// The generated image's size (the content image's).
     public let height: Int, width: Int
     /// The generated image `[3,H,W]` being optimised, and dJ/dx at it.
     public let image: Tensor, gradient: Tensor

@@ -9,6 +9,7 @@ public enum TransferError: Error, CustomStringConvertible, Equatable {
     /// The optimisation diverged (NaN or infinite loss).
     case diverged(String)
 
+    /// The one line printed after `nst: error: `.
     public var description: String {
         switch self {
         case let .option(name, problem): return "\(name): \(problem)"

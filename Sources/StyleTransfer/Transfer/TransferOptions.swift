@@ -21,36 +21,52 @@ public enum InitMode: Equatable, Sendable {
 
 /// The settings of one run; the defaults are those of `nst transfer` (see its `--help`).
 public struct TransferOptions: Sendable {
+    /// The content image file (`--content`).
     public var contentPath: String
+    /// The style image files (`--style`, one or more).
     public var stylePaths: [String]
+    /// The output PNG (`--output`).
     public var outputPath: String
     /// Long side of the generated image in pixels.
     public var size = 256
+    /// Optimiser iterations (accepted steps).
     public var iterations = 200
+    /// The optimiser.
     public var optimizer = OptimizerKind.lbfgs
     /// nil: the optimiser's `defaultLearningRate`.
     public var learningRate: Double?
+    /// alpha, the weight of J_content.
     public var contentWeight = 1.0
+    /// beta, the weight of J_style.
     public var styleWeight = 100.0
+    /// gamma, the weight of J_tv.
     public var tvWeight = 5e-4
+    /// Layers of J_content (weight 1 each).
     public var contentLayers = ["relu4_2"]
+    /// Layers of J_style.
     public var styleLayers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     /// nil: 1/L each.
     public var styleLayerWeights: [Double]?
     /// nil: equal.
     public var styleBlendWeights: [Double]?
+    /// Where the generated image starts.
     public var initMode = InitMode.content
+    /// Seed of `--init random`.
     public var seed: UInt64 = 0
+    /// Max or average pooling after each block.
     public var pooling = PoolKind.max
     /// Style images are resized to a long side of `styleScale * size`.
     public var styleScale = 1.0
     /// nil: the built-in seeded weights.
     public var weightsPath: String?
+    /// The CSV file of per-iteration losses, or nil for none.
     public var lossLogPath: String?
     /// Write a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
+    /// No progress display.
     public var quiet = false
 
+    /// The default settings for these files.
     public init(contentPath: String, stylePaths: [String], outputPath: String) {
         self.contentPath = contentPath
         self.stylePaths = stylePaths
@@ -60,14 +76,18 @@ public struct TransferOptions: Sendable {
     /// The learning rate in effect.
     public var effectiveLearningRate: Double { learningRate ?? optimizer.defaultLearningRate }
 
-    /// The long side of the style images.
-    public var styleSize: Int { Int((styleScale * Double(size)).rounded()) }
+    /// The long side of the style images (clamped to 0...16385 so that any option values
+    /// convert; `validated()` rejects the values outside 1...16384).
+    public var styleSize: Int {
+        let exact = (styleScale * Double(size)).rounded()
+        return exact.isNaN ? 0 : Int(min(max(exact, 0), Double(Image.maxSide + 1)))
+    }
 
     /// Checks the numbers and layer names; returns the resolved content and style layers.
     /// - Throws: `TransferError.option` naming the first bad option.
     public func validated() throws -> (content: LayerWeights, style: LayerWeights, blend: [Double]) {
         guard size > 0 else { throw TransferError.option("--size", "must be a positive number of pixels, got \(size)") }
-        guard size <= 16384 else { throw TransferError.option("--size", "must be at most 16384, got \(size)") }
+        guard size <= Image.maxSide else { throw TransferError.option("--size", "must be at most \(Image.maxSide), got \(size)") }
         guard iterations > 0 else { throw TransferError.option("--iterations", "must be positive, got \(iterations)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw TransferError.option("--learning-rate", "must be a positive number, got \(learningRate)")
@@ -79,8 +99,9 @@ public struct TransferOptions: Sendable {
         guard styleScale > 0, styleScale.isFinite else {
             throw TransferError.option("--style-scale", "must be a positive number, got \(styleScale)")
         }
-        guard styleSize >= 1, styleSize <= 16384 else {
-            throw TransferError.option("--style-scale", "gives a style size of \(styleSize) pixels; want 1 to 16384")
+        guard (1...Image.maxSide).contains(styleSize) else {
+            let shown = styleSize > Image.maxSide ? "more than \(Image.maxSide)" : String(styleSize)
+            throw TransferError.option("--style-scale", "gives a style size of \(shown) pixels; want 1 to \(Image.maxSide)")
         }
         guard saveEvery >= 0 else { throw TransferError.option("--save-every", "must be 0 (off) or positive, got \(saveEvery)") }
         guard !stylePaths.isEmpty else { throw TransferError.option("--style", "needs at least one style image") }

@@ -47,14 +47,17 @@ public enum TransferPaths {
         for (option, path) in outputs {
             let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
             var isFolder: ObjCBool = false
-            guard fm.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            guard fm.fileExists(atPath: folder, isDirectory: &isFolder) else {
                 throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' does not exist")
+            }
+            guard isFolder.boolValue else {
+                throw TransferError.file(role: option, path: path, problem: "'\(folder)' is a file, not a folder")
             }
             guard canCreateFile(in: folder) else {
                 throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' is not writable")
             }
-            if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-                throw TransferError.file(role: option, path: path, problem: "is a folder")
+            if let problem = ImageFile.replacementProblem(path) {
+                throw TransferError.file(role: option, path: path, problem: problem)
             }
             for (inputOption, input) in inputs(options) where sameFile(path, input) {
                 throw TransferError.file(role: option, path: path, problem: "is also the \(inputOption) input; inputs are never overwritten")
@@ -65,15 +68,28 @@ public enum TransferPaths {
         }
         if options.saveEvery > 0 {
             // An intermediate `out-NNNN.png` must not replace an input of that name.
-            let stem = URL(fileURLWithPath: options.outputPath).deletingPathExtension().lastPathComponent + "-"
-            for (inputOption, input) in inputs(options) {
-                let name = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-                guard name.hasPrefix(stem), let k = Int(name.dropFirst(stem.count)), k >= 0, k <= options.iterations,
-                      sameFile(input, intermediate(options, iteration: k)) else { continue }
+            for (inputOption, input) in inputs(options) where intermediateIteration(of: input, options) != nil {
                 throw TransferError.file(role: inputOption, path: input,
                                          problem: "would be overwritten by an intermediate image of --save-every; rename it or choose another --output")
             }
+            // Nor can it replace a folder or special file: found now, not after the run's first images.
+            let folder = (options.outputPath as NSString).deletingLastPathComponent
+            let listing = (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+            for name in listing {
+                let path = folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
+                guard intermediateIteration(of: path, options) != nil, let problem = ImageFile.replacementProblem(path) else { continue }
+                throw TransferError.file(role: "--save-every", path: path, problem: "names an intermediate image, but \(problem)")
+            }
         }
+    }
+
+    /// The iteration `k` (0 to `--iterations`) whose intermediate image `path` names, or nil.
+    static func intermediateIteration(of path: String, _ options: TransferOptions) -> Int? {
+        let stem = URL(fileURLWithPath: options.outputPath).deletingPathExtension().lastPathComponent + "-"
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        guard name.hasPrefix(stem), let k = Int(name.dropFirst(stem.count)), k >= 0, k <= options.iterations,
+              sameFile(path, intermediate(options, iteration: k)) else { return nil }
+        return k
     }
 
     /// Creates and removes a hidden probe file in `folder`: unlike access(2) this also

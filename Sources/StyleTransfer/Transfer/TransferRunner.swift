@@ -8,7 +8,8 @@ import Foundation
 /// diverged); each output is written atomically. Inputs are only ever read.
 public enum TransferRunner {
     /// Checks, loads, optimises and writes. `makeDevice` is called after the inputs passed
-    /// their checks. Returns the loss log.
+    /// their checks; before any image is resized or anything is allocated on the device,
+    /// the run's `MemoryEstimate` is checked against the device's memory. Returns the loss log.
     /// - Throws: `TransferError`, `WeightsError`, `ImageError` or `DeviceError`, each
     ///   printable as one line naming the option or file.
     @discardableResult
@@ -24,19 +25,29 @@ public enum TransferRunner {
         } else {
             weights = VGGWeights.builtIn(depth: depth)
         }
-        let content = try load(options.contentPath, role: "--content").resized(longSide: options.size)
-        try checkFits(width: content.width, height: content.height, depth: depth, option: "--size")
-        let styles = try options.stylePaths.map { path -> Image in
-            let style = try load(path, role: "--style").resized(longSide: options.styleSize)
-            try checkFits(width: style.width, height: style.height, depth: depth, option: "--style-scale")
-            return style
+        // Sizes come from the decoded files; resizing waits until the memory check passed.
+        let contentFile = try load(options.contentPath, role: "--content")
+        let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: options.size)
+        try checkFits(width: contentSize.width, height: contentSize.height, depth: depth, option: "--size")
+        let styleFiles = try options.stylePaths.map { try load($0, role: "--style") }
+        let styleSizes = try styleFiles.map { file -> (height: Int, width: Int) in
+            let size = Image.size(width: file.width, height: file.height, longSide: options.styleSize)
+            try checkFits(width: size.width, height: size.height, depth: depth, option: "--style-scale")
+            return (size.height, size.width)
         }
-        var initial: Image?
-        if case let .file(path) = options.initMode {
-            initial = try load(path, role: "--init").resized(width: content.width, height: content.height)
-        }
+        var initialFile: Image?
+        if case let .file(path) = options.initMode { initialFile = try load(path, role: "--init") }
 
         let device = try makeDevice()
+        try MemoryEstimate(height: contentSize.height, width: contentSize.width, styleSizes: styleSizes,
+                           content: contentLayers, style: styleLayers, optimizer: options.optimizer,
+                           iterations: options.iterations, keepLastGood: options.saveEvery > 0,
+                           backend: .of(device))
+            .check(fits: device, option: "--size \(options.size)")
+        let content = try contentFile.resized(longSide: options.size)
+        let styles = try styleFiles.map { try $0.resized(longSide: options.styleSize) }
+        let initial = try initialFile?.resized(width: content.width, height: content.height)
+
         progress.note("nst: \(content.width)x\(content.height), \(options.iterations) iterations of \(options.optimizer.rawValue) on \(device.name), \(weights.source) weights")
         let engine = try TransferEngine(device: device, options: options, weights: weights, content: content,
                                         styles: styles, initial: initial, keepLastGood: options.saveEvery > 0)

@@ -12,16 +12,20 @@ import Foundation
 public final class SafeTensorsFile {
     /// One tensor's header entry, validated.
     public struct Entry: Equatable, Sendable {
+        /// The stored element type.
         public let dtype: DType
+        /// The tensor's dimensions, outermost first.
         public let shape: [Int]
         /// Byte range in the file (absolute, already shifted past the header).
         public let byteRange: Range<Int>
+        /// The number of elements (fits Int: the entry was validated).
         public var count: Int { shape.reduce(1, *) }
     }
 
     /// The element types this reader converts to Float.
     public enum DType: String, Sendable {
         case f32 = "F32", f16 = "F16"
+        /// Bytes per element.
         public var byteSize: Int { self == .f32 ? 4 : 2 }
     }
 
@@ -110,13 +114,17 @@ public final class SafeTensorsFile {
             throw WeightsError(file: path, key: key, problem:
                 "data_offsets [\(offsets[0]), \(offsets[1])] fall outside the data section of \(dataSize) bytes (file truncated?)")
         }
-        let (count, overflow) = shape.reduce((1, false)) { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d); return (p, acc.1 || o)
+        // The byte count of a file-given shape can overflow Int: it is computed with checks
+        // and nil stands for "more than any file holds".
+        let bytes = (shape + [dtype.byteSize]).reduce(Int?(1)) { product, d in
+            product.flatMap { p in
+                let (next, overflow) = p.multipliedReportingOverflow(by: d)
+                return overflow ? nil : next
+            }
         }
-        guard !overflow, count.multipliedReportingOverflow(by: dtype.byteSize).overflow == false,
-              count * dtype.byteSize == offsets[1] - offsets[0] else {
+        guard let bytes, bytes == offsets[1] - offsets[0] else {
             throw WeightsError(file: path, key: key, problem:
-                "data_offsets span \(offsets[1] - offsets[0]) bytes, but \(dtypeName) shape \(shape) needs \(overflow ? "too many" : String(count * dtype.byteSize))")
+                "data_offsets span \(offsets[1] - offsets[0]) bytes, but \(dtypeName) shape \(shape) needs \(bytes.map(String.init) ?? "too many")")
         }
         return Entry(dtype: dtype, shape: shape, byteRange: (dataStart + offsets[0])..<(dataStart + offsets[1]))
     }

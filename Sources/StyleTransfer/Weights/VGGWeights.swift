@@ -3,6 +3,7 @@ import Foundation
 
 /// Weights of one 3x3 convolution, row-major on the host.
 public struct ConvWeights: Sendable {
+    /// Input and output channel counts.
     public let inChannels: Int, outChannels: Int
     /// `[out, in, 3, 3]`.
     public let weight: [Float]
@@ -21,8 +22,10 @@ public struct VGGWeights: Sendable {
 
     /// torchvision's ImageNet normalisation, which its pretrained VGG-19 expects.
     public static let torchvisionMean: [Float] = [0.485, 0.456, 0.406]
+    /// torchvision's ImageNet standard deviations, which its pretrained VGG-19 expects.
     public static let torchvisionStd: [Float] = [0.229, 0.224, 0.225]
 
+    /// Wraps weights from `source`, with torchvision's normalisation unless given.
     public init(source: String, convs: [Int: ConvWeights],
                 mean: [Float] = VGGWeights.torchvisionMean, std: [Float] = VGGWeights.torchvisionStd) {
         self.source = source

@@ -10,12 +10,14 @@ public struct WeightsError: Error, CustomStringConvertible, Equatable {
     /// What is wrong.
     public let problem: String
 
+    /// Makes an error about `file` (and `key`, when one tensor is concerned).
     public init(file: String, key: String? = nil, problem: String) {
         self.file = file
         self.key = key
         self.problem = problem
     }
 
+    /// `weights file 'F': key 'K': problem`, without the key part when none.
     public var description: String {
         if let key { return "weights file '\(file)': key '\(key)': \(problem)" }
         return "weights file '\(file)': \(problem)"

@@ -10,8 +10,7 @@ final class TransferCLITests: XCTestCase {
     var style: String { folder.appendingPathComponent("style.png").path }
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nst-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeScratchFolder("cli")
         var data = TestData(seed: 1)
         try Image(width: 24, height: 20, pixels: data.uniform(3 * 24 * 20, 0, 1)).writePNG(to: content)
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: style)
@@ -114,6 +113,9 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments().map { $0 == style ? path("corrupt.png") : $0 }, mentions: ["corrupt.png"])
         try expectFailure(arguments(["--init", path("missing-init.png")]), mentions: ["--init", "missing-init.png"])
         try expectFailure(arguments().map { $0 == content ? folder.path : $0 }, mentions: ["--content", "folder"])
+        try expectFailure(arguments().map { $0 == content ? "/dev/zero" : $0 }, mentions: ["--content", "/dev/zero", "unsupported image format"])
+        try Data().write(to: URL(fileURLWithPath: path("empty.png")))
+        try expectFailure(arguments().map { $0 == content ? path("empty.png") : $0 }, mentions: ["--content", "empty.png", "empty"])
     }
 
     func testUnreadableInput() throws {
@@ -151,6 +153,9 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments(["--bogus"]), mentions: ["--bogus"])
         try expectFailure(arguments().filter { $0 != "--style" && $0 != style }, mentions: ["--style"])
         try expectFailure(arguments(["--size", "4", "--style-layers", "relu3_1"]), mentions: ["--size", "pool2"])
+        try expectFailure(arguments(["--size", "100000"]), mentions: ["--size", "16384"])
+        try expectFailure(arguments(["--style-scale", "1e30"]), mentions: ["--style-scale", "more than 16384"])
+        try expectFailure(arguments(["--style-layer-weights", "1,2,3"]), mentions: ["--style-layer-weights", "3 weights"])
     }
 
     func testBadOutputs() throws {
@@ -160,5 +165,23 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments(output: path("out.jpg")), mentions: ["--output", ".png"])
         try expectFailure(arguments(["--loss-log", style]), mentions: ["--loss-log", "--style"])
         try expectFailure(arguments(["--loss-log", path("missing/loss.csv")]), mentions: ["--loss-log", "does not exist"])
+        try expectFailure(arguments(output: style + "/out.png"), mentions: ["--output", "is a file, not a folder"])
+        // An intermediate's name taken by a folder is found before the run writes anything.
+        try FileManager.default.createDirectory(atPath: path("out-2.png"), withIntermediateDirectories: false)
+        try expectFailure(arguments(["--iterations", "3", "--save-every", "1"]), mentions: ["--save-every", "out-2.png", "folder"])
+        XCTAssertEqual(mkfifo(path("pipe.csv"), 0o644), 0)
+        try expectFailure(arguments(["--loss-log", path("pipe.csv")]), mentions: ["--loss-log", "pipe.csv", "not a regular file"])
+        var info = stat()
+        XCTAssertTrue(stat(path("pipe.csv"), &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "still a pipe")
+    }
+
+    /// A --size whose run cannot fit in memory fails at once with one line naming --size,
+    /// before any image is resized or tensor allocated (no OOM kill, exit 1).
+    func testSizeTooLargeForMemoryFailsBeforeAllocating() throws {
+        let start = Date()
+        try expectFailure(["transfer", "--content", content, "--style", style, "--output", path("out.png"),
+                           "--size", "16000", "--optimizer", "lbfgs", "--device", "cpu", "--quiet"],
+                          mentions: ["--size 16000", "needs about", "GiB", "try a smaller --size"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30, "refused before any work")
     }
 }

@@ -41,6 +41,14 @@ final class ImageErrorTests: XCTestCase {
                             containing: "unsupported image format")
     }
 
+    /// A device that never ends is refused by its first bytes, not read until memory runs out.
+    func testEndlessNonImageStreamIsRefusedByItsFirstBytes() throws {
+        XCTAssertThrowsError(try Image.load(path: "/dev/zero")) { error in
+            XCTAssertEqual((error as? ImageError)?.kind, .unsupportedFormat, "\(error)")
+            XCTAssertEqual("\(error)", "/dev/zero: unsupported image format (only PNG and JPEG can be read)")
+        }
+    }
+
     func testMissingFileAndFolderThrow() throws {
         let missing = folder.appendingPathComponent("nope.png").path
         XCTAssertThrowsError(try Image.load(path: missing)) { error in

@@ -11,10 +11,7 @@ struct FixtureError: Error, CustomStringConvertible {
 enum ImageFixtures {
     /// A fresh empty folder under the system temporary folder.
     static func scratchFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("nst-image-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try makeScratchFolder("image-tests")
     }
 
     /// Writes `bytes` to `name` in `folder` and returns its path.

@@ -45,6 +45,21 @@ final class ImageWriteTests: XCTestCase {
         XCTAssertEqual(try contents(of: folder), ["taken.png"], "the temporary file must be removed")
     }
 
+    /// A pipe (like a device) is refused, not swapped out for a regular file by the rename.
+    func testWriteOntoAPipeFailsAndLeavesThePipe() throws {
+        let folder = try ImageFixtures.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("pipe.png").path
+        XCTAssertEqual(mkfifo(path, 0o644), 0)
+        let image = try ImageFixtures.eightBitImage(width: 2, height: 2, seed: 7)
+        XCTAssertThrowsError(try image.writePNG(to: path)) { error in
+            XCTAssertEqual("\(error)", "\(path): cannot write: it is a device, pipe or socket, not a regular file")
+        }
+        XCTAssertEqual(try contents(of: folder), ["pipe.png"], "no temporary file")
+        var info = stat()
+        XCTAssertTrue(stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "still a pipe")
+    }
+
     func testWriteIntoReadOnlyFolderThrows() throws {
         // root ignores folder permissions, so the refusal cannot be provoked that way.
         try XCTSkipIf(getuid() == 0, "running as root: folder permissions are not enforced")

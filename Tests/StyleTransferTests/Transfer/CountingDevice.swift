@@ -1,15 +1,29 @@
-// CountingDevice: a Device wrapper counting allocations and host transfers, to check the loop does neither.
+// CountingDevice: a Device wrapper counting allocations (and their peak bytes) and host transfers, for loop and memory tests.
 import StyleTransfer
 
-/// Forwards every op to `base` and counts `makeTensor`, `upload` and `download` calls.
+/// Forwards every op to `base` and counts `makeTensor`, `upload` and `download` calls, and
+/// the scalar reductions (`dot`) that each wait for the device; also the peak bytes of the
+/// tensors alive at once (tensors are tracked weakly, so released ones stop counting).
 final class CountingDevice: Device {
     let base: any Device
-    var allocations = 0, uploads = 0, downloads = 0
+    var allocations = 0, uploads = 0, downloads = 0, dots = 0
+    private(set) var peakBytes = 0
+    private struct Tracked { weak var tensor: Tensor?; let bytes: Int }
+    private var tracked: [Tracked] = []
+    /// Bytes of the tensors made here that are still alive.
+    var liveBytes: Int { tracked.reduce(0) { $0 + ($1.tensor == nil ? 0 : $1.bytes) } }
 
     init(_ base: any Device) { self.base = base }
 
     var name: String { base.name }
-    func makeTensor(_ shape: Shape) throws -> Tensor { allocations += 1; return try base.makeTensor(shape) }
+    func makeTensor(_ shape: Shape) throws -> Tensor {
+        allocations += 1
+        let tensor = try base.makeTensor(shape)
+        tracked.removeAll { $0.tensor == nil }
+        tracked.append(Tracked(tensor: tensor, bytes: shape.count * MemoryLayout<Float>.stride))
+        peakBytes = max(peakBytes, liveBytes)
+        return tensor
+    }
     func upload(_ values: [Float], to tensor: Tensor) throws { uploads += 1; try base.upload(values, to: tensor) }
     func download(_ tensor: Tensor) throws -> [Float] { downloads += 1; return try base.download(tensor) }
     func fill(_ tensor: Tensor, with value: Float) throws { try base.fill(tensor, with: value) }
@@ -51,7 +65,7 @@ final class CountingDevice: Device {
     }
     func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws { try base.axpy(alpha, x, y) }
     func scale(_ x: Tensor, by alpha: Float) throws { try base.scale(x, by: alpha) }
-    func dot(_ x: Tensor, _ y: Tensor) throws -> Double { try base.dot(x, y) }
+    func dot(_ x: Tensor, _ y: Tensor) throws -> Double { dots += 1; return try base.dot(x, y) }
     func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                   learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         try base.adamStep(parameter: parameter, gradient: gradient, m: m, v: v, learningRate: learningRate,

@@ -1,4 +1,4 @@
-// TransferEngineTests: initialisation variants, style blending, option checks and divergence of the transfer loop.
+// TransferEngineTests: the loop's start modes, style blending, option checks and divergence; loss log, progress line, loop resources.
 import XCTest
 @testable import StyleTransfer
 
@@ -61,6 +61,17 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertThrowsError(try StyleTargets.normalizedBlend([1], count: 2))
         XCTAssertThrowsError(try StyleTargets.normalizedBlend([0, 0], count: 2))
         XCTAssertThrowsError(try StyleTargets.normalizedBlend([1, -1], count: 2))
+        // A blend weight per image, or an error (not silently dropped images).
+        XCTAssertThrowsError(try StyleTargets.compute(network: network, images: [a, b], blend: [1], layers: layers)) {
+            XCTAssertTrue("\($0)".contains("2 style images with 1 blend weights"), "\($0)")
+        }
+        XCTAssertThrowsError(try StyleTargets.compute(network: network, images: [], blend: [], layers: layers))
+        // An objective needs one target per style layer (evaluate indexes them).
+        let workspace = try VGGWorkspace(network: network, height: 6, width: 7, keepConvOutputs: [0])
+        XCTAssertThrowsError(try TransferObjective(workspace: workspace, contentImage: a, content: layers, style: layers,
+                                                   styleTargets: [], contentWeight: 1, styleWeight: 1, tvWeight: 0)) {
+            XCTAssertTrue("\($0)".contains("0 style targets for 1 style layers"), "\($0)")
+        }
     }
 
     func testStyleLayerWeightsDefaultToOneOverL() throws {
@@ -84,6 +95,9 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertTrue(message { $0.learningRate = 0 }.hasPrefix("--learning-rate:"))
         XCTAssertTrue(message { $0.styleWeight = -1 }.hasPrefix("--style-weight:"))
         XCTAssertTrue(message { $0.styleScale = 0 }.hasPrefix("--style-scale:"))
+        // A scale whose style size does not fit Int is an error, not a trap.
+        XCTAssertEqual(message { $0.styleScale = 1e30 }, "--style-scale: gives a style size of more than 16384 pixels; want 1 to 16384")
+        XCTAssertEqual(message { $0.styleScale = 1e-30 }, "--style-scale: gives a style size of 0 pixels; want 1 to 16384")
         XCTAssertEqual(message { $0.contentLayers = ["relu9_9"] },
                        "--content-layers: unknown layer 'relu9_9' (want conv{b}_{i}, relu{b}_{i} or pool{b} of VGG-19, e.g. relu4_2)")
         XCTAssertTrue(message { $0.styleLayers = [] }.hasPrefix("--style-layers:"))
@@ -147,6 +161,11 @@ final class ProgressDisplayTests: XCTestCase {
         XCTAssertLessThan(line.count, 80)
         XCTAssertTrue(display.line(iteration: 0, losses: LossValues(total: 1, content: 0, style: 1, tv: 0), seconds: 0).hasSuffix("ETA --:--"))
         XCTAssertEqual(ProgressDisplay.clock(3725), "1:02:05")
+        // The time left of a run of Int.max iterations is too large for Int: no trap.
+        let endless = ProgressDisplay(total: Int.max, quiet: false, isTerminal: true)
+        let endlessLine = endless.line(iteration: 1, losses: LossValues(total: 1, content: 0, style: 1, tv: 0), seconds: 20)
+        XCTAssertTrue(endlessLine.hasPrefix("1/9223372036854775807  J "), "64-bit counts print whole: \(endlessLine)")
+        XCTAssertTrue(endlessLine.hasSuffix("ETA --:--"), endlessLine)
     }
 }
 

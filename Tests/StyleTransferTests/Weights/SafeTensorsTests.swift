@@ -6,8 +6,7 @@ final class SafeTensorsTests: XCTestCase {
     var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nst-safetensors-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeScratchFolder("safetensors")
     }
 
     override func tearDownWithError() throws {
@@ -122,6 +121,14 @@ final class SafeTensorsTests: XCTestCase {
         short[1].offsets = [0, 8]
         let message2 = try loadError(safetensorsData(short))
         XCTAssertTrue(message2.contains("'features.0.bias'") && message2.contains("needs 256"), message2)
+    }
+
+    /// A shape whose element count fits Int but whose byte count does not is an error, not a trap.
+    func testShapeWhoseByteCountOverflows() throws {
+        var huge = blockOneTensors()
+        huge[0].shape = [3_000_000_000, 3_000_000_000]
+        let message = try loadError(safetensorsData(huge))
+        XCTAssertTrue(message.contains("'features.0.weight'") && message.contains("needs too many"), message)
     }
 
     func testMissingLayer() throws {

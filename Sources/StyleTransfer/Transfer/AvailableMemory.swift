@@ -1,0 +1,54 @@
+// AvailableMemory: how much memory a device can give a run, and the check of a MemoryEstimate against it.
+import Foundation
+
+/// The memory a backend can hold, as far as the process can tell.
+public enum AvailableMemory {
+    /// Bytes `device` can hold and how to name it in a message, or nil when unknown
+    /// (wrapping and test devices): the CPU backend gets the machine's memory (see
+    /// `hostBytes`), an OpenCL device its `CL_DEVICE_GLOBAL_MEM_SIZE`.
+    public static func of(_ device: any Device) -> (bytes: Int, label: String)? {
+        if device is CPUDevice { return (hostBytes(), "the CPU backend") }
+        if let cl = device as? OpenCLDevice { return (cl.info.globalMemory, "OpenCL device '\(cl.info.name)'") }
+        return nil
+    }
+
+    /// Physical memory, or the cgroup's limit when that is smaller (a container's
+    /// `memory.max` is what the kernel's OOM killer enforces).
+    public static func hostBytes() -> Int {
+        let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let limits = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"].compactMap { path in
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(cgroupLimit)
+        }
+        return ([physical] + limits).min() ?? physical
+    }
+
+    /// The byte count in a cgroup limit file, or nil for `max` (no limit) or anything unreadable.
+    static func cgroupLimit(_ text: String) -> Int? {
+        guard let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), value > 0 else { return nil }
+        return value
+    }
+}
+
+extension MemoryEstimate {
+    /// Bytes to compare with `AvailableMemory.of(device)`: device tensors and scratch, plus
+    /// the decoded images when the device is the host's memory.
+    public func bytesNeeded(on device: any Device) -> Int {
+        deviceTotal + (device is CPUDevice ? host : 0)
+    }
+
+    /// Throws when the run would not fit on `device` (nothing is checked for a device whose
+    /// memory is unknown).
+    /// - Parameter option: how to name the option to blame, e.g. `--size 6000`.
+    /// - Throws: `TransferError.option` saying how much is needed and how much there is.
+    public func check(fits device: any Device, option: String) throws {
+        guard let (available, label) = AvailableMemory.of(device) else { return }
+        let needed = bytesNeeded(on: device)
+        guard needed > available else { return }
+        throw TransferError.option(option, "needs about \(Self.gib(needed)) but \(label) has \(Self.gib(available)); try a smaller --size")
+    }
+
+    /// `41.2 GiB`, one decimal.
+    static func gib(_ bytes: Int) -> String {
+        String(format: "%.1f GiB", Double(bytes) / 1_073_741_824)
+    }
+}

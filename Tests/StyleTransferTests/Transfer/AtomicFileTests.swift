@@ -1,0 +1,35 @@
+// AtomicFileTests: the loss log's atomic write: whole contents or none, errors naming the option.
+import Foundation
+import StyleTransfer
+import XCTest
+
+final class AtomicFileTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = try makeScratchFolder("atomic")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func testReplacesTheFileAndLeavesNoTemporaryFile() throws {
+        let path = folder.appendingPathComponent("log.csv").path
+        try AtomicFile.write(Data("old\n".utf8), to: path, role: "--loss-log")
+        try AtomicFile.write(Data("new contents\n".utf8), to: path, role: "--loss-log")
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "new contents\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["log.csv"])
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o644, "an ordinary file, not mkstemp's private 0600")
+    }
+
+    func testMissingFolderNamesTheOption() throws {
+        let path = folder.appendingPathComponent("missing/log.csv").path
+        XCTAssertThrowsError(try AtomicFile.write(Data("x".utf8), to: path, role: "--loss-log")) { error in
+            XCTAssertEqual(error as? TransferError, .file(role: "--loss-log", path: path,
+                                                          problem: "cannot write: folder '\(folder.path)/missing' does not exist"))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [])
+    }
+}

@@ -24,7 +24,10 @@
 /// - OpenCL: one grow-only im2col buffer (bands bounded by `im2colLimit`, 32M floats by
 ///   default, unless one row is larger) and a `[C,C]` buffer per style loss; CLBlast may
 ///   make padded copies of a GEMM's operands, so the largest band's three operands
-///   (weights, columns, output) are counted once more.
+///   (weights, columns, output) are counted once more. When tuning turns Winograd on, its
+///   own grow-only buffers (filters `16*C_in*C_out`, tiles and products of a band of tile
+///   rows bounded by `im2colLimit`) are kept beside the im2col one: the largest of each path
+///   is counted.
 ///
 /// `host` is what the run keeps in host memory besides the device: the decoded images at
 /// their final sizes and the weights as loaded (`VGGWeights`, held for the whole run). On
@@ -37,8 +40,8 @@ public struct MemoryEstimate: Equatable, Sendable {
     public enum Backend: Equatable, Sendable {
         /// `CPUDevice` with its column budget and Winograd threshold (both in floats/channels).
         case cpu(columnBudget: Int, winogradMinChannels: Int)
-        /// `OpenCLDevice` with its im2col band limit in floats.
-        case opencl(im2colLimit: Int)
+        /// `OpenCLDevice` with its im2col band limit in floats and its (tuned) Winograd threshold.
+        case opencl(im2colLimit: Int, winogradMinChannels: Int = OpenCLDevice.winogradOff)
         /// Any other device: no scratch is counted.
         case other
 
@@ -47,7 +50,9 @@ public struct MemoryEstimate: Equatable, Sendable {
             if let cpu = device as? CPUDevice {
                 return .cpu(columnBudget: cpu.columnBudget, winogradMinChannels: cpu.winogradMinChannels)
             }
-            if let cl = device as? OpenCLDevice { return .opencl(im2colLimit: cl.im2colLimit) }
+            if let cl = device as? OpenCLDevice {
+                return .opencl(im2colLimit: cl.im2colLimit, winogradMinChannels: cl.winogradMinChannels)
+            }
             return .other
         }
     }
@@ -132,6 +137,9 @@ public struct MemoryEstimate: Equatable, Sendable {
 
     /// Floats of scratch the backend holds at most for convolutions on images of `sizes`.
     static func scratchFloats(sizes: [(height: Int, width: Int)], depth: Int, backend: Backend) -> Int {
+        if case let .opencl(limit, winogradMin) = backend {
+            return openCLScratchFloats(sizes: sizes, depth: depth, limit: limit, winogradMin: winogradMin)
+        }
         var largest = 0
         for size in sizes {
             let (shapes, _) = VGG19.shapes(height: size.height, width: size.width, depth: depth)
@@ -147,6 +155,38 @@ public struct MemoryEstimate: Equatable, Sendable {
         }
     }
 
+    /// `OpenCLDevice`'s grow-only scratch slots, each as large as its largest use: im2col
+    /// columns; with Winograd tuned on, filters (`16*C_in*C_out`) and the tiles and products
+    /// of a band of tile rows (bounded by `limit`); and CLBlast's operand copies, which any
+    /// product may need (a convolution band's or a Gram matrix's three operands).
+    static func openCLScratchFloats(sizes: [(height: Int, width: Int)], depth: Int, limit: Int, winogradMin: Int) -> Int {
+        var columns = 0, filters = 0, tiles = 0, copies = 0
+        for size in sizes {
+            let (shapes, _) = VGG19.shapes(height: size.height, width: size.width, depth: depth)
+            var h = size.height, w = size.width
+            for (i, layer) in VGG19.layers.prefix(shapes.count).enumerated() {
+                let c = shapes[i][0], hw = shapes[i][1] * shapes[i][2]
+                copies = max(copies, 2 * c * hw + c * c)   // a Gram product of this activation
+                guard case let .conv(ci, co) = layer.kind else { h = shapes[i][1]; w = shapes[i][2]; continue }
+                if max(ci, co) >= winogradMin {
+                    let tilesY = (h + 1) / 2, tilesX = (w + 1) / 2
+                    let rows = max(1, min(tilesY, limit / max(16 * max(ci, co) * tilesX, 1)))
+                    let pixels = rows * tilesX
+                    filters = max(filters, 16 * ci * co)
+                    tiles = max(tiles, 16 * max(ci, co) * pixels)
+                    copies = max(copies, ci * co + 2 * max(ci, co) * pixels)
+                }
+                if min(ci, co) < winogradMin {
+                    let col = 9 * ci * max(1, min(h, limit / max(9 * ci * w, 1))) * w, pixels = col / (9 * ci)
+                    columns = max(columns, col)
+                    copies = max(copies, 9 * ci * co + col + co * pixels)
+                }
+            }
+        }
+        // Tiles and products are two slots of the same bound.
+        return columns + filters + 2 * tiles + copies
+    }
+
     /// Scratch floats of one 3x3 pad-1 convolution, its input gradient being no larger,
     /// mirroring the band rules of `CPUDevice` and `OpenCLDevice`.
     static func convScratch(inChannels ci: Int, outChannels co: Int, height h: Int, width w: Int,
@@ -160,7 +200,7 @@ public struct MemoryEstimate: Equatable, Sendable {
             let tilesY = (h + 1) / 2, tilesXP = 4 * (((w + 1) / 2 + 3) / 4)
             let band = max(1, min(tilesY, budget / max(1, 16 * (ci + co) * tilesXP)))
             return 16 * co * ci + 16 * (ci + co) * band * tilesXP
-        case let .opencl(limit):
+        case let .opencl(limit, _):
             let col = columns(limit: limit), pixels = col / (9 * ci)
             // The column buffer, and CLBlast's possible copies of the band's GEMM operands.
             return col + (9 * ci * co + col + co * pixels)

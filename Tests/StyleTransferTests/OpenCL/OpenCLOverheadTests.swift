@@ -34,5 +34,11 @@ final class OpenCLOverheadTests: XCTestCase {
         XCTAssertEqual(cl.programStatistics.compiled, programs.compiled)
         XCTAssertEqual(cl.programStatistics.fromCache, programs.fromCache)
         XCTAssertGreaterThan(first.total, 0)
+        // The memory check's model of the backend's scratch covers what the ops kept (both paths).
+        let kept = cl.scratch.filter { $0.key != .lossMatrix }.values.reduce(0) { $0 + $1.count }
+        let modelled = MemoryEstimate.scratchFloats(sizes: [(20, 18)], depth: content.depth, backend: .of(cl))
+        XCTAssertNotNil(cl.scratch[.winogradInput])
+        XCTAssertNotNil(cl.scratch[.columns])
+        XCTAssertLessThanOrEqual(kept, modelled)
     }
 }

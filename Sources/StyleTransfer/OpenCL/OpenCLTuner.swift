@@ -123,32 +123,58 @@ public struct OpenCLTuner {
         OpenCLTuning.xgemmNames.map { "\($0)=\(p[$0] ?? 0)" }.joined(separator: " ")
     }
 
-    /// Valid Xgemm parameter sets, most promising first: a few known-good shapes (large
-    /// tiles staged in local memory, which both GPUs and CPU drivers such as PoCL like),
-    /// then the rest of a regular grid in a fixed pseudo-random order.
+    /// Valid Xgemm parameter sets, most promising first: two rule-built families that
+    /// span the kinds of device (see `xgemmFamilies`), taken in turn, then the rest of a
+    /// regular grid in a fixed pseudo-random order.
     public static func xgemmCandidates(maxWorkGroup: Int) -> [[String: Int]] {
-        func set(_ mwg: Int, _ nwg: Int, _ kwg: Int, _ mdimc: Int, _ ndimc: Int, _ vwm: Int, _ vwn: Int, _ local: Int) -> [String: Int] {
-            ["GEMMK": 0, "KREG": 1, "MWG": mwg, "NWG": nwg, "KWG": kwg, "MDIMC": mdimc, "NDIMC": ndimc, "MDIMA": mdimc,
-             "NDIMB": ndimc, "KWI": 2, "VWM": vwm, "VWN": vwn, "STRM": 0, "STRN": 0, "SA": local, "SB": local]
-        }
-        // Wide vectors with few work-items per group suit CPU drivers (PoCL maps a
-        // work-group onto one core's SIMD lanes); 16x16 groups with local memory suit GPUs.
-        let priors = [set(32, 64, 32, 4, 8, 8, 8, 1), set(64, 64, 16, 8, 8, 8, 8, 1), set(64, 64, 32, 8, 8, 8, 8, 1),
-                      set(32, 32, 32, 4, 4, 8, 8, 1), set(64, 64, 32, 8, 8, 4, 4, 1), set(32, 64, 16, 4, 8, 8, 8, 1),
-                      set(64, 64, 32, 16, 16, 2, 4, 1), set(64, 64, 16, 16, 16, 2, 2, 1), set(128, 128, 32, 16, 16, 4, 4, 1),
-                      set(64, 128, 32, 16, 16, 2, 4, 1), set(128, 64, 32, 16, 16, 4, 2, 1)]
         var grid: [[String: Int]] = []
         for mwg in [16, 32, 64, 128] { for nwg in [16, 32, 64, 128] { for kwg in [16, 32] {
             for mdimc in [4, 8, 16, 32] { for ndimc in [4, 8, 16, 32] { for vwm in [1, 2, 4, 8] { for vwn in [1, 2, 4, 8] {
-                for local in [1, 0] { grid.append(set(mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, local)) }
+                for local in [1, 0] { grid.append(xgemmSet(mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, local)) }
             } } } }
         } } }
         var rng = SplitMix64(seed: 0x7475_6e65)
         grid.shuffle(using: &rng)
+        let families = xgemmFamilies()
+        var priors: [[String: Int]] = []
+        for i in 0..<families.map(\.count).reduce(0, max) {
+            for family in families where i < family.count { priors.append(family[i]) }
+        }
         var seen = Set<[String: Int]>()
         return (priors + grid).filter { candidate in
             guard (try? OpenCLTuning.checkXgemm(candidate, maxWorkGroup: maxWorkGroup)) != nil else { return false }
             return seen.insert(candidate).inserted
         }
+    }
+
+    /// The regions of the Xgemm space that CLBlast's tuner tends to end in, built from rules
+    /// rather than per-device numbers, each ordered so that its most distinct shapes come first:
+    /// - CPU-like (PoCL and other CPU drivers map a work-group onto one core's SIMD lanes):
+    ///   small groups of 8x8 or 16x8 work-items, each accumulating a 4x4 to 8x8 tile (more
+    ///   overflows a core's vector registers and made screening ~3x slower on PoCL), vectors of
+    ///   4 (or 4 by 2), with and without local memory.
+    /// - GPU-like: 16x16 groups staging 64- or 128-wide tiles in local memory, vectors of 2 or 4.
+    static func xgemmFamilies() -> [[[String: Int]]] {
+        var cpu: [[String: Int]] = [], gpu: [[String: Int]] = []
+        for kwg in [32, 16] { for (vwm, vwn) in [(4, 4), (4, 2)] { for local in [0, 1] {
+            for (mdimc, ndimc) in [(8, 8), (16, 8)] { for (mwg, nwg) in [(64, 64), (32, 64), (64, 32)] {
+                guard (mwg / mdimc) * (nwg / ndimc) <= 64 else { continue }
+                cpu.append(xgemmSet(mwg, nwg, kwg, mdimc, ndimc, vwm, vwn, local))
+            } }
+        } } }
+        for kwg in [32, 16] { for (vwm, vwn) in [(2, 4), (4, 4)] {
+            for (mwg, nwg) in [(64, 64), (128, 128), (64, 128), (128, 64)] {
+                gpu.append(xgemmSet(mwg, nwg, kwg, 16, 16, vwm, vwn, 1))
+            }
+        } }
+        return [cpu, gpu]
+    }
+
+    /// One Xgemm parameter set of the kernel form the search covers (GEMMK 0, A and B
+    /// re-shaped like the compute tile, KWI 2, no strided access).
+    static func xgemmSet(_ mwg: Int, _ nwg: Int, _ kwg: Int, _ mdimc: Int, _ ndimc: Int, _ vwm: Int, _ vwn: Int,
+                         _ local: Int) -> [String: Int] {
+        ["GEMMK": 0, "KREG": 1, "MWG": mwg, "NWG": nwg, "KWG": kwg, "MDIMC": mdimc, "NDIMC": ndimc, "MDIMA": mdimc,
+         "NDIMB": ndimc, "KWI": 2, "VWM": vwm, "VWN": vwn, "STRM": 0, "STRN": 0, "SA": local, "SB": local]
     }
 }

@@ -1,4 +1,4 @@
-// OpenCLTuningTests: the tuning file (round trip, corrupt, foreign and invalid files ignored) and tuned devices matching the CPU.
+// OpenCLTuningTests: the tuning file (round trip, corrupt, foreign and invalid files ignored), the Xgemm candidate order, and tuned devices matching the CPU.
 import Foundation
 import XCTest
 @testable import StyleTransfer
@@ -82,5 +82,25 @@ final class OpenCLTuningTests: XCTestCase {
         let parity = OpenCLParityTests(name: "tuned", testClosure: { _ in })
         try parity.checkConvolutions(on: tuned, label: "tuned")
         try OpenCLNetworkParityTests(name: "tuned", testClosure: { _ in }).checkStack(on: tuned)
+    }
+
+    /// The search starts with both families (CPU-like register tiles without local memory,
+    /// GPU-like 16x16 groups with it), every candidate is valid for the limit, none repeats,
+    /// and a small device limit drops the groups it cannot run.
+    func testXgemmCandidatesSpanCPUAndGPUShapesFirst() throws {
+        let candidates = OpenCLTuner.xgemmCandidates(maxWorkGroup: 256)
+        XCTAssertEqual(Set(candidates).count, candidates.count, "no candidate repeats")
+        for candidate in candidates { XCTAssertNoThrow(try OpenCLTuning.checkXgemm(candidate, maxWorkGroup: 256)) }
+        let first = Array(candidates.prefix(2))
+        XCTAssertEqual(first.map { $0["MDIMC"] ?? 0 }, [8, 16])
+        XCTAssertEqual(first.map { $0["SA"] ?? -1 }, [0, 1])
+        let early = candidates.prefix(20)
+        XCTAssertGreaterThanOrEqual(early.filter { $0["SA"] == 0 && ($0["MDIMC"] ?? 0) * ($0["NDIMC"] ?? 0) <= 128 }.count, 5,
+                                    "small groups without local memory are screened early")
+        XCTAssertGreaterThanOrEqual(early.filter { $0["SA"] == 1 && $0["MDIMC"] == 16 && $0["NDIMC"] == 16 }.count, 5,
+                                    "16x16 groups with local memory are screened early")
+        let small = OpenCLTuner.xgemmCandidates(maxWorkGroup: 64)
+        XCTAssertFalse(small.isEmpty)
+        XCTAssertTrue(small.allSatisfy { ($0["MDIMC"] ?? 0) * ($0["NDIMC"] ?? 0) <= 64 })
     }
 }

@@ -28,25 +28,25 @@ struct Transfer: ParsableCommand {
     @Option(help: ArgumentHelp("Output image (.png), written atomically.", valueName: "file"))
     var output: String
 
-    @Option(help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept).", valueName: "pixels"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept).", valueName: "pixels"))
     var size: Int = defaults.size
 
-    @Option(help: ArgumentHelp("Optimiser iterations (accepted steps).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Optimiser iterations (accepted steps).", valueName: "n"))
     var iterations: Int = defaults.iterations
 
     @Option(help: ArgumentHelp("Optimiser: sgd, adam or lbfgs.", valueName: "name"))
     var optimizer: OptimizerKind = defaults.optimizer
 
-    @Option(help: ArgumentHelp("Step size on the [0,1] pixel scale (default: sgd \(OptimizerKind.sgd.defaultLearningRate), adam \(OptimizerKind.adam.defaultLearningRate), lbfgs \(OptimizerKind.lbfgs.defaultLearningRate) = first trial step of each line search).", valueName: "rate"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Step size on the [0,1] pixel scale (default: sgd \(OptimizerKind.sgd.defaultLearningRate), adam \(OptimizerKind.adam.defaultLearningRate), lbfgs \(OptimizerKind.lbfgs.defaultLearningRate) = first trial step of each line search).", valueName: "rate"))
     var learningRate: Double?
 
-    @Option(help: ArgumentHelp("alpha, the weight of J_content.", valueName: "alpha"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content.", valueName: "alpha"))
     var contentWeight: Double = defaults.contentWeight
 
-    @Option(help: ArgumentHelp("beta, the weight of J_style.", valueName: "beta"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style.", valueName: "beta"))
     var styleWeight: Double = defaults.styleWeight
 
-    @Option(help: ArgumentHelp("gamma, the weight of the total variation J_tv.", valueName: "gamma"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv.", valueName: "gamma"))
     var tvWeight: Double = defaults.tvWeight
 
     @Option(help: ArgumentHelp("Comma-separated layers of J_content (weight 1 each).", valueName: "layers"))
@@ -64,7 +64,7 @@ struct Transfer: ParsableCommand {
     @Option(name: .customLong("init"), help: ArgumentHelp("Start image: content, random (uniform noise from --seed) or an image file.", valueName: "content|random|file"))
     var initMode: String = "content"
 
-    @Option(help: ArgumentHelp("Seed of --init random.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of --init random.", valueName: "n"))
     var seed: UInt64 = defaults.seed
 
     @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`).", valueName: "name"))
@@ -76,13 +76,13 @@ struct Transfer: ParsableCommand {
     @Option(help: ArgumentHelp("Pooling after each block: max or avg.", valueName: "kind"))
     var pooling: PoolKind = defaults.pooling
 
-    @Option(help: ArgumentHelp("Style images are resized to a long side of style-scale * size.", valueName: "factor"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Style images are resized to a long side of style-scale * size.", valueName: "factor"))
     var styleScale: Double = defaults.styleScale
 
     @Option(help: ArgumentHelp("Write the losses of every iteration to this CSV file.", valueName: "file"))
     var lossLog: String?
 
-    @Option(help: ArgumentHelp("Also write <output>-<iteration>.png every n iterations (0: never).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also write <output>-<iteration>.png every n iterations (0: never).", valueName: "n"))
     var saveEvery: Int = defaults.saveEvery
 
     @Flag(help: "No progress display.")

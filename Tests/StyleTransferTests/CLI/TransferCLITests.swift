@@ -140,6 +140,10 @@ final class TransferCLITests: XCTestCase {
     func testBadNumbersAndNames() throws {
         try expectFailure(arguments(["--size=0"]), mentions: ["--size"])
         try expectFailure(arguments(["--size=-3"]), mentions: ["--size"])
+        // A negative number after a space is the option's value, not another option.
+        try expectFailure(arguments(["--size", "-3"]), mentions: ["--size", "positive", "-3"])
+        try expectFailure(arguments(["--save-every", "-1"]), mentions: ["--save-every", "-1"])
+        try expectFailure(arguments(["--tv-weight", "-1e-3"]), mentions: ["--tv-weight", "-0.001"])
         try expectFailure(arguments(["--iterations", "0"]), mentions: ["--iterations"])
         try expectFailure(arguments(["--iterations", "many"]), mentions: ["--iterations"])
         try expectFailure(arguments(["--style-layers", "relu1_1,relu9_1"]), mentions: ["--style-layers", "relu9_1"])

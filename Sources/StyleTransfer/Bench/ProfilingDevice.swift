@@ -50,7 +50,8 @@ public final class ProfilingDevice: Device {
         return result
     }
 
-    private func convFlops(_ x: Shape, _ w: Shape, _ y: Shape) -> Double {
+    /// 2 FLOP per multiply-add: each output element takes in*kh*kw of them.
+    private func convFlops(weight w: Shape, output y: Shape) -> Double {
         2 * Double(y.count) * Double(w.count / max(w[0], 1))
     }
 
@@ -62,18 +63,18 @@ public final class ProfilingDevice: Device {
     public func synchronize() throws { try base.synchronize() }
 
     public func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
-        try timed(.convForward, flops: convFlops(input.shape, weight.shape, output.shape)) {
+        try timed(.convForward, flops: convFlops(weight: weight.shape, output: output.shape)) {
             try base.conv2d(input: input, weight: weight, bias: bias, output: output, padding: padding)
         }
     }
     public func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
-        try timed(.convInputGradient, flops: convFlops(inputGradient.shape, weight.shape, outputGradient.shape)) {
+        try timed(.convInputGradient, flops: convFlops(weight: weight.shape, output: outputGradient.shape)) {
             try base.conv2dInputGradient(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, padding: padding)
         }
     }
     public func conv2dWeightGradient(input: Tensor, outputGradient: Tensor, weightGradient: Tensor,
                                      biasGradient: Tensor?, padding: Int) throws {
-        try timed(.convWeightGradient, flops: convFlops(input.shape, weightGradient.shape, outputGradient.shape)) {
+        try timed(.convWeightGradient, flops: convFlops(weight: weightGradient.shape, output: outputGradient.shape)) {
             try base.conv2dWeightGradient(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
                                           biasGradient: biasGradient, padding: padding)
         }

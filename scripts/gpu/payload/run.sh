@@ -7,7 +7,8 @@
 #   --tune            run `nst tune` on the OpenCL device before the bench (when nst has it)
 #   --skip-cpu-bench  bench only the OpenCL device
 # Environment:
-#   NST_BENCH_ARGS          extra arguments for `nst bench` (e.g. "--sizes 256")
+#   NST_BENCH_ARGS          extra arguments for `nst bench` (e.g. "--size 256 --evaluations 10")
+#   NST_TUNE_ARGS           extra arguments for `nst tune` (e.g. "--budget-seconds 60")
 #   NST_NVIDIA_OPENCL_LIB   NVIDIA's OpenCL library to register (default libnvidia-opencl.so.1)
 #   NST_TEST_OPENCL_DEVICE  device index for the tests (default: the one `nst devices` marks with *)
 #   NST_CACHE_DIR           nst's cache (default: cache/ in this folder, so tuning stays with it)
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
         --skip-tests) skip_tests=1; shift ;;
         --skip-bench) skip_bench=1; shift ;;
         --skip-cpu-bench) skip_cpu_bench=1; shift ;;
-        -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac
 done
@@ -198,13 +199,14 @@ fi
 
 # --- Tuning and bench --------------------------------------------------------------------------
 read -r -a bench_args <<<"${NST_BENCH_ARGS:-}"
+read -r -a tune_args <<<"${NST_TUNE_ARGS:-}"
 if [ "$tune" = 1 ]; then
     section "nst tune"
     if ! has_command tune; then
         record "tune" "missing: this nst has no tune command"
     elif [ -z "$cl_index" ]; then
         record "tune" "skipped: no OpenCL device"
-    elif capture "$results/tune.txt" "$nst" tune --device "opencl:$cl_index"; then
+    elif capture "$results/tune.txt" "$nst" tune --device "opencl:$cl_index" "${tune_args[@]}"; then
         record "tune" "ok (parameters stored in $NST_CACHE_DIR)"
     else
         fail "tune" "nst tune (see tune.txt)"

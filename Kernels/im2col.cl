@@ -1,4 +1,4 @@
-// im2col.cl: unfolds image patches into columns (im2col) and folds them back (col2im) for convolution as a matrix product.
+// im2col.cl: unfolds image patches into columns (im2col, or packed panels for gemm.cl) and folds them back (col2im).
 //
 // Layout: the column matrix is [I*KH*KW, OH*OW] row-major; row r = (i*KH + ky)*KW + kx,
 // column p = oy*OW + ox holds in[i, oy+ky-pad, ox+kx-pad] (0 outside the image).
@@ -44,4 +44,35 @@ __kernel void col2im(__global const float* col, __global float* in,
         }
     }
     in[(i * H + y) * W + x] += sum;
+}
+
+// im2col written straight into the panel layout of gemm.cl's packed B (see gemm_pack_b):
+// element (r, p) of the band's col goes to packed[((p / P) * R + r) * P + p % P], with
+// zeros past the band's last column. One work-item per (r, panel) writes the panel's P
+// consecutive values, so that its index arithmetic is done once, not per element.
+// Global size (R, ceil(rows * OW / P)).
+#ifndef GEMM_TN
+#define GEMM_TN 2
+#endif
+#ifndef GEMM_VW
+#define GEMM_VW 8
+#endif
+#define IM2COL_P (GEMM_TN * GEMM_VW)
+__kernel void im2col_packed(__global const float* in, __global float* packed,
+                            const int H, const int W, const int KH, const int KW, const int pad,
+                            const int OW, const int oy0, const int rows, const int R)
+{
+    const int r = (int)get_global_id(0), panel = (int)get_global_id(1);
+    const int bandSize = rows * OW;
+    if (r >= R || panel * IM2COL_P >= bandSize) return;
+    const int kx = r % KW, ky = (r / KW) % KH, i = r / (KW * KH);
+    __global float* out = packed + ((size_t)panel * R + r) * IM2COL_P;
+    const __global float* plane = in + (size_t)i * H * W;
+    const int p0 = panel * IM2COL_P;
+    int oy = oy0 + p0 / OW, ox = p0 % OW;
+    for (int j = 0; j < IM2COL_P; ++j) {
+        const int y = oy + ky - pad, x = ox + kx - pad;
+        out[j] = (p0 + j < bandSize && y >= 0 && y < H && x >= 0 && x < W) ? plane[y * W + x] : 0.0f;
+        if (++ox == OW) { ox = 0; ++oy; }
+    }
 }

@@ -80,6 +80,24 @@ final class OpenCLContext {
     /// Runs `kernel` over `global` work-items (rounded up to whole work-groups; the
     /// kernels ignore the extra items) with local size `workGroupSize`.
     func launch(_ kernel: cl_kernel, _ name: String, global: Int, groups: Int? = nil, args: [KernelArg]) throws {
+        let local = workGroupSize
+        let globalSize = groups.map { $0 * local } ?? ((max(global, 1) + local - 1) / local * local)
+        try launch(kernel, name, global: [globalSize], local: [local], args: args)
+    }
+
+    /// Runs `kernel` over a grid of `global` work-items per dimension, in work-groups of
+    /// `local` (each global size a multiple of it), or with the driver's choice when nil.
+    func launch(_ kernel: cl_kernel, _ name: String, global: [Int], local: [Int]?, args: [KernelArg]) throws {
+        try setArguments(kernel, name, args)
+        var globalSize = global.map { max($0, 1) }
+        var localSize = local ?? []
+        let status = localSize.isEmpty
+            ? clEnqueueNDRangeKernel(queue, kernel, cl_uint(globalSize.count), nil, &globalSize, nil, 0, nil, nil)
+            : clEnqueueNDRangeKernel(queue, kernel, cl_uint(globalSize.count), nil, &globalSize, &localSize, 0, nil, nil)
+        try OpenCLStatus.check(status, "clEnqueueNDRangeKernel(\(name))")
+    }
+
+    private func setArguments(_ kernel: cl_kernel, _ name: String, _ args: [KernelArg]) throws {
         for (index, arg) in args.enumerated() {
             let status: cl_int
             switch arg {
@@ -99,11 +117,6 @@ final class OpenCLContext {
             }
             try OpenCLStatus.check(status, "clSetKernelArg(\(name), \(index))")
         }
-        let local = workGroupSize
-        var globalSize = groups.map { $0 * local } ?? ((max(global, 1) + local - 1) / local * local)
-        var localSize = local
-        try OpenCLStatus.check(clEnqueueNDRangeKernel(queue, kernel, 1, nil, &globalSize, &localSize, 0, nil, nil),
-                               "clEnqueueNDRangeKernel(\(name))")
     }
 
     // MARK: Programs

@@ -1,31 +1,7 @@
-// OpenCLDevice+Convolution: conv2d and its gradients as im2col/col2im kernels plus CLBlast matrix products.
+// OpenCLDevice+Convolution: conv2d and its gradients as im2col/col2im kernels plus matrix products.
 import COpenCL
 
 extension OpenCLDevice {
-    /// Row-major SGEMM through CLBlast: `C = alpha op(A) op(B) + beta C` with offsets and
-    /// leading dimensions in floats.
-    func sgemm(_ op: String, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float,
-               a: cl_mem, aOffset: Int = 0, lda: Int, b: cl_mem, bOffset: Int = 0, ldb: Int,
-               beta: Float, c: cl_mem, cOffset: Int = 0, ldc: Int) throws {
-        var queue: cl_command_queue? = context.queue
-        let ta = transA ? CLBlastTransposeYes : CLBlastTransposeNo, tb = transB ? CLBlastTransposeYes : CLBlastTransposeNo
-        // CLBlast pads and transposes operands into a temporary buffer; hand it a kept one
-        // so that it does not allocate one per call.
-        var bytes = 0
-        let sized = CLBlastSGemmTempBufferSize(CLBlastLayoutRowMajor, ta, tb, m, n, k, aOffset, lda, bOffset, ldb,
-                                               cOffset, ldc, &queue, &bytes)
-        let status: CLBlastStatusCode
-        if sized == CLBlastSuccess, bytes > 0 {
-            let temp = try scratchBuffer(count: (bytes + 3) / 4, slot: .gemmTemp)
-            status = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
-                                                beta, c, cOffset, ldc, &queue, nil, temp)
-        } else {
-            status = CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
-                                  beta, c, cOffset, ldc, &queue, nil)
-        }
-        try OpenCLStatus.check(Int32(status.rawValue), "CLBlastSgemm(\(op), m \(m), n \(n), k \(k))")
-    }
-
     /// The matrix products `conv2d` (or, with `inputGradient`, `conv2dInputGradient`) issues
     /// for geometry `g`, in order: what `nst tune` times.
     func convGemms(_ g: ConvGeometry, inputGradient: Bool) -> [GemmShape] {
@@ -51,10 +27,10 @@ extension OpenCLDevice {
     }
 
     /// Calls `body(oy0, rows, col)` for each band of output rows, with `col` scratch
-    /// large enough for the band's im2col matrix.
+    /// large enough for the band's im2col matrix (plain, or packed in panels).
     private func forEachBand(_ g: ConvGeometry, _ body: (Int, Int, cl_mem) throws -> Void) throws {
-        let rows = bandRows(g)
-        let col = try scratchBuffer(count: g.inChannels * g.kernelHeight * g.kernelWidth * rows * g.outWidth)
+        let rows = bandRows(g), ikk = g.inChannels * g.kernelHeight * g.kernelWidth
+        let col = try scratchBuffer(count: max(ikk * rows * g.outWidth, usesProjectGemm ? packedCount(k: ikk, n: rows * g.outWidth) : 0))
         var oy0 = 0
         while oy0 < g.outHeight {
             let band = min(rows, g.outHeight - oy0)
@@ -63,11 +39,20 @@ extension OpenCLDevice {
         }
     }
 
-    func im2col(_ g: ConvGeometry, input: cl_mem, col: cl_mem, oy0: Int, rows: Int) throws {
-        let total = g.inChannels * g.kernelHeight * g.kernelWidth * rows * g.outWidth
-        try run("im2col", "im2col", count: total, [
-            .buffer(input), .buffer(col), .int(g.height), .int(g.width), .int(g.kernelHeight), .int(g.kernelWidth),
-            .int(g.padding), .int(g.outWidth), .int(oy0), .int(rows), .int(total)])
+    /// The band's im2col matrix `[I*KH*KW, rows*OW]` into `col`; with `packed`, in the panel
+    /// layout of the project's GEMM kernels instead.
+    func im2col(_ g: ConvGeometry, input: cl_mem, col: cl_mem, oy0: Int, rows: Int, packed: Bool = false) throws {
+        let ikk = g.inChannels * g.kernelHeight * g.kernelWidth
+        let geometry: [KernelArg] = [.buffer(input), .buffer(col), .int(g.height), .int(g.width), .int(g.kernelHeight),
+                                     .int(g.kernelWidth), .int(g.padding), .int(g.outWidth), .int(oy0), .int(rows)]
+        if packed {
+            let panels = (rows * g.outWidth + gemmTiles.panel - 1) / gemmTiles.panel
+            try context.launch(try context.kernel("im2col", "im2col_packed"), "im2col_packed", global: [ikk, panels],
+                               local: nil, args: geometry + [.int(ikk)])
+        } else {
+            let total = ikk * rows * g.outWidth
+            try run("im2col", "im2col", count: total, geometry + [.int(total)])
+        }
     }
 
     public func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
@@ -80,11 +65,13 @@ extension OpenCLDevice {
         if usesWinograd(g, inputGradient: false) {
             return try winogradConvolution(op, g, input: inBuf, weight: wBuf, bias: biasBuf, output: outBuf, flip: false)
         }
+        let packed = usesProjectGemm
         try forEachBand(g) { oy0, rows, col in
-            try im2col(g, input: inBuf, col: col, oy0: oy0, rows: rows)
+            try im2col(g, input: inBuf, col: col, oy0: oy0, rows: rows, packed: packed)
             // out[:, band] = W [O, IKK] x col [IKK, rows*OW]
             try sgemm(op, m: g.outChannels, n: rows * g.outWidth, k: ikk, alpha: 1, a: wBuf, lda: ikk,
-                      b: col, ldb: rows * g.outWidth, beta: 0, c: outBuf, cOffset: oy0 * g.outWidth, ldc: ohw)
+                      b: col, ldb: rows * g.outWidth, beta: 0, c: outBuf, cOffset: oy0 * g.outWidth, ldc: ohw,
+                      bPacked: packed)
         }
         if let biasBuf {
             try run("elementwise", "bias_add", count: output.count,

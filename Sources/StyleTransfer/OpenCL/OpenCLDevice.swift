@@ -18,11 +18,12 @@ final class OpenCLStorage: TensorStorage {
 
 /// The roles of the scratch buffers an `OpenCLDevice` keeps; one op may use several at once.
 enum ScratchSlot: Hashable {
-    case columns, winogradFilter, winogradInput, winogradProducts, gemmTemp, lossMatrix
+    case columns, winogradFilter, winogradInput, winogradProducts, gemmTemp, gemmPacked, lossMatrix
 }
 
 /// The OpenCL backend: every op runs in the project's own kernels (`Kernels/*.cl`,
-/// embedded at build time) and matrix products in CLBlast; nothing falls back to the CPU.
+/// embedded at build time) and matrix products in CLBlast or in the project's register-tiled
+/// GEMM kernels (`usesProjectGemm`); nothing falls back to the CPU.
 ///
 /// One context and one in-order command queue per device object, so ops run in the order
 /// they are called; `download` and the losses' returned values wait for the queue.
@@ -30,10 +31,11 @@ enum ScratchSlot: Hashable {
 /// disk (see `ProgramBinaryCache`), so a later run does not compile them again.
 /// Use a device from one thread at a time.
 ///
-/// Device-specific choices (CLBlast's GEMM parameters, the kernels' work-group size, which
-/// convolutions take the Winograd path) come from the tuning file `nst tune` writes
-/// (`OpenCLTuning`), so nothing is fixed for one driver; without one, the defaults are
-/// CLBlast's own and those of the kernels.
+/// Device-specific choices (the GEMM engine and its tiles, CLBlast's GEMM parameters, the
+/// kernels' work-group size, which convolutions take the Winograd path) come from the tuning
+/// file `nst tune` writes (`OpenCLTuning`), so nothing is fixed for one driver; without one,
+/// the defaults are CLBlast's own and those of the kernels, and the GEMM engine is chosen
+/// by the kind of device (see `usesProjectGemm`).
 public final class OpenCLDevice: Device {
     /// The driver's description of the device.
     public let info: OpenCLDeviceInfo
@@ -52,6 +54,16 @@ public final class OpenCLDevice: Device {
     public let winogradMinChannels: Int
     /// A `WINOGRAD_MIN_CHANNELS` no convolution reaches: Winograd off.
     public static let winogradOff = 1 << 20
+    /// Whether matrix products run in `Kernels/gemm.cl` rather than CLBlast: the tuned
+    /// `GEMM_KERNELS` (1 or 0), else true on CPU devices and false on others. CLBlast's
+    /// kernels stage tiles in local memory, which CPU drivers emulate at a loss (CLBlast
+    /// peaked at 16.6 GFLOP/s on PoCL here, `gemm.cl` at 110-140); GPUs have it in
+    /// hardware, where CLBlast wins.
+    public let usesProjectGemm: Bool
+    /// Register tiles of `Kernels/gemm.cl` (tuned `GEMM_*` defines, else `standard`).
+    public let gemmTiles: OpenCLGemmTiles
+    /// Work-group width of the GEMM kernels (tuned `GEMM_GROUP`); 0 leaves it to the driver.
+    let gemmGroup: Int
     /// At most this many work-groups take part in the first pass of a reduction.
     let maxReductionGroups = 256
     /// Grow-only scratch buffers by role (im2col columns, Winograd tiles, CLBlast's
@@ -94,8 +106,13 @@ public final class OpenCLDevice: Device {
         let cache = cacheDirectory.map { ProgramBinaryCache(directory: $0) } ?? ProgramBinaryCache()
         let tuned = Self.resolve(tuning, info: info)
         self.tuning = tuned
+        let tiles = OpenCLGemmTiles(defines: tuned?.defines ?? [:])
+        gemmTiles = tiles
+        usesProjectGemm = tuned?.host["GEMM_KERNELS"].map { $0 == 1 } ?? (info.type == "CPU")
+        gemmGroup = tuned?.host["GEMM_GROUP"] ?? 0
+        // The GEMM tiles are always passed, so that the kernels and the host's grids agree.
         context = try OpenCLContext(info: info, cache: cache, workGroupSize: workGroupSize ?? tuned?.defines["WGS"] ?? 64,
-                                    defines: tuned?.defines.filter { $0.key != "WGS" } ?? [:])
+                                    defines: (tuned?.defines.filter { $0.key != "WGS" } ?? [:]).merging(tiles.defines) { $1 })
         if let tuned { Self.applyCLBlast(tuned.clblast, device: info) }
         self.im2colLimit = max(1, min(im2colLimit, info.maxAllocation / 4))
         winogradMinChannels = tuned?.host["WINOGRAD_MIN_CHANNELS"] ?? Self.winogradOff

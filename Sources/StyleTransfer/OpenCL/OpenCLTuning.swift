@@ -22,8 +22,10 @@ public struct OpenCLTuning: Codable, Equatable, Sendable {
     public var clblast: [String: [String: Int]]
     /// The project's kernel defines, such as `WGS` (work-group size of every kernel).
     public var defines: [String: Int]
-    /// Host-side choices of the backend, such as `WINOGRAD_MIN_CHANNELS` (the thinnest
-    /// convolution, in summed channels, that takes the Winograd path).
+    /// Host-side choices of the backend: `WINOGRAD_MIN_CHANNELS` (the thinnest convolution,
+    /// in summed channels, that takes the Winograd path), `GEMM_KERNELS` (1: matrix products
+    /// in `Kernels/gemm.cl`, 0: in CLBlast) and `GEMM_GROUP` (work-group width of the GEMM
+    /// kernels, 0 for the driver's choice).
     public var host: [String: Int]
     /// Optional measurements for people reading the file (GFLOP/s, seconds); never used.
     public var notes: [String: Double]
@@ -50,10 +52,10 @@ public struct OpenCLTuning: Codable, Equatable, Sendable {
     /// The parameter of the GEMM routine: below `XGEMM_MIN_INDIRECT_SIZE^3` multiply-adds
     /// CLBlast uses the direct kernel.
     public static let routineNames = ["XGEMM_MIN_INDIRECT_SIZE"]
-    /// The project kernel defines that may be tuned, with their allowed values.
-    public static let defineNames = ["WGS"]
+    /// The project kernel defines that may be tuned.
+    public static let defineNames = ["WGS"] + OpenCLGemmTiles.limits.keys.sorted()
     /// The host-side choices that may be tuned.
-    public static let hostNames = ["WINOGRAD_MIN_CHANNELS"]
+    public static let hostNames = ["WINOGRAD_MIN_CHANNELS", "GEMM_KERNELS", "GEMM_GROUP"]
 
     /// Throws a message naming the first value that is not acceptable for `info`'s device.
     public func validate(for info: OpenCLDeviceInfo) throws {
@@ -78,13 +80,27 @@ public struct OpenCLTuning: Codable, Equatable, Sendable {
             }
         }
         for (name, value) in host {
-            guard Self.hostNames.contains(name) else { throw invalid("unknown host setting \(name)") }
-            guard value >= 1, value <= 1 << 20 else { throw invalid("\(name) = \(value) must be 1 to \(1 << 20)") }
+            switch name {
+            case "WINOGRAD_MIN_CHANNELS":
+                guard value >= 1, value <= 1 << 20 else { throw invalid("\(name) = \(value) must be 1 to \(1 << 20)") }
+            case "GEMM_KERNELS":
+                guard value == 0 || value == 1 else { throw invalid("\(name) = \(value) must be 0 or 1") }
+            case "GEMM_GROUP":
+                guard value >= 0, value <= max(info.maxWorkGroupSize, 1) else {
+                    throw invalid("\(name) = \(value) must be 0 to \(info.maxWorkGroupSize)")
+                }
+            default: throw invalid("unknown host setting \(name)")
+            }
         }
         for (name, value) in defines {
-            guard Self.defineNames.contains(name) else { throw invalid("unknown kernel define \(name)") }
-            guard value >= 1, value <= max(info.maxWorkGroupSize, 1), value & (value - 1) == 0 else {
-                throw invalid("\(name) = \(value) must be a power of two up to \(info.maxWorkGroupSize)")
+            if name == "WGS" {
+                guard value >= 1, value <= max(info.maxWorkGroupSize, 1), value & (value - 1) == 0 else {
+                    throw invalid("\(name) = \(value) must be a power of two up to \(info.maxWorkGroupSize)")
+                }
+            } else if OpenCLGemmTiles.limits[name] != nil {
+                guard OpenCLGemmTiles.accepts(name, value) else { throw invalid("\(name) = \(value) is out of range") }
+            } else {
+                throw invalid("unknown kernel define \(name)")
             }
         }
     }

@@ -158,7 +158,8 @@ public struct MemoryEstimate: Equatable, Sendable {
     /// `OpenCLDevice`'s grow-only scratch slots, each as large as its largest use: im2col
     /// columns; with Winograd tuned on, filters (`16*C_in*C_out`) and the tiles and products
     /// of a band of tile rows (bounded by `limit`); and CLBlast's operand copies, which any
-    /// product may need (a convolution band's or a Gram matrix's three operands).
+    /// product may need (a convolution band's or a Gram matrix's three operands), or the
+    /// packed operands of `Kernels/gemm.cl`, no larger but for panel padding.
     static func openCLScratchFloats(sizes: [(height: Int, width: Int)], depth: Int, limit: Int, winogradMin: Int) -> Int {
         var columns = 0, filters = 0, tiles = 0, copies = 0
         for size in sizes {
@@ -183,8 +184,11 @@ public struct MemoryEstimate: Equatable, Sendable {
                 }
             }
         }
-        // Tiles and products are two slots of the same bound.
-        return columns + filters + 2 * tiles + copies
+        // Tiles and products are two slots of the same bound. With the project's GEMM kernels
+        // the copies slot holds packed operands instead, padded to whole panels (at most 128
+        // columns, on up to 9 * 512 rows); the column buffer is padded the same way.
+        let panelPadding = 9 * 512 * 128
+        return columns + filters + 2 * tiles + copies + 2 * panelPadding
     }
 
     /// Scratch floats of one 3x3 pad-1 convolution, its input gradient being no larger,

@@ -5,10 +5,11 @@ import StyleTransfer
 
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tune the OpenCL backend (CLBlast GEMM parameters, kernel work-group size, Winograd use) for one device.",
+        abstract: "Tune the OpenCL backend (GEMM engine and parameters, kernel work-group size, Winograd use) for one device.",
         discussion: """
-            Times candidate CLBlast GEMM parameter sets on the matrix products VGG-19 issues at \
-            --size, the project's kernels at several work-group sizes, and each convolution by \
+            Times candidate CLBlast GEMM parameter sets and register tiles of the project's own \
+            GEMM kernels on the matrix products VGG-19 issues at --size (keeping the faster \
+            engine), the project's kernels at several work-group sizes, and each convolution by \
             Winograd and by im2col (WINOGRAD_MIN_CHANNELS), then stores the best \
             in the cache folder ($NST_CACHE_DIR, $XDG_CACHE_HOME/nst or ~/.cache/nst, file \
             tuning/<device hash>.json). Every later run on this device and driver applies them \
@@ -58,19 +59,37 @@ struct Tune: ParsableCommand {
         let gemms = try untuned.evaluationGemms(height: size, width: size, depth: depth, styleLayers: styleLayers)
         let workload = OpenCLTuner.Workload(gemms, proxyFlops: tuner.proxyFlops)
         print(String(format: "GEMM search: %d distinct products, %.1f GFLOP per evaluation", gemms.count, workload.flops / 1e9))
-        let gemm = try tuner.searchXgemm(device: untuned, workload: workload, budget: budgetSeconds * 0.8)
+        // CLBlast first, on a device that routes every product to it; its defaults before any override.
+        let clblast = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])))
+        let clblastDefault = try tuner.seconds(workload, on: clblast)
+        print("CLBlast Xgemm parameters:")
+        let gemm = try tuner.searchXgemm(device: clblast, workload: workload, budget: budgetSeconds * 0.55)
         print(String(format: "  heaviest GEMMs: %.1f GFLOP/s with CLBlast's defaults, %.1f GFLOP/s tuned",
                      gemm.defaultGflops, gemm.bestGflops))
+        let clblastSeconds = gemm.best == nil ? clblastDefault : min(clblastDefault, try tuner.seconds(workload, on: clblast))
+        print("Kernels/gemm.cl register tiles and work-group width:")
+        let project = try tuner.searchProjectGemm(info: info, workload: workload, budget: budgetSeconds * 0.25)
+        let useProject = project.seconds < clblastSeconds
+        print(String(format: "GEMM engine: %@ (all products: CLBlast %.1f GFLOP/s, gemm.cl %.1f GFLOP/s)",
+                     useProject ? "gemm.cl" : "CLBlast", workload.flops / clblastSeconds / 1e9, workload.flops / project.seconds / 1e9))
         print("Kernel work-group size search:")
         let wgs = try tuner.searchWorkGroupSize(info: info, size: size)
         var tuning = OpenCLTuning(info: info, defines: ["WGS": wgs.best], host: ["WINOGRAD_MIN_CHANNELS": OpenCLDevice.winogradOff],
                                   notes: ["gemmGflopsDefault": gemm.defaultGflops, "gemmGflopsTuned": gemm.bestGflops,
-                                          "size": Double(size)])
-        if let best = gemm.best { tuning.clblast["Xgemm"] = best }
+                                          "gemmClblastGflops": workload.flops / clblastSeconds / 1e9,
+                                          "gemmProjectGflops": workload.flops / project.seconds / 1e9, "size": Double(size)])
+        if useProject {
+            tuning.host["GEMM_KERNELS"] = 1
+            tuning.host["GEMM_GROUP"] = project.group
+            tuning.defines.merge(project.defines) { $1 }
+        } else {
+            tuning.host["GEMM_KERNELS"] = 0
+            if let best = gemm.best { tuning.clblast["Xgemm"] = best }
+        }
         print("Winograd or im2col per convolution:")
         let threshold = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
         tuning.host["WINOGRAD_MIN_CHANNELS"] = threshold
-        if threshold != untuned.winogradMinChannels, !gemm.ranked.isEmpty {
+        if threshold != untuned.winogradMinChannels, !useProject, !gemm.ranked.isEmpty {
             // The products changed shape: re-rank the best GEMM candidates on the new ones.
             print("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
             let chosen = try OpenCLDevice(info: info, tuning: .given(tuning))
@@ -83,7 +102,10 @@ struct Tune: ParsableCommand {
         }
         try tuning.validate(for: info)
         try tuning.store(to: url)
-        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? OpenCLDevice.winogradOff)" + (tuning.clblast["Xgemm"].map { ", Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept"))
+        let engine = useProject
+            ? ", gemm.cl tiles \(OpenCLGemmTiles(defines: tuning.defines)), group \(project.group)"
+            : (tuning.clblast["Xgemm"].map { ", CLBlast Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept")
+        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? OpenCLDevice.winogradOff)" + engine)
         if let before {
             let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
             print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")

@@ -96,3 +96,14 @@ __kernel void sum_final(__global const float* partial, __global float* out, cons
     const float total = group_sum(sum, scratch);
     if (get_local_id(0) == 0) out[0] = total;
 }
+
+// out[i] = sum over s < slices of in[s * count + i]: adds up the partial Gram matrices of a
+// product split along k. One work-item per output entry.
+__kernel void sum_slices(__global const float* in, __global float* out, const int count, const int slices)
+{
+    const int i = (int)get_global_id(0);
+    if (i >= count) return;
+    float sum = 0.0f;
+    for (int s = 0; s < slices; ++s) sum += in[(size_t)s * count + i];
+    out[i] = sum;
+}

@@ -4,10 +4,8 @@ import COpenCL
 extension OpenCLDevice {
     public func gram(input: Tensor, output: Tensor) throws {
         let (c, h, w) = try OpShapes.gram("gram", activation: input.shape, gram: output.shape)
-        let a = try buffer(input, "gram")
         // G [C,C] = A A^T / (H W)
-        try sgemm("gram", transB: true, m: c, n: c, k: h * w, alpha: 1 / Float(h * w), a: a, lda: h * w,
-                  b: a, ldb: h * w, beta: 0, c: try buffer(output, "gram"), ldc: c)
+        try gramProduct("gram", a: try buffer(input, "gram"), c: c, hw: h * w, out: try buffer(output, "gram"))
     }
 
     public func dot(_ x: Tensor, _ y: Tensor) throws -> Double {
@@ -45,8 +43,7 @@ extension OpenCLDevice {
         let a = try buffer(generated, op), target = try buffer(targetGram, op)
         let hw = h * w
         let diff = try scratchBuffer(count: c * c, slot: .lossMatrix)
-        try sgemm(op, transB: true, m: c, n: c, k: hw, alpha: 1 / Float(hw), a: a, lda: hw, b: a, ldb: hw,
-                  beta: 0, c: diff, ldc: c)
+        try gramProduct(op, a: a, c: c, hw: hw, out: diff)
         let sum = try reduce("sqdiff_partial", count: c * c, [.buffer(diff), .buffer(target)], trailing: [.int(c * c)])
         if let gradient {
             // dJ/dA = (Gram(A) - T) A / (C^2 H W)

@@ -18,7 +18,7 @@ final class OpenCLStorage: TensorStorage {
 
 /// The roles of the scratch buffers an `OpenCLDevice` keeps; one op may use several at once.
 enum ScratchSlot: Hashable {
-    case columns, winogradFilter, winogradInput, winogradProducts, gemmTemp, gemmPacked, lossMatrix
+    case columns, winogradFilter, winogradInput, winogradProducts, gemmTemp, gemmPacked, gramSlices, lossMatrix
 }
 
 /// The OpenCL backend: every op runs in the project's own kernels (`Kernels/*.cl`,

@@ -187,8 +187,9 @@ public struct MemoryEstimate: Equatable, Sendable {
         // Tiles and products are two slots of the same bound. With the project's GEMM kernels
         // the copies slot holds packed operands instead, padded to whole panels (at most 128
         // columns, on up to 9 * 512 rows); the column buffer is padded the same way.
+        // Split Gram products keep their partial matrices in one more slot (`gramSliceLimit`).
         let panelPadding = 9 * 512 * 128
-        return columns + filters + 2 * tiles + copies + 2 * panelPadding
+        return columns + filters + 2 * tiles + copies + 2 * panelPadding + OpenCLDevice.gramSliceLimit
     }
 
     /// Scratch floats of one 3x3 pad-1 convolution, its input gradient being no larger,

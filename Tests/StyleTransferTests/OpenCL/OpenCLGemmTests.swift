@@ -86,4 +86,27 @@ final class OpenCLGemmTests: XCTestCase {
             }
         }
     }
+
+    /// With CLBlast, long Gram products are split into batched slices and a remainder: the
+    /// Gram and the style loss still match the CPU backend.
+    func testSplitGramMatchesCPU() throws {
+        let info = try OpenCLTestDevice.get().info
+        let device = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])))
+        let cpu = CPUDevice()
+        var data = TestData(seed: 43)
+        for (c, h, w) in [(3, 67, 67), (5, 64, 70), (64, 64, 64)] {
+            XCTAssertGreaterThan(device.gramSlices(c: c, k: h * w), 1, "\(c)x\(h)x\(w) should be split")
+            let x = data.uniform(c * h * w), t = data.uniform(c * c, 0, 1)
+            var grams: [[Float]] = [], losses: [Double] = []
+            for d in [device as Device, cpu] {
+                let gram = try d.makeTensor(Shape(c, c))
+                try d.gram(input: try d.tensor(Shape(c, h, w), x), output: gram)
+                grams.append(try d.download(gram))
+                losses.append(try d.styleLoss(generated: try d.tensor(Shape(c, h, w), x), targetGram: try d.tensor(Shape(c, c), t),
+                                              gradient: nil, scale: 1))
+            }
+            assertParity("gram (split)", grams[0], grams[1], abs: 1e-6, rel: 1e-5)
+            assertParity("styleLoss (split)", [losses[0]], [losses[1]], abs: 1e-9, rel: 1e-4)
+        }
+    }
 }

@@ -54,6 +54,15 @@ __kernel void axpy(const float alpha, __global const float* x, __global float* y
     if (i < n) y[i] += alpha * x[i];
 }
 
+// y += (fi * slots[i] + fj * slots[j]) * x: a coefficient computed on the device (L-BFGS);
+// j < 0: no second term.
+__kernel void axpy_slots(__global const float* slots, const int i, const float fi, const int j, const float fj,
+                         __global const float* x, __global float* y, const int n)
+{
+    const int k = (int)get_global_id(0);
+    if (k < n) y[k] += (fi * slots[i] + (j >= 0 ? fj * slots[j] : 0.0f)) * x[k];
+}
+
 // x *= alpha
 __kernel void scale(__global float* x, const float alpha, const int n)
 {

@@ -107,3 +107,14 @@ __kernel void sum_slices(__global const float* in, __global float* out, const in
     for (int s = 0; s < slices; ++s) sum += in[(size_t)s * count + i];
     out[i] = sum;
 }
+
+// out[index] = scale * (sum of the `count` partial sums), left on the device; one work-group.
+__kernel void sum_into(__global const float* partial, __global float* out, const int count, const int index,
+                       const float scale)
+{
+    __local float scratch[WGS];
+    float sum = 0.0f, carry = 0.0f;
+    for (int i = (int)get_local_id(0); i < count; i += WGS) kahan_add(&sum, &carry, partial[i]);
+    const float total = group_sum(sum, scratch);
+    if (get_local_id(0) == 0) out[index] = scale * total;
+}

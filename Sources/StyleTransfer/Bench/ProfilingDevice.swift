@@ -115,6 +115,12 @@ public final class ProfilingDevice: Device {
     public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws { try timed(.vector) { try base.axpy(alpha, x, y) } }
     public func scale(_ x: Tensor, by alpha: Float) throws { try timed(.vector) { try base.scale(x, by: alpha) } }
     public func dot(_ x: Tensor, _ y: Tensor) throws -> Double { try timed(.vector) { try base.dot(x, y) } }
+    public func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
+        try timed(.vector) { try base.dot(x, y, scale: scale, into: slots, at: index) }
+    }
+    public func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws {
+        try timed(.vector) { try base.axpy(terms, slots: slots, x, y) }
+    }
     public func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                          learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         try timed(.vector) {

@@ -57,6 +57,19 @@ extension CPUDevice {
         return s
     }
 
+    public func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
+        try OpShapes.slot("dot", index, count: slots.count)
+        let value = scale * (try dot(x, y))
+        try ptr(slots, "dot")[index] = Float(value)
+    }
+
+    public func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws {
+        try OpShapes.slotTerms("axpy", terms, count: slots.count)
+        let values = try ptr(slots, "axpy")
+        // Float arithmetic, as the OpenCL kernel does it.
+        try axpy(terms.reduce(Float(0)) { $0 + $1.factor * values[$1.slot] }, x, y)
+    }
+
     public func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                          learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         let op = "adamStep"

@@ -125,7 +125,15 @@ public protocol Device: AnyObject {
     /// `x *= alpha` in place.
     func scale(_ x: Tensor, by alpha: Float) throws
     /// `sum x[i] * y[i]`, accumulated in at least single precision, returned as Double.
+    /// Waits for the device: use the slot form where only device ops need the value.
     func dot(_ x: Tensor, _ y: Tensor) throws -> Double
+    /// `slots[index] = scale * sum x[i] * y[i]`, left on the device (stored in single
+    /// precision; nothing waits for it): coefficients such as L-BFGS's two-loop ones, which
+    /// only later device ops read. `slots` is any tensor with more than `index` elements.
+    func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws
+    /// `y += c * x` with `c = sum of factor * slots[slot] over terms` (one or two terms),
+    /// the coefficient read on the device. Accumulates into `y`.
+    func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws
     /// One Adam update (Kingma & Ba, with bias correction), in place on `parameter`,
     /// `m` and `v`, for step number `step` (1-based):
     /// `m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;`

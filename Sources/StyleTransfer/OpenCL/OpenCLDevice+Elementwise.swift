@@ -58,6 +58,15 @@ extension OpenCLDevice {
                 [.buffer(dOut), .buffer(dIn), .buffer(stdBuf), .int(h * w), .int(outputGradient.count)])
     }
 
+    public func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws {
+        try OpShapes.sameCount("axpy", x.shape, y.shape)
+        try OpShapes.slotTerms("axpy", terms, count: slots.count)
+        let second = terms.count > 1 ? terms[1] : SlotTerm(slot: -1, factor: 0)
+        try run("elementwise", "axpy_slots", count: x.count, [
+            .buffer(try buffer(slots, "axpy")), .int(terms[0].slot), .float(terms[0].factor), .int(second.slot),
+            .float(second.factor), .buffer(try buffer(x, "axpy")), .buffer(try buffer(y, "axpy")), .int(x.count)])
+    }
+
     public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws {
         try OpShapes.sameCount("axpy", x.shape, y.shape)
         try run("elementwise", "axpy", count: x.count,

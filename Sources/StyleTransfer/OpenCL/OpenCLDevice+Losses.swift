@@ -14,6 +14,17 @@ extension OpenCLDevice {
                           trailing: [.int(x.count)])
     }
 
+    public func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
+        try OpShapes.sameCount("dot", x.shape, y.shape)
+        try OpShapes.slot("dot", index, count: slots.count)
+        let groups = reductionGroups(x.count)
+        try context.launch(try context.kernel("reduce", "dot_partial"), "dot_partial", global: 0, groups: groups,
+                           args: [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot")), .buffer(partials), .int(x.count)])
+        try context.launch(try context.kernel("reduce", "sum_into"), "sum_into", global: 0, groups: 1,
+                           args: [.buffer(partials), .buffer(try buffer(slots, "dot")), .int(groups), .int(index),
+                                  .float(Float(scale))])
+    }
+
     public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
         let op = "contentLoss"
         let (c, h, w) = try OpShapes.chw(op, "generated", generated.shape)

@@ -267,11 +267,16 @@ public final class OpenCLDevice: Device {
         try run("elementwise", "fill", count: count, [.buffer(buffer), .float(value), .int(count)])
     }
 
+    /// Work-groups of the first pass of a reduction over `count` elements.
+    func reductionGroups(_ count: Int) -> Int {
+        min(maxReductionGroups, max(1, (count + context.workGroupSize - 1) / context.workGroupSize))
+    }
+
     /// Runs the reduction kernel `kernel` of reduce.cl (arguments `args`, then the partial
     /// sums buffer, then `trailing`) over `count` elements, reduces its partial sums on
     /// the device and returns the one float that comes back.
     func reduce(_ kernel: String, count: Int, _ args: [KernelArg], trailing: [KernelArg]) throws -> Double {
-        let groups = min(maxReductionGroups, max(1, (count + context.workGroupSize - 1) / context.workGroupSize))
+        let groups = reductionGroups(count)
         try context.launch(try context.kernel("reduce", kernel), kernel, global: 0, groups: groups,
                            args: args + [.buffer(partials)] + trailing)
         try context.launch(try context.kernel("reduce", "sum_final"), "sum_final", global: 0, groups: 1,

@@ -36,7 +36,9 @@ public final class LBFGS: Optimizer {
     /// `y.y` of each stored pair, kept from `remember` so that the initial Hessian scaling
     /// needs no second device reduction (each dot is a host round trip).
     private var yDotY: [Double]
-    private var alpha: [Double]
+    /// The two-loop's coefficients on the device: `alpha_i` in slot i, `beta_i` in slot
+    /// `history + i`. They only feed device ops, so the loops never wait for the device.
+    private let coefficients: Tensor
     /// Number of stored pairs and the slot of the newest one.
     private var stored = 0, newest = -1
     private let direction: Tensor, previousX: Tensor, previousGradient: Tensor
@@ -51,7 +53,7 @@ public final class LBFGS: Optimizer {
         y = try (0..<slots).map { _ in try device.makeTensor(shape) }
         rho = Array(repeating: 0, count: slots)
         yDotY = Array(repeating: 0, count: slots)
-        alpha = Array(repeating: 0, count: slots)
+        coefficients = try device.makeTensor(Shape(2 * slots))
         direction = try device.makeTensor(shape)
         previousX = try device.makeTensor(shape)
         previousGradient = try device.makeTensor(shape)
@@ -97,19 +99,19 @@ public final class LBFGS: Optimizer {
             return -factor * norm * norm
         }
         let slots = s.count
-        // First loop: newest to oldest.
+        // First loop, newest to oldest: alpha_i = rho_i s_i.d; d -= alpha_i y_i.
         for k in 0..<stored {
             let i = (newest - k + slots) % slots
-            alpha[i] = rho[i] * (try device.dot(s[i], d))
-            try device.axpy(Float(-alpha[i]), y[i], d)
+            try device.dot(s[i], d, scale: rho[i], into: coefficients, at: i)
+            try device.axpy([SlotTerm(slot: i, factor: -1)], slots: coefficients, y[i], d)
         }
         let sy = 1 / rho[newest]
         try device.scale(d, by: Float(sy / yDotY[newest]))
-        // Second loop: oldest to newest.
+        // Second loop, oldest to newest: beta_i = rho_i y_i.d; d += (alpha_i - beta_i) s_i.
         for k in stride(from: stored - 1, through: 0, by: -1) {
             let i = (newest - k + slots) % slots
-            let beta = rho[i] * (try device.dot(y[i], d))
-            try device.axpy(Float(alpha[i] - beta), s[i], d)
+            try device.dot(y[i], d, scale: rho[i], into: coefficients, at: slots + i)
+            try device.axpy([SlotTerm(slot: i, factor: 1), SlotTerm(slot: slots + i, factor: -1)], slots: coefficients, s[i], d)
         }
         try device.scale(d, by: -1)
         return try device.dot(g, d)

@@ -9,7 +9,7 @@
 /// 3. then the generated image's workspace, the content image and its target activations,
 ///    the image, its gradient, the last good copy (`--save-every`) and the optimiser state
 ///    (Adam: 2 image-sized tensors; L-BFGS: `2 * history` pairs plus 3, history capped by the
-///    iterations as `makeOptimizer` caps it; SGD: none).
+///    iterations as `makeOptimizer` caps it, and `2 * history` coefficients; SGD: none).
 ///
 /// The peak is 1 plus the larger of 2 and 3. Workspaces follow `VGGWorkspace`'s rules: a
 /// ReLU shares its convolution's tensor unless a loss reads that convolution, and there are
@@ -109,7 +109,9 @@ public struct MemoryEstimate: Equatable, Sendable {
         case .adam: optimizerTensors = 2
         case .lbfgs: optimizerTensors = 2 * max(min(history, max(iterations, 1)), 1) + 3
         }
-        optimizerState = floats * optimizerTensors * image
+        // L-BFGS also keeps its two-loop coefficients on the device: 2 per pair.
+        let coefficients = optimizer == .lbfgs ? 2 * max(min(history, max(iterations, 1)), 1) : 0
+        optimizerState = floats * (optimizerTensors * image + coefficients)
         let workspace = Self.workspaceFloats(height: height, width: width, depth: depth,
                                              keep: Set(content.indices).union(style.indices))
         // The content image, the generated image, its gradient and the optional last good copy.

@@ -212,15 +212,23 @@ final class OpenCLParityTests: XCTestCase {
                 }
                 let f = try device.makeTensor(Shape(n))
                 try device.fill(f, with: 0.25)
+                // Coefficients kept on the device: slots = [0.5 x.g, -2 g.g, 7], then
+                // f += (slot0 - 0.5 slot1) x and f += 3 slot2 g.
+                let slots = try device.tensor(Shape(3), [9, 9, 7])
+                try device.dot(tx, tg, scale: 0.5, into: slots, at: 0)
+                try device.dot(tg, tg, scale: -2, into: slots, at: 1)
+                try device.axpy([SlotTerm(slot: 0, factor: 1), SlotTerm(slot: 1, factor: -0.5)], slots: slots, tx, f)
+                try device.axpy([SlotTerm(slot: 2, factor: 3)], slots: slots, tg, f)
                 dots.append([dotXY, dotXX])
-                results.append(try [ty, tz, p, m, v, f].map { try device.download($0) })
+                results.append(try [ty, tz, p, m, v, f, slots].map { try device.download($0) })
             }
             assertParity("dot", [dots[0][0]], [dots[1][0]], abs: 1e-6 * Double(n).squareRoot(), rel: 1e-5)
             assertParity("dot (x, x)", [dots[0][1]], [dots[1][1]], abs: 0, rel: 1e-5)
             for (index, op) in ["axpy", "scale (after copy)", "adamStep parameter", "adamStep m", "adamStep v",
-                                "fill"].enumerated() {
+                                "fill, then axpy with device coefficients"].enumerated() {
                 assertParity(op, results[0][index], results[1][index], abs: 1e-6, rel: 1e-5)
             }
+            assertParity("dot into slots", results[0][6], results[1][6], abs: 1e-6 * Double(n).squareRoot(), rel: 1e-5)
         }
     }
 }

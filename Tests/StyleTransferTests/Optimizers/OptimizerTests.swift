@@ -83,10 +83,10 @@ final class OptimizerTests: XCTestCase {
         XCTAssertLessThan(losses.total, 1e-4 * start)
     }
 
-    /// A step whose first trial is accepted reads `2m + 3` dots with m > 0 stored pairs (3 with none): one
-    /// per pair in each loop of the recursion, the slope g.d, and s.y and y.y of the new
-    /// pair (y.y of the newest pair is remembered, not reduced again).
-    func testLBFGSReadsTwoDotsPerPairPlusThreePerStep() throws {
+    /// A step whose first trial is accepted waits for 3 dots whatever its m stored pairs:
+    /// the slope g.d (or |g| without pairs), and s.y and y.y of the new pair (y.y of the
+    /// newest pair is remembered). The recursion's 2m dots stay on the device.
+    func testLBFGSWaitsForThreeDotsPerStep() throws {
         let device = CountingDevice(CPUDevice())
         let objective = Quadratic(device: device, count: 50)
         let x = try device.makeTensor(Shape(50)), g = try device.makeTensor(Shape(50))
@@ -94,11 +94,12 @@ final class OptimizerTests: XCTestCase {
         let lbfgs = try LBFGS(device: device, shape: x.shape, learningRate: 1, history: 4)
         var checked = 0
         for _ in 0..<12 {
-            let (pairs, dots, evaluations) = (lbfgs.historyCount, device.dots, objective.evaluations)
+            let (pairs, dots, slotDots, evaluations) = (lbfgs.historyCount, device.dots, device.slotDots, objective.evaluations)
             losses = try lbfgs.step(x: x, gradient: g, current: losses, objective: objective)
             // Only steps without a reset or a backtrack have the plain count.
             guard objective.evaluations == evaluations + 1, lbfgs.historyCount == min(pairs + 1, 4) else { continue }
-            XCTAssertEqual(device.dots - dots, pairs == 0 ? 3 : 2 * pairs + 3, "step with \(pairs) pairs")
+            XCTAssertEqual(device.dots - dots, 3, "step with \(pairs) pairs")
+            XCTAssertEqual(device.slotDots - slotDots, 2 * pairs, "step with \(pairs) pairs")
             checked += 1
         }
         XCTAssertGreaterThan(checked, 6, "most steps are plain")

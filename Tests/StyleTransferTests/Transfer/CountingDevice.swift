@@ -2,11 +2,11 @@
 import StyleTransfer
 
 /// Forwards every op to `base` and counts `makeTensor`, `upload` and `download` calls, and
-/// the scalar reductions (`dot`) that each wait for the device; also the peak bytes of the
+/// the scalar reductions (`dot`) that each wait for the device and those left on it; also the peak bytes of the
 /// tensors alive at once (tensors are tracked weakly, so released ones stop counting).
 final class CountingDevice: Device {
     let base: any Device
-    var allocations = 0, uploads = 0, downloads = 0, dots = 0
+    var allocations = 0, uploads = 0, downloads = 0, dots = 0, slotDots = 0
     private(set) var peakBytes = 0
     private struct Tracked { weak var tensor: Tensor?; let bytes: Int }
     private var tracked: [Tracked] = []
@@ -66,6 +66,11 @@ final class CountingDevice: Device {
     func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws { try base.axpy(alpha, x, y) }
     func scale(_ x: Tensor, by alpha: Float) throws { try base.scale(x, by: alpha) }
     func dot(_ x: Tensor, _ y: Tensor) throws -> Double { dots += 1; return try base.dot(x, y) }
+    func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
+        slotDots += 1
+        try base.dot(x, y, scale: scale, into: slots, at: index)
+    }
+    func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws { try base.axpy(terms, slots: slots, x, y) }
     func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                   learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         try base.adamStep(parameter: parameter, gradient: gradient, m: m, v: v, learningRate: learningRate,

@@ -48,17 +48,18 @@ final class MemoryEstimateTests: XCTestCase {
         }
     }
 
-    /// Optimiser state: L-BFGS keeps 2 * history + 3 image-sized tensors, the history capped
-    /// by the iterations; Adam 2; SGD none.
+    /// Optimiser state: L-BFGS keeps 2 * history + 3 image-sized tensors and 2 * history
+    /// coefficients, the history capped by the iterations; Adam 2; SGD none.
     func testOptimizerStateFollowsTheOptimizers() throws {
         var problem = try TinyProblem(size: 20)
         let imageBytes = 4 * 3 * problem.content.width * problem.content.height
         problem.options.optimizer = .lbfgs
         problem.options.iterations = 5
-        XCTAssertEqual(try estimate(problem, styles: [problem.style], keepLastGood: false).optimizerState, 13 * imageBytes)
+        XCTAssertEqual(try estimate(problem, styles: [problem.style], keepLastGood: false).optimizerState,
+                       13 * imageBytes + 4 * 2 * 5)
         problem.options.iterations = 1000
         XCTAssertEqual(try estimate(problem, styles: [problem.style], keepLastGood: false).optimizerState,
-                       (2 * LBFGS.defaultHistory + 3) * imageBytes)
+                       (2 * LBFGS.defaultHistory + 3) * imageBytes + 4 * 2 * LBFGS.defaultHistory)
         problem.options.optimizer = .adam
         XCTAssertEqual(try estimate(problem, styles: [problem.style], keepLastGood: false).optimizerState, 2 * imageBytes)
         problem.options.optimizer = .sgd

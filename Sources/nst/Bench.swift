@@ -62,11 +62,16 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// Seconds with at least three significant digits (a GPU evaluation takes milliseconds).
+    static func seconds(_ value: Double) -> String {
+        String(format: value < 0.1 ? "%.5f" : "%.3f", value)
+    }
+
     static func table(_ r: BenchmarkResult) -> String {
         var lines = [
-            "\(r.device) \(r.size)x\(r.size): \(String(format: "%.3f", r.secondsPerEvaluation)) s per evaluation "
-                + "(median of \(r.evaluations); min \(String(format: "%.3f", r.samples.min() ?? 0)); "
-                + "processor time \(String(format: "%.3f", r.cpuSecondsPerEvaluation)) s), "
+            "\(r.device) \(r.size)x\(r.size): \(seconds(r.secondsPerEvaluation)) s per evaluation "
+                + "(median of \(r.evaluations); min \(seconds(r.samples.min() ?? 0)); "
+                + "processor time \(seconds(r.cpuSecondsPerEvaluation)) s), "
                 + "\(String(format: "%.1f", r.gflopPerSecond)) GFLOP/s of \(String(format: "%.1f", r.gflopPerEvaluation)) GFLOP, "
                 + "peak memory \(r.peakResidentBytes / 1_048_576) MiB, set-up \(String(format: "%.2f", r.setupSeconds)) s",
         ]

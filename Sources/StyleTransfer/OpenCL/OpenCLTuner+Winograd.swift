@@ -38,8 +38,13 @@ extension OpenCLTuner {
 
     /// The `WINOGRAD_MIN_CHANNELS` (among 16, 64, 128, 256, 512 and never) that makes the
     /// evaluation's convolutions fastest with `tuning`'s other parameters: each distinct
-    /// convolution is timed on both paths on an image shrunk to at most `proxyFlops * 2`
-    /// multiply-adds, and weighted by its real size.
+    /// convolution is timed on both paths at its real size, or on an image shrunk to at most
+    /// `winogradProxyFlops` (only above 256x256), and weighted by its real size. Small proxies
+    /// misled: on PoCL a 64x64 image ran both paths at a fraction of their full-size speed.
+    /// Most floating-point operations of one timed convolution in the Winograd search (the
+    /// heaviest VGG-19 convolution at 256x256 does 4.8 GFLOP).
+    static let winogradProxyFlops = 5e9
+
     public func searchWinogradThreshold(info: OpenCLDeviceInfo, tuning: OpenCLTuning, size: Int, depth: Int) throws -> Int {
         let never = OpenCLDevice.winogradOff
         func device(_ threshold: Int) throws -> OpenCLDevice {
@@ -53,7 +58,7 @@ extension OpenCLTuner {
         var seen: [String: (Double, Double, Double, Double)] = [:]
         for conv in Self.vggConvolutions(size: size, depth: depth) {
             var side = conv.side
-            while side > 4, 2 * 9 * Double(conv.inC * conv.outC * side * side) > 2 * proxyFlops { side /= 2 }
+            while side > 4, 2 * 9 * Double(conv.inC * conv.outC * side * side) > Self.winogradProxyFlops { side /= 2 }
             let scale = Double(conv.side * conv.side) / Double(side * side)
             let key = "\(conv.inC) \(conv.outC) \(side)"
             let t = try seen[key] ?? {

@@ -84,7 +84,8 @@ struct Devices: ParsableCommand {
         print("check opencl:\(info.index): " + [
             "open \(seconds(opened.timeIntervalSince(start)))",
             "project kernels \(seconds(prepared.timeIntervalSince(opened))) (\(programs.compiled) compiled, \(programs.fromCache) from cache)",
-            "first conv2d [16x32x32] \(seconds(ran.timeIntervalSince(prepared))) (includes CLBlast's kernel build)",
+            "first conv2d [16x32x32] \(seconds(ran.timeIntervalSince(prepared)))"
+                + (device.usesProjectGemm ? " (GEMM in gemm.cl)" : " (includes CLBlast's kernel build)"),
             "second \(seconds(second))",
             "max |opencl - cpu| / max |cpu| = \(String(format: "%.3g", relative))",
         ].joined(separator: "; "))

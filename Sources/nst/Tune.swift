@@ -66,7 +66,10 @@ struct Tune: ParsableCommand {
         let gemm = try tuner.searchXgemm(device: clblast, workload: workload, budget: budgetSeconds * 0.55)
         print(String(format: "  heaviest GEMMs: %.1f GFLOP/s with CLBlast's defaults, %.1f GFLOP/s tuned",
                      gemm.defaultGflops, gemm.bestGflops))
-        let clblastSeconds = gemm.best == nil ? clblastDefault : min(clblastDefault, try tuner.seconds(workload, on: clblast))
+        // The search screens on the heaviest products: keep its choice only if it also wins on all of them.
+        let clblastTuned = gemm.best == nil ? Double.infinity : try tuner.seconds(workload, on: clblast)
+        let keepXgemm = clblastTuned < clblastDefault
+        let clblastSeconds = min(clblastDefault, clblastTuned)
         print("Kernels/gemm.cl register tiles and work-group width:")
         let project = try tuner.searchProjectGemm(info: info, workload: workload, budget: budgetSeconds * 0.25)
         let useProject = project.seconds < clblastSeconds
@@ -84,7 +87,7 @@ struct Tune: ParsableCommand {
             tuning.defines.merge(project.defines) { $1 }
         } else {
             tuning.host["GEMM_KERNELS"] = 0
-            if let best = gemm.best { tuning.clblast["Xgemm"] = best }
+            if keepXgemm, let best = gemm.best { tuning.clblast["Xgemm"] = best }
         }
         print("Winograd or im2col per convolution:")
         let threshold = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)

@@ -73,15 +73,38 @@ final class OpenCLTuningTests: XCTestCase {
         XCTAssertNil(OpenCLTuning.load(from: root.appendingPathComponent("absent.json"), for: info))
     }
 
-    /// A device with every tuned parameter changed (CLBlast's Xgemm set, WGS, Winograd on
-    /// every 3x3 convolution) still matches the CPU with the parity tests' tolerances.
+    /// A device with every tuned parameter changed (WGS, Winograd on every 3x3 convolution,
+    /// and either CLBlast with an Xgemm set or gemm.cl with odd tiles and a group width)
+    /// still matches the CPU with the parity tests' tolerances.
     func testTunedDeviceStillMatchesCPU() throws {
         let info = try OpenCLTestDevice.get().info
-        let tuned = try OpenCLDevice(info: info, tuning: .given(try sample(info)))
-        XCTAssertNotNil(tuned.tuning)
-        let parity = OpenCLParityTests(name: "tuned", testClosure: { _ in })
-        try parity.checkConvolutions(on: tuned, label: "tuned")
-        try OpenCLNetworkParityTests(name: "tuned", testClosure: { _ in }).checkStack(on: tuned)
+        var clblast = try sample(info), project = try sample(info)
+        clblast.host["GEMM_KERNELS"] = 0
+        project.host["GEMM_KERNELS"] = 1
+        project.host["GEMM_GROUP"] = 2
+        project.defines.merge(OpenCLGemmTiles(rows: 5, vectors: 3, width: 4, ntRows: 2, ntColumns: 3).defines) { $1 }
+        for (label, tuning) in [("tuned CLBlast", clblast), ("tuned gemm.cl", project)] {
+            let tuned = try OpenCLDevice(info: info, tuning: .given(tuning))
+            XCTAssertEqual(tuned.tuning, tuning, label)
+            XCTAssertEqual(tuned.usesProjectGemm, label == "tuned gemm.cl")
+            let parity = OpenCLParityTests(name: "tuned", testClosure: { _ in })
+            try parity.checkConvolutions(on: tuned, label: label)
+            try OpenCLNetworkParityTests(name: "tuned", testClosure: { _ in }).checkStack(on: tuned)
+        }
+    }
+
+    /// The gemm.cl search returns tiles and a group width that make a valid tuning and a
+    /// finite time, even when its budget ends after the first candidate.
+    func testProjectGemmSearchGivesAValidTuning() throws {
+        let info = try OpenCLTestDevice.get().info
+        let workload = OpenCLTuner.Workload([(GemmShape(m: 20, n: 70, k: 33, transA: false, transB: false), 3),
+                                             (GemmShape(m: 9, n: 9, k: 300, transA: false, transB: true), 1)],
+                                            proxyFlops: 1e6)
+        let found = try OpenCLTuner().searchProjectGemm(info: info, workload: workload, budget: 0.001)
+        XCTAssertTrue(found.seconds.isFinite && found.seconds > 0)
+        XCTAssertEqual(OpenCLGemmTiles(defines: found.defines), .standard, "only the first candidate fits the budget")
+        let tuning = OpenCLTuning(info: info, defines: found.defines, host: ["GEMM_KERNELS": 1, "GEMM_GROUP": found.group])
+        XCTAssertNoThrow(try tuning.validate(for: info))
     }
 
     /// The search starts with both families (CPU-like register tiles without local memory,

@@ -1,10 +1,11 @@
-// reduce.cl: sums on the device: dot products, loss sums, total-variation sums, row sums, and the final small reduction.
+// reduce.cl: sums on the device: dot products, loss sums, total-variation sums, row sums, and the final small reductions.
 //
 // Scheme: each work-item sums a strided slice of the input in float with Kahan
 // compensation, then the work-group adds its WGS values pairwise in local memory and
-// writes one partial sum; `sum_final` (one work-group) reduces the partials the same way.
+// writes one partial sum; `sum_into` (one work-group) reduces the partials the same way.
 // Compensation plus the pairwise tree keeps the float result within ~1e-6 relative of a
-// double-precision sum, so only one float leaves the device.
+// double-precision sum, so only one float per sum leaves the device (none for sums that
+// stay there, such as L-BFGS's coefficients).
 
 #ifndef WGS
 #define WGS 64   /* work-group size; must be a power of two and match the host's local size */
@@ -87,15 +88,6 @@ __kernel void row_sum(__global const float* x, __global float* out, const int co
     if (get_local_id(0) == 0) out[row] = total;
 }
 
-// out[0] = sum of the `count` partial sums; launched as a single work-group.
-__kernel void sum_final(__global const float* partial, __global float* out, const int count)
-{
-    __local float scratch[WGS];
-    float sum = 0.0f, carry = 0.0f;
-    for (int i = (int)get_local_id(0); i < count; i += WGS) kahan_add(&sum, &carry, partial[i]);
-    const float total = group_sum(sum, scratch);
-    if (get_local_id(0) == 0) out[0] = total;
-}
 
 // out[i] = sum over s < slices of in[s * count + i]: adds up the partial Gram matrices of a
 // product split along k. One work-item per output entry.

@@ -106,6 +106,8 @@ public final class ProfilingDevice: Device {
     public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
         try timed(.tv) { try base.totalVariationLoss(image: image, gradient: gradient, scale: scale) }
     }
+    // The `into:at:` losses come from the protocol's host-side defaults, which call the
+    // timed forms above: the profile waits for each op anyway.
     public func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
         try timed(.normalize) { try base.normalize(input: input, output: output, mean: mean, std: std) }
     }

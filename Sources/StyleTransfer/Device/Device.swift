@@ -109,6 +109,24 @@ public protocol Device: AnyObject {
     /// `gradient` (same shape) is given, accumulates `scale * dJ/dx`.
     func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double
 
+    // MARK: Loss values read together
+
+    /// Room for `count` loss values that the `into:at:` forms of the losses leave on the
+    /// device and `readLosses` fetches in one transfer. The losses accumulate their
+    /// gradients as the returning forms do.
+    func makeLossSlots(count: Int) throws -> LossSlots
+    /// `contentLoss`, its value left in slot `index` of `slots` (made by this device).
+    func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float,
+                     into slots: LossSlots, at index: Int) throws
+    /// `styleLoss`, its value left in slot `index` of `slots` (made by this device).
+    func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float,
+                   into slots: LossSlots, at index: Int) throws
+    /// `totalVariationLoss`, its value left in slot `index` of `slots` (made by this device).
+    func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws
+    /// The values of every slot (waits for the device; one transfer). A slot no loss wrote
+    /// since the slots were made reads 0.
+    func readLosses(_ slots: LossSlots) throws -> [Double]
+
     // MARK: Input normalisation
 
     /// `out[c,y,x] = (in[c,y,x] - mean[c]) / std[c]` for `[C,H,W]` tensors, `mean` and

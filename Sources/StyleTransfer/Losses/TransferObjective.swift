@@ -17,6 +17,9 @@ public final class TransferObjective: Objective {
     private let contentTargets: [Tensor]
     private let styleTargets: [Tensor]
     private let tapped: Set<Int>
+    /// The losses of one evaluation (content layers, style layers, TV), read back in one
+    /// transfer after the backward pass.
+    private let lossSlots: LossSlots
 
     /// - Parameters:
     ///   - workspace: buffers of the generated image's size (made with `keepConvOutputs`
@@ -39,6 +42,7 @@ public final class TransferObjective: Objective {
         self.tvWeight = tvWeight
         tapped = Set(content.indices).union(style.indices)
         let device = workspace.network.device
+        lossSlots = try device.makeLossSlots(count: content.indices.count + style.indices.count + 1)
         try workspace.forward(image: contentImage)
         contentTargets = try content.indices.map { index in
             let source = workspace.activation(index)
@@ -48,25 +52,29 @@ public final class TransferObjective: Objective {
         }
     }
 
-    /// J and its parts at `x`; `gradient` is overwritten with dJ/dx (one forward, one backward).
+    /// J and its parts at `x`; `gradient` is overwritten with dJ/dx (one forward, one
+    /// backward, and one wait for the loss values at the end).
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
         let device = workspace.network.device
+        let slots = lossSlots, contentCount = content.indices.count, tvSlot = slots.count - 1
         try workspace.forward(image: x)
-        var jContent = 0.0, jStyle = 0.0
         try workspace.backward(tapped: tapped, imageGradient: gradient) { layer, g in
             let a = self.workspace.activation(layer)
             for (k, index) in self.content.indices.enumerated() where index == layer {
-                let w = self.content.weights[k]
-                jContent += w * (try device.contentLoss(generated: a, target: self.contentTargets[k], gradient: g,
-                                                        scale: Float(self.contentWeight * w)))
+                try device.contentLoss(generated: a, target: self.contentTargets[k], gradient: g,
+                                       scale: Float(self.contentWeight * self.content.weights[k]), into: slots, at: k)
             }
             for (k, index) in self.style.indices.enumerated() where index == layer {
-                let w = self.style.weights[k]
-                jStyle += w * (try device.styleLoss(generated: a, targetGram: self.styleTargets[k], gradient: g,
-                                                    scale: Float(self.styleWeight * w)))
+                try device.styleLoss(generated: a, targetGram: self.styleTargets[k], gradient: g,
+                                     scale: Float(self.styleWeight * self.style.weights[k]), into: slots, at: contentCount + k)
             }
         }
-        let jTV = try device.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight))
+        try device.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), into: slots, at: tvSlot)
+        let values = try device.readLosses(slots)
+        var jContent = 0.0, jStyle = 0.0
+        for (k, w) in content.weights.enumerated() { jContent += w * values[k] }
+        for (k, w) in style.weights.enumerated() { jStyle += w * values[contentCount + k] }
+        let jTV = values[tvSlot]
         return LossValues(total: contentWeight * jContent + styleWeight * jStyle + tvWeight * jTV,
                           content: jContent, style: jStyle, tv: jTV)
     }

@@ -31,6 +31,9 @@ final class OpenCLContext {
     /// How many buffers were created in this context (tensors, scratch, constants): the
     /// tests check that an optimisation loop's iterations create none.
     var buffersCreated = 0
+    /// How many reads waited for the queue (downloads and scalar results): the tests check
+    /// that an evaluation waits once.
+    var blockingReads = 0
 
     /// - Parameter defines: extra `-Dname=value` options for every program (tuned tile sizes).
     init(info: OpenCLDeviceInfo, cache: ProgramBinaryCache, workGroupSize requested: Int = 64,

@@ -17,15 +17,27 @@ extension OpenCLDevice {
     public func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
         try OpShapes.sameCount("dot", x.shape, y.shape)
         try OpShapes.slot("dot", index, count: slots.count)
-        let groups = reductionGroups(x.count)
-        try context.launch(try context.kernel("reduce", "dot_partial"), "dot_partial", global: 0, groups: groups,
-                           args: [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot")), .buffer(partials), .int(x.count)])
-        try context.launch(try context.kernel("reduce", "sum_into"), "sum_into", global: 0, groups: 1,
-                           args: [.buffer(partials), .buffer(try buffer(slots, "dot")), .int(groups), .int(index),
-                                  .float(Float(scale))])
+        try reduce("dot_partial", count: x.count, [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot"))],
+                   trailing: [.int(x.count)], into: try buffer(slots, "dot"), at: index, scale: Float(scale))
     }
 
     public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        let factor = try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale,
+                                            out: scalar, slot: 0)
+        return try readScalar("contentLoss") * factor
+    }
+
+    public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float,
+                            into slots: LossSlots, at index: Int) throws {
+        let out = try lossStorage(slots, index, "contentLoss")
+        slots.values[index] = try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale,
+                                                     out: out, slot: index)
+    }
+
+    /// Queues the content loss: its gradient, and its raw sum into `out[slot]`; returns the
+    /// factor that turns the sum into J.
+    private func enqueueContentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float,
+                                    out: cl_mem, slot: Int) throws -> Double {
         let op = "contentLoss"
         let (c, h, w) = try OpShapes.chw(op, "generated", generated.shape)
         try OpShapes.same(op, ("generated", generated.shape), ("target", target.shape))
@@ -38,8 +50,8 @@ extension OpenCLDevice {
                 .float(Float(Double(scale) / Double(2 * n))), .buffer(g), .buffer(t),
                 .buffer(try buffer(gradient, op)), .int(n)])
         }
-        let sum = try reduce("sqdiff_partial", count: n, [.buffer(g), .buffer(t)], trailing: [.int(n)])
-        return sum / Double(4 * n)
+        try reduce("sqdiff_partial", count: n, [.buffer(g), .buffer(t)], trailing: [.int(n)], into: out, at: slot)
+        return 1 / Double(4 * n)
     }
 
     /// The matrix products `styleLoss` issues (with a gradient) for `[channels, pixels]` activations.
@@ -48,6 +60,22 @@ extension OpenCLDevice {
     }
 
     public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        let factor = try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale,
+                                          out: scalar, slot: 0)
+        return try readScalar("styleLoss") * factor
+    }
+
+    public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float,
+                          into slots: LossSlots, at index: Int) throws {
+        let out = try lossStorage(slots, index, "styleLoss")
+        slots.values[index] = try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient,
+                                                   scale: scale, out: out, slot: index)
+    }
+
+    /// Queues the style loss: its gradient, and its raw sum into `out[slot]`; returns the
+    /// factor that turns the sum into J.
+    private func enqueueStyleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float,
+                                  out: cl_mem, slot: Int) throws -> Double {
         let op = "styleLoss"
         let (c, h, w) = try OpShapes.gram(op, activation: generated.shape, gram: targetGram.shape)
         if let gradient { try OpShapes.same(op, ("generated", generated.shape), ("gradient", gradient.shape)) }
@@ -55,7 +83,8 @@ extension OpenCLDevice {
         let hw = h * w
         let diff = try scratchBuffer(count: c * c, slot: .lossMatrix)
         try gramProduct(op, a: a, c: c, hw: hw, out: diff)
-        let sum = try reduce("sqdiff_partial", count: c * c, [.buffer(diff), .buffer(target)], trailing: [.int(c * c)])
+        try reduce("sqdiff_partial", count: c * c, [.buffer(diff), .buffer(target)], trailing: [.int(c * c)],
+                   into: out, at: slot)
         if let gradient {
             // dJ/dA = (Gram(A) - T) A / (C^2 H W)
             try run("elementwise", "subtract", count: c * c, [.buffer(diff), .buffer(target), .buffer(diff), .int(c * c)])
@@ -63,10 +92,21 @@ extension OpenCLDevice {
             try sgemm(op, m: c, n: hw, k: c, alpha: alpha, a: diff, lda: c, b: a, ldb: hw,
                       beta: 1, c: try buffer(gradient, op), ldc: hw)
         }
-        return sum / Double(4 * c * c)
+        return 1 / Double(4 * c * c)
     }
 
     public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        let factor = try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: scalar, slot: 0)
+        return try readScalar("totalVariationLoss") * factor
+    }
+
+    public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
+        let out = try lossStorage(slots, index, "totalVariationLoss")
+        slots.values[index] = try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: out, slot: index)
+    }
+
+    /// Queues the TV loss: its gradient, and its sum into `out[slot]`; returns the factor 1.
+    private func enqueueTotalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, out: cl_mem, slot: Int) throws -> Double {
         let op = "totalVariationLoss"
         let (_, h, w) = try OpShapes.chw(op, "image", image.shape)
         if let gradient { try OpShapes.same(op, ("image", image.shape), ("gradient", gradient.shape)) }
@@ -76,6 +116,27 @@ extension OpenCLDevice {
             try run("tv", "tv_grad", count: n, [.buffer(x), .buffer(try buffer(gradient, op)), .float(scale),
                                                 .int(h), .int(w), .int(n)])
         }
-        return try reduce("tv_partial", count: n, [.buffer(x)], trailing: [.int(h), .int(w), .int(n)])
+        try reduce("tv_partial", count: n, [.buffer(x)], trailing: [.int(h), .int(w), .int(n)], into: out, at: slot)
+        return 1
+    }
+
+    // MARK: Loss values read together
+
+    public func makeLossSlots(count: Int) throws -> LossSlots {
+        guard count >= 0 else { throw DeviceError.invalidArgument(op: "makeLossSlots", detail: "negative count \(count)") }
+        return LossSlots(count: count, storage: try makeTensor(Shape(max(count, 1))))
+    }
+
+    public func readLosses(_ slots: LossSlots) throws -> [Double] {
+        guard let storage = slots.storage else { throw DeviceError.foreignTensor(op: "readLosses", device: name) }
+        let raw = try download(storage)
+        return (0..<slots.count).map { Double(raw[$0]) * slots.values[$0] }
+    }
+
+    /// The device buffer of `slots` (made by this device) after checking `index`.
+    private func lossStorage(_ slots: LossSlots, _ index: Int, _ op: String) throws -> cl_mem {
+        try slots.check(op, index)
+        guard let storage = slots.storage else { throw DeviceError.foreignTensor(op: op, device: name) }
+        return try buffer(storage, op)
     }
 }

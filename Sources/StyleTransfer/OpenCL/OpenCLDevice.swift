@@ -181,6 +181,7 @@ public final class OpenCLDevice: Device {
         let buffer = try self.buffer(tensor, "download")
         var values = [Float](repeating: 0, count: tensor.count)
         guard !values.isEmpty else { return values }
+        context.blockingReads += 1
         try values.withUnsafeMutableBytes { bytes in
             try OpenCLStatus.check(clEnqueueReadBuffer(context.queue, buffer, cl_bool(CL_TRUE), 0, bytes.count,
                                                        bytes.baseAddress, 0, nil, nil), "clEnqueueReadBuffer(download)")
@@ -273,17 +274,29 @@ public final class OpenCLDevice: Device {
     }
 
     /// Runs the reduction kernel `kernel` of reduce.cl (arguments `args`, then the partial
-    /// sums buffer, then `trailing`) over `count` elements, reduces its partial sums on
-    /// the device and returns the one float that comes back.
-    func reduce(_ kernel: String, count: Int, _ args: [KernelArg], trailing: [KernelArg]) throws -> Double {
+    /// sums buffer, then `trailing`) over `count` elements and reduces its partial sums on
+    /// the device into `out[slot]`, times `scale`, without waiting.
+    func reduce(_ kernel: String, count: Int, _ args: [KernelArg], trailing: [KernelArg], into out: cl_mem, at slot: Int,
+                scale: Float = 1) throws {
         let groups = reductionGroups(count)
         try context.launch(try context.kernel("reduce", kernel), kernel, global: 0, groups: groups,
                            args: args + [.buffer(partials)] + trailing)
-        try context.launch(try context.kernel("reduce", "sum_final"), "sum_final", global: 0, groups: 1,
-                           args: [.buffer(partials), .buffer(scalar), .int(groups)])
+        try context.launch(try context.kernel("reduce", "sum_into"), "sum_into", global: 0, groups: 1,
+                           args: [.buffer(partials), .buffer(out), .int(groups), .int(slot), .float(scale)])
+    }
+
+    /// `reduce(...into:at:)` into the device's scalar, then the one float that comes back.
+    func reduce(_ kernel: String, count: Int, _ args: [KernelArg], trailing: [KernelArg]) throws -> Double {
+        try reduce(kernel, count: count, args, trailing: trailing, into: scalar, at: 0)
+        return try readScalar(kernel)
+    }
+
+    /// Waits for the queue and reads the device's scalar.
+    func readScalar(_ op: String) throws -> Double {
         var value: Float = 0
+        context.blockingReads += 1
         try OpenCLStatus.check(clEnqueueReadBuffer(context.queue, scalar, cl_bool(CL_TRUE), 0, 4, &value, 0, nil, nil),
-                               "clEnqueueReadBuffer(\(kernel))")
+                               "clEnqueueReadBuffer(\(op))")
         return Double(value)
     }
 }

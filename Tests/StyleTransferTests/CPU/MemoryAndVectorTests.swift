@@ -45,6 +45,19 @@ final class MemoryAndVectorTests: XCTestCase {
         XCTAssertThrowsError(try device.axpy(1, x, try device.makeTensor(Shape(3))))
     }
 
+    /// Loss slots: values land in their slot, an unwritten slot reads 0, bad slots and
+    /// another device's slots are refused by name.
+    func testLossSlots() throws {
+        let image = try device.tensor(Shape(1, 2, 2), [0, 1, 3, 3])   // TV: 1 + 0 + 9 + 4 = 14
+        let slots = try device.makeLossSlots(count: 3)
+        try device.totalVariationLoss(image: image, gradient: nil, scale: 1, into: slots, at: 2)
+        XCTAssertEqual(try device.readLosses(slots), [0, 0, 14])
+        XCTAssertThrowsError(try device.totalVariationLoss(image: image, gradient: nil, scale: 1, into: slots, at: 3)) {
+            XCTAssertTrue("\($0)".contains("loss slot 3"), "\($0)")
+        }
+        XCTAssertThrowsError(try device.makeLossSlots(count: -1))
+    }
+
     /// Dot products into slots and axpy with coefficients read from them, by hand; slots
     /// outside the tensor and term counts other than 1 or 2 are refused by name.
     func testSlotDotAndAxpy() throws {

@@ -1,4 +1,4 @@
-// OpenCLOverheadTests: an evaluation loop on OpenCL builds no programs and creates no buffers after its first iteration.
+// OpenCLOverheadTests: an evaluation loop on OpenCL waits once per evaluation and builds no programs and creates no buffers after its first iteration.
 import XCTest
 @testable import StyleTransfer
 
@@ -27,8 +27,11 @@ final class OpenCLOverheadTests: XCTestCase {
         let first = try objective.evaluate(image, gradient: gradient)
         let buffers = cl.context.buffersCreated, programs = cl.programStatistics
         for _ in 0..<2 {
+            let reads = cl.context.blockingReads
             let again = try objective.evaluate(image, gradient: gradient)
             XCTAssertEqual(again.total, first.total, accuracy: 1e-6 * abs(first.total), "same image, same J")
+            // One content, three style and the TV loss come back in one transfer.
+            XCTAssertEqual(cl.context.blockingReads - reads, 1, "an evaluation waits for the device once")
         }
         XCTAssertEqual(cl.context.buffersCreated, buffers, "buffers created inside the loop")
         XCTAssertEqual(cl.programStatistics.compiled, programs.compiled)

@@ -125,7 +125,7 @@ final class OpenCLParityTests: XCTestCase {
             let n = c * h * w
             let g = data.uniform(n, 0, 1), t = data.uniform(n, 0, 1), s = data.uniform(c * 5 * 3, 0, 1)
             let start = data.uniform(n)
-            var values: [[Double]] = [], grads: [[[Float]]] = []
+            var values: [[Double]] = [], grads: [[[Float]]] = [], slotted: [[Double]] = []
             for device in [cl as Device, cpu] {
                 let gen = try device.tensor(Shape(c, h, w), g), target = try device.tensor(Shape(c, h, w), t)
                 let styleImage = try device.tensor(Shape(c, 5, 3), s), targetGram = try device.makeTensor(Shape(c, c))
@@ -139,6 +139,13 @@ final class OpenCLParityTests: XCTestCase {
                 let jsOnly = try device.styleLoss(generated: gen, targetGram: targetGram, gradient: nil, scale: 1)
                 let jtOnly = try device.totalVariationLoss(image: gen, gradient: nil, scale: 1)
                 values.append([jc, js, jt, jcOnly, jsOnly, jtOnly])
+                // The same losses left in slots and read together (slot 1 left unwritten).
+                let slots = try device.makeLossSlots(count: 4)
+                try device.totalVariationLoss(image: gen, gradient: nil, scale: 1, into: slots, at: 3)
+                try device.styleLoss(generated: gen, targetGram: targetGram, gradient: nil, scale: 1, into: slots, at: 2)
+                try device.contentLoss(generated: gen, target: target, gradient: nil, scale: 1, into: slots, at: 0)
+                slotted.append(try device.readLosses(slots))
+                XCTAssertEqual(slotted.last, [jcOnly, 0, jsOnly, jtOnly], "\(device.name): slots hold the returned values")
                 grads.append(try [gc, gs, gt].map { try device.download($0) })
             }
             // The style loss sums squares of G - T, which can be far smaller than the Grams: its

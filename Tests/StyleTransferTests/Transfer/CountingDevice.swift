@@ -1,12 +1,12 @@
 // CountingDevice: a Device wrapper counting allocations (and their peak bytes) and host transfers, for loop and memory tests.
 import StyleTransfer
 
-/// Forwards every op to `base` and counts `makeTensor`, `upload` and `download` calls, and
+/// Forwards every op to `base` and counts `makeTensor`, `upload`, `download` and `readLosses` calls, and
 /// the scalar reductions (`dot`) that each wait for the device and those left on it; also the peak bytes of the
 /// tensors alive at once (tensors are tracked weakly, so released ones stop counting).
 final class CountingDevice: Device {
     let base: any Device
-    var allocations = 0, uploads = 0, downloads = 0, dots = 0, slotDots = 0
+    var allocations = 0, uploads = 0, downloads = 0, dots = 0, slotDots = 0, lossReads = 0
     private(set) var peakBytes = 0
     private struct Tracked { weak var tensor: Tensor?; let bytes: Int }
     private var tracked: [Tracked] = []
@@ -71,6 +71,17 @@ final class CountingDevice: Device {
         try base.dot(x, y, scale: scale, into: slots, at: index)
     }
     func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws { try base.axpy(terms, slots: slots, x, y) }
+    func makeLossSlots(count: Int) throws -> LossSlots { try base.makeLossSlots(count: count) }
+    func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
+        try base.contentLoss(generated: generated, target: target, gradient: gradient, scale: scale, into: slots, at: index)
+    }
+    func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
+        try base.styleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale, into: slots, at: index)
+    }
+    func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
+        try base.totalVariationLoss(image: image, gradient: gradient, scale: scale, into: slots, at: index)
+    }
+    func readLosses(_ slots: LossSlots) throws -> [Double] { lossReads += 1; return try base.readLosses(slots) }
     func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                   learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         try base.adamStep(parameter: parameter, gradient: gradient, m: m, v: v, learningRate: learningRate,

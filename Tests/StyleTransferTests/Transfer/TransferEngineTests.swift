@@ -171,7 +171,7 @@ final class ProgressDisplayTests: XCTestCase {
 
 final class TransferLoopResourceTests: XCTestCase {
     /// After setup, iterations allocate no tensors and move no image data between host and
-    /// device, whatever the optimiser.
+    /// device, whatever the optimiser; each evaluation reads its losses back once.
     func testIterationsAllocateAndTransferNothing() throws {
         for kind in OptimizerKind.allCases {
             var problem = try TinyProblem(size: 16)
@@ -180,13 +180,16 @@ final class TransferLoopResourceTests: XCTestCase {
             let device = CountingDevice(CPUDevice())
             let engine = try TransferEngine(device: device, options: problem.options, weights: .builtIn(depth: 7),
                                             content: problem.content, styles: [problem.style], keepLastGood: true)
-            let before = (device.allocations, device.uploads, device.downloads)
+            let before = (device.allocations, device.uploads, device.downloads, device.lossReads)
             var rows = 0
             try engine.run { _, _, _ in rows += 1 }
             XCTAssertEqual(rows, 4)
             XCTAssertEqual(device.allocations, before.0, "\(kind): tensors allocated inside the loop")
             XCTAssertEqual(device.uploads, before.1, "\(kind): uploads inside the loop")
             XCTAssertEqual(device.downloads, before.2, "\(kind): downloads inside the loop")
+            // One evaluation per row, and L-BFGS's line search may add some.
+            let reads = device.lossReads - before.3
+            if kind == .lbfgs { XCTAssertGreaterThanOrEqual(reads, rows) } else { XCTAssertEqual(reads, rows, "\(kind)") }
         }
     }
 }

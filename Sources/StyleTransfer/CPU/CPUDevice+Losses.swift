@@ -9,10 +9,41 @@ extension CPUDevice {
     }
 
     /// `g = A A^T / n` for `A` of `c` rows of `n` floats, both triangles filled.
+    ///
+    /// OpenBLAS runs single-threaded here (see `Gemm`), so a long product is split into
+    /// slices of about `gramSlicePixels` pixels whose partial Grams are computed on all cores
+    /// and then added in slice order. The slicing depends on the shapes only, never on the
+    /// core count, so results are the same on every machine.
     private func gramInto(_ a: UnsafePointer<Float>, c: Int, n: Int, _ g: UnsafeMutablePointer<Float>) throws {
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(n), 1 / Float(n), a, Int32(n), 0, g, Int32(c))
-        for i in 0..<c { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
+        _ = Gemm.configured
+        let slices = min(n / Self.gramSlicePixels, Self.gramPartialLimit / max(c * c, 1))
+        guard slices > 1 else {
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(n), 1 / Float(n), a, Int32(n), 0, g, Int32(c))
+            for i in 0..<c { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
+            return
+        }
+        try scratch.with([slices * c * c]) { buffers in
+            let partials = buffers[0]
+            Parallel.forEach(slices, costPerItem: c * c * (n / slices)) { s in
+                let lo = n * s / slices, hi = n * (s + 1) / slices
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(hi - lo), 1 / Float(n), a + lo, Int32(n),
+                            0, partials + s * c * c, Int32(c))
+            }
+            Parallel.forEach(c, costPerItem: c * slices) { i in
+                for j in i..<c {
+                    var sum: Float = 0
+                    for s in 0..<slices { sum += partials[s * c * c + i * c + j] }
+                    g[i * c + j] = sum
+                }
+            }
+            for i in 0..<c { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
+        }
     }
+
+    /// Pixels per slice of a split Gram product (`gramInto`).
+    static let gramSlicePixels = 4096
+    /// Most floats of partial Grams a split product holds (1 MiB).
+    static let gramPartialLimit = 1 << 18
 
     public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
         let op = "contentLoss"

@@ -20,7 +20,8 @@
 ///   transformed weights `16*C_in*C_out` and two tile bands), each band bounded by the
 ///   column budget (4M floats = 16 MiB) unless one row alone is larger; the pool reuses any
 ///   buffer big enough, but is grow-only and keeps the smaller buffers of earlier calls, so
-///   twice the largest call is counted, plus one `[C,C]` Gram difference.
+///   twice the largest call is counted, plus one `[C,C]` Gram difference and the partial
+///   Grams of a split Gram product (`CPUDevice.gramPartialLimit`).
 /// - OpenCL: one grow-only im2col buffer (bands bounded by `im2colLimit`, 32M floats by
 ///   default, unless one row is larger) and a `[C,C]` buffer per style loss; CLBlast may
 ///   make padded copies of a GEMM's operands, so the largest band's three operands
@@ -152,7 +153,7 @@ public struct MemoryEstimate: Equatable, Sendable {
             }
         }
         switch backend {
-        case .cpu: return 2 * largest
+        case .cpu: return 2 * largest + CPUDevice.gramPartialLimit
         case .opencl, .other: return largest
         }
     }

@@ -12,6 +12,31 @@ final class LossTests: XCTestCase {
         XCTAssertEqual(try device.download(g), [2.5, 5.5, 5.5, 12.5])
     }
 
+    /// Long products are split into slices of pixels (2 to 6 here, odd lengths included)
+    /// whose partial Grams are added: the result stays within float rounding of a Double
+    /// sum and symmetric.
+    func testSplitGramMatchesDoubleReference() throws {
+        var data = TestData(seed: 8)
+        for (c, h, w) in [(3, 100, 100), (5, 97, 101), (16, 128, 192)] {
+            let n = h * w
+            XCTAssertGreaterThan(min(n / CPUDevice.gramSlicePixels, CPUDevice.gramPartialLimit / (c * c)), 1, "split")
+            let x = data.uniform(c * n)
+            let g = try device.makeTensor(Shape(c, c))
+            try device.gram(input: try device.tensor(Shape(c, h, w), x), output: g)
+            var want = [Double](repeating: 0, count: c * c)
+            for i in 0..<c {
+                for j in 0..<c {
+                    var sum = 0.0
+                    for p in 0..<n { sum += Double(x[i * n + p]) * Double(x[j * n + p]) }
+                    want[i * c + j] = sum / Double(n)
+                }
+            }
+            let got = try device.download(g)
+            assertClose(got, want, abs: 1e-6, rel: 1e-5, "gram \(c)x\(h)x\(w)")
+            for i in 0..<c { for j in 0..<c { XCTAssertEqual(got[i * c + j], got[j * c + i]) } }
+        }
+    }
+
     func testContentLossHandComputed() throws {
         // sum (0 - a)^2 = 1 + 4 + 9 + 16 = 30; 1/(4 * 1*2*2) * 30 = 1.875.
         let j = try device.contentLoss(generated: try device.tensor(Shape(1, 2, 2), [1, 2, 3, 4]),

@@ -22,16 +22,16 @@ extension OpenCLDevice {
     }
 
     public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        let factor = try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale,
-                                            out: scalar, slot: 0)
-        return try readScalar("contentLoss") * factor
+        try lossNow("contentLoss") {
+            try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale, out: $0, slot: $1)
+        }
     }
 
     public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float,
                             into slots: LossSlots, at index: Int) throws {
-        let out = try lossStorage(slots, index, "contentLoss")
-        slots.values[index] = try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale,
-                                                     out: out, slot: index)
+        try loss(into: slots, at: index, "contentLoss") {
+            try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale, out: $0, slot: $1)
+        }
     }
 
     /// Queues the content loss: its gradient, and its raw sum into `out[slot]`; returns the
@@ -60,16 +60,16 @@ extension OpenCLDevice {
     }
 
     public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        let factor = try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale,
-                                          out: scalar, slot: 0)
-        return try readScalar("styleLoss") * factor
+        try lossNow("styleLoss") {
+            try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale, out: $0, slot: $1)
+        }
     }
 
     public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float,
                           into slots: LossSlots, at index: Int) throws {
-        let out = try lossStorage(slots, index, "styleLoss")
-        slots.values[index] = try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient,
-                                                   scale: scale, out: out, slot: index)
+        try loss(into: slots, at: index, "styleLoss") {
+            try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale, out: $0, slot: $1)
+        }
     }
 
     /// Queues the style loss: its gradient, and its raw sum into `out[slot]`; returns the
@@ -96,13 +96,15 @@ extension OpenCLDevice {
     }
 
     public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        let factor = try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: scalar, slot: 0)
-        return try readScalar("totalVariationLoss") * factor
+        try lossNow("totalVariationLoss") {
+            try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: $0, slot: $1)
+        }
     }
 
     public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
-        let out = try lossStorage(slots, index, "totalVariationLoss")
-        slots.values[index] = try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: out, slot: index)
+        try loss(into: slots, at: index, "totalVariationLoss") {
+            try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: $0, slot: $1)
+        }
     }
 
     /// Queues the TV loss: its gradient, and its sum into `out[slot]`; returns the factor 1.
@@ -133,10 +135,17 @@ extension OpenCLDevice {
         return (0..<slots.count).map { Double(raw[$0]) * slots.values[$0] }
     }
 
-    /// The device buffer of `slots` (made by this device) after checking `index`.
-    private func lossStorage(_ slots: LossSlots, _ index: Int, _ op: String) throws -> cl_mem {
+    /// A loss's value now: `enqueue(out, slot)` queues its raw sum into the device's scalar
+    /// and returns the factor that turns it into J; then one wait.
+    private func lossNow(_ op: String, _ enqueue: (cl_mem, Int) throws -> Double) throws -> Double {
+        let factor = try enqueue(scalar, 0)
+        return try readScalar(op) * factor
+    }
+
+    /// A loss left in slot `index` of `slots` (made by this device), its factor kept for `readLosses`.
+    private func loss(into slots: LossSlots, at index: Int, _ op: String, _ enqueue: (cl_mem, Int) throws -> Double) throws {
         try slots.check(op, index)
         guard let storage = slots.storage else { throw DeviceError.foreignTensor(op: op, device: name) }
-        return try buffer(storage, op)
+        slots.values[index] = try enqueue(try buffer(storage, op), index)
     }
 }

@@ -23,16 +23,8 @@ final class LossTests: XCTestCase {
             let x = data.uniform(c * n)
             let g = try device.makeTensor(Shape(c, c))
             try device.gram(input: try device.tensor(Shape(c, h, w), x), output: g)
-            var want = [Double](repeating: 0, count: c * c)
-            for i in 0..<c {
-                for j in 0..<c {
-                    var sum = 0.0
-                    for p in 0..<n { sum += Double(x[i * n + p]) * Double(x[j * n + p]) }
-                    want[i * c + j] = sum / Double(n)
-                }
-            }
             let got = try device.download(g)
-            assertClose(got, want, abs: 1e-6, rel: 1e-5, "gram \(c)x\(h)x\(w)")
+            assertClose(got, referenceGram(x, c: c, pixels: n), abs: 1e-6, rel: 1e-5, "gram \(c)x\(h)x\(w)")
             for i in 0..<c { for j in 0..<c { XCTAssertEqual(got[i * c + j], got[j * c + i]) } }
         }
     }

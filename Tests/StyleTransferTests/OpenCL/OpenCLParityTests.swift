@@ -151,7 +151,7 @@ final class OpenCLParityTests: XCTestCase {
             // The style loss sums squares of G - T, which can be far smaller than the Grams: its
             // float error is that of G (1e-6 of max|G| per entry allowed) times 2 sum|G - T| / (4 C^2),
             // not a fraction of the loss (on an H100 the loss differed by 1.4e-5 of itself).
-            let gramG = Self.gram(g, c: c, pixels: h * w), gramT = Self.gram(s, c: c, pixels: 15)
+            let gramG = referenceGram(g, c: c, pixels: h * w), gramT = referenceGram(s, c: c, pixels: 15)
             let sumDiff = zip(gramG, gramT).reduce(0) { $0 + abs($1.0 - $1.1) }
             let styleAbs = 2 * sumDiff * 1e-6 * (gramG.map(abs).max() ?? 0) / Double(4 * c * c)
             for (index, op) in ["contentLoss", "styleLoss", "totalVariationLoss"].enumerated() {
@@ -161,19 +161,6 @@ final class OpenCLParityTests: XCTestCase {
                 assertParity(op + " gradient", grads[0][index], grads[1][index], abs: 1e-6, rel: 1e-5)
             }
         }
-    }
-
-    /// The Gram matrix `F F^T / pixels` of `[c, pixels]` values, in Double.
-    static func gram(_ f: [Float], c: Int, pixels: Int) -> [Double] {
-        var g = [Double](repeating: 0, count: c * c)
-        for i in 0..<c {
-            for j in 0..<c {
-                var sum = 0.0
-                for p in 0..<pixels { sum += Double(f[i * pixels + p]) * Double(f[j * pixels + p]) }
-                g[i * c + j] = sum / Double(pixels)
-            }
-        }
-        return g
     }
 
     func testNormalizeMatchesCPU() throws {

@@ -69,3 +69,16 @@ func referenceConv2d(input: [Float], _ i: Int, _ h: Int, _ w: Int, weight: [Floa
     }
     return out
 }
+
+/// The Gram matrix `F F^T / pixels` of `[c, pixels]` values, in Double.
+func referenceGram(_ f: [Float], c: Int, pixels: Int) -> [Double] {
+    var g = [Double](repeating: 0, count: c * c)
+    for i in 0..<c {
+        for j in 0..<c {
+            var sum = 0.0
+            for p in 0..<pixels { sum += Double(f[i * pixels + p]) * Double(f[j * pixels + p]) }
+            g[i * c + j] = sum / Double(pixels)
+        }
+    }
+    return g
+}

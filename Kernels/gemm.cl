@@ -31,17 +31,13 @@
 #define vloadV GEMM_CAT(vload, GEMM_VW)
 #define vstoreV GEMM_CAT(vstore, GEMM_VW)
 
-// Sum of the lanes of a vector.
+// Sum of the lanes of a vector (GEMM_VW is 2, 4, 8 or 16: OpenCL C has no float1).
 inline float gemm_hsum(floatV v) {
-#if GEMM_VW == 1
-    return v;
-#else
     float s = 0.0f;
     float lanes[GEMM_VW];
     vstoreV(v, 0, lanes);
     for (int i = 0; i < GEMM_VW; ++i) s += lanes[i];
     return s;
-#endif
 }
 
 #define GEMM_P (GEMM_TN * GEMM_VW)

@@ -26,13 +26,14 @@ public struct OpenCLGemmTiles: Equatable, Hashable, Sendable, CustomStringConver
 
     /// The define names, each with the values it may take.
     public static let limits: [String: ClosedRange<Int>] = [
-        "GEMM_TM": 1...16, "GEMM_TN": 1...8, "GEMM_VW": 1...16, "GEMM_NT_TM": 1...8, "GEMM_NT_TN": 1...8,
+        "GEMM_TM": 1...16, "GEMM_TN": 1...8, "GEMM_VW": 2...16, "GEMM_NT_TM": 1...8, "GEMM_NT_TN": 1...8,
     ]
 
-    /// Whether `name = value` is an acceptable define (vector widths are OpenCL's 1, 2, 4, 8, 16).
+    /// Whether `name = value` is an acceptable define (vector widths are OpenCL C's vector
+    /// types: 2, 4, 8, 16; it has no `float1`).
     public static func accepts(_ name: String, _ value: Int) -> Bool {
         guard let range = limits[name], range.contains(value) else { return false }
-        return name != "GEMM_VW" || [1, 2, 4, 8, 16].contains(value)
+        return name != "GEMM_VW" || [2, 4, 8, 16].contains(value)
     }
 
     /// The tiles named in `defines`, each missing one taken from `standard`.

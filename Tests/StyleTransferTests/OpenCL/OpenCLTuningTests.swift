@@ -50,6 +50,13 @@ final class OpenCLTuningTests: XCTestCase {
         unknown.defines["TILE"] = 8
         var missing = good
         missing.clblast["Xgemm"]?.removeValue(forKey: "SA")
+        // gemm.cl settings out of their ranges: no float1 or float3, no empty tile, an
+        // engine that does not exist, a group wider than the device allows.
+        let badGemm: [(String, [String: Int], [String: Int])] = [
+            ("GEMM_VW 1", ["GEMM_VW": 1], [:]), ("GEMM_VW 3", ["GEMM_VW": 3], [:]), ("GEMM_TM 0", ["GEMM_TM": 0], [:]),
+            ("GEMM_NT_TN 9", ["GEMM_NT_TN": 9], [:]), ("GEMM_KERNELS 2", [:], ["GEMM_KERNELS": 2]),
+            ("GEMM_GROUP too wide", [:], ["GEMM_GROUP": info.maxWorkGroupSize + 1]),
+        ]
         let encoder = JSONEncoder()
         let full = try encoder.encode(good)
         let contents: [(String, Data)] = [
@@ -57,7 +64,12 @@ final class OpenCLTuningTests: XCTestCase {
             ("empty", Data()), ("foreign driver", try encoder.encode(foreign)), ("broken Xgemm", try encoder.encode(broken)),
             ("WGS 48", try encoder.encode(oddGroup)), ("unknown define", try encoder.encode(unknown)),
             ("missing parameter", try encoder.encode(missing)),
-        ]
+        ] + (try badGemm.map { label, defines, host in
+            var bad = good
+            bad.defines.merge(defines) { $1 }
+            bad.host.merge(host) { $1 }
+            return (label, try encoder.encode(bad))
+        })
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         for (label, data) in contents {
             try data.write(to: url)

@@ -11,7 +11,7 @@ struct NST: ParsableCommand {
 
     /// Parses and runs a command. `--help` and `--version` exit 0 as usual; any error,
     /// from the parser or the command, prints one plain line on stderr and exits 1 (no
-    /// usage block, no stack trace), as SPEC.md asks of bad input.
+    /// usage block, no stack trace), as README.md ("Using `nst`") promises for bad input.
     static func main() {
         do {
             var command = try parseAsRoot()

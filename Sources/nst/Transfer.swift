@@ -1,4 +1,4 @@
-// Transfer: `nst transfer`, the style transfer command and its options (SPEC.md "Command line").
+// Transfer: `nst transfer`, the style transfer command and its options (README.md "Using `nst`").
 import ArgumentParser
 import Foundation
 import StyleTransfer

@@ -19,7 +19,7 @@ final class CPUStorage: TensorStorage {
     deinit { free(pointer) }
 }
 
-/// The reference backend: plain loops that follow SPEC.md, matrix products through
+/// The reference backend: plain loops that follow docs/MATH.md, matrix products through
 /// OpenBLAS (`cblas_sgemm`), hot loops spread over the cores.
 ///
 /// It is both the fallback when no OpenCL GPU exists and the reference the OpenCL

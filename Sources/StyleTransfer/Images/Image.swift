@@ -1,4 +1,4 @@
-// Image: a float32 RGB picture in planar (CHW) layout with values in [0, 1], as SPEC.md defines.
+// Image: a float32 RGB picture in planar (CHW) layout with values in [0, 1], as docs/MATH.md defines.
 
 /// A picture as the engine sees it: float32, planar RGB (all red values, then all
 /// green, then all blue; each plane row by row), values in [0, 1].

@@ -9,7 +9,7 @@ public struct LayerWeights: Equatable, Sendable {
 
     /// Resolves layer names to indices.
     /// - Parameters:
-    ///   - names: SPEC.md layer names (`relu4_2`, `conv1_1`, `pool2`, ...), no repeats.
+    ///   - names: layer names of docs/MATH.md (`relu4_2`, `conv1_1`, `pool2`, ...), no repeats.
     ///   - weights: one weight per name, or nil for `defaultWeight` each.
     ///   - option: the command-line option the names came from, for messages.
     /// - Throws: `TransferError.option` for an empty list, an unknown or repeated name, or a

@@ -1,6 +1,6 @@
 // TransferObjective: J = alpha J_content + beta J_style + gamma J_tv and its gradient through VGG-19.
 
-/// The style transfer objective of SPEC.md for images of one size, evaluated on the device:
+/// The style transfer objective of docs/MATH.md for images of one size, evaluated on the device:
 /// - `J_content = sum_l w_l * 1/(4 nC nH nW) sum (a_C - a_G)^2`
 /// - `J_style = sum_l lambda_l * 1/(4 nC^2) sum_ij (T_l - Gram(a_G))_ij^2`
 /// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image

@@ -10,7 +10,7 @@ public enum VGGLayerKind: Equatable, Sendable {
     case pool
 }
 
-/// One layer of the VGG-19 stack: its SPEC.md name (`conv3_1`, `relu3_1`, `pool3`), its
+/// One layer of the VGG-19 stack: its docs/MATH.md name (`conv3_1`, `relu3_1`, `pool3`), its
 /// kind and its position, which equals torchvision's `features.N` index.
 public struct VGGLayer: Equatable, Sendable {
     /// `conv{b}_{i}`, `relu{b}_{i}` or `pool{b}`.

@@ -1,6 +1,6 @@
 // Optimizer: the interface of the image optimisers and the choice between them.
 
-/// The optimisers of SPEC.md.
+/// The optimisers of docs/MATH.md ("Optimisers").
 public enum OptimizerKind: String, CaseIterable, Sendable {
     case sgd, adam, lbfgs
 

@@ -1,4 +1,4 @@
-// LossLog: the per-iteration loss rows and their CSV form (SPEC.md "Loss log").
+// LossLog: the per-iteration loss rows and their CSV form (README.md "`nst transfer` options").
 import Foundation
 
 /// The loss of each iteration, kept in memory during the run and written once at the end
@@ -27,7 +27,7 @@ public struct LossLog: Sendable {
         rows.append(Row(iteration: iteration, losses: losses, seconds: seconds))
     }
 
-    /// Numbers with 12 significant digits (SPEC.md asks for at least 9).
+    /// Numbers with 12 significant digits, as README.md's loss-log paragraph states.
     static func format(_ value: Double) -> String { String(format: "%.12g", value) }
 
     /// The CSV text: the header and one line per row, each ending in a newline.

@@ -18,8 +18,8 @@ extension OpenCLDevice {
 
     /// `out [c,c] = A A^T / hw` for `a` holding `[c, hw]`. Split into `gramSlices` batched
     /// products of equal length whose partial matrices are then added up (a 64-channel
-    /// Gram of 262144 pixels is one CLBlast work-group otherwise: 42% of an evaluation at
-    /// 512x512 on an H100), and the remainder of the pixels added last.
+    /// Gram of 262144 pixels is one CLBlast work-group otherwise, one compute unit busy
+    /// while the others idle; see BENCHMARKS.md), and the remainder of the pixels added last.
     func gramProduct(_ op: String, a: cl_mem, c: Int, hw: Int, out: cl_mem) throws {
         let slices = gramSlices(c: c, k: hw)
         let alpha = 1 / Float(hw)

@@ -56,10 +56,9 @@ public final class OpenCLDevice: Device {
     public static let winogradOff = 1 << 20
     /// Whether matrix products run in `Kernels/gemm.cl` rather than CLBlast: the tuned
     /// `GEMM_KERNELS` (1 or 0), else true on CPU devices and false on others. CLBlast's
-    /// kernels stage tiles in local memory, which CPU drivers emulate at a loss (`nst tune`
-    /// on a 2-core PoCL: CLBlast 10.5 GFLOP/s over an evaluation's products, `gemm.cl`
-    /// 54.5 with the packing of B counted); GPUs have it in hardware, where CLBlast wins
-    /// (an H100: 1645 against 360).
+    /// kernels stage tiles in local memory, which CPU drivers emulate at a loss: there
+    /// `gemm.cl`'s register tiles win even with the packing of B counted. GPUs have local
+    /// memory in hardware, where CLBlast wins (`nst tune`'s figures are in BENCHMARKS.md).
     public let usesProjectGemm: Bool
     /// Register tiles of `Kernels/gemm.cl` (tuned `GEMM_*` defines, else `standard`).
     public let gemmTiles: OpenCLGemmTiles

@@ -34,8 +34,8 @@
 /// their final sizes and the weights as loaded (`VGGWeights`, held for the whole run). On
 /// the CPU backend host and device are the same memory, so the CPU check counts both.
 /// `host` also holds `processOverhead` for the runtime, the libraries and the decoded files
-/// before resizing (measured: `nst --help` peaks at 29 MB resident; a 512-pixel L-BFGS run of
-/// tubingen/starry_night, 2 iterations, peaked at 745 MB resident against 772 MB estimated).
+/// before resizing, set above what a bare `nst` process keeps resident; the estimate was
+/// checked against the peak resident memory of real runs (figures in BENCHMARKS.md).
 public struct MemoryEstimate: Equatable, Sendable {
     /// How a backend uses memory beyond its tensors.
     public enum Backend: Equatable, Sendable {

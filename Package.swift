@@ -54,5 +54,5 @@ let package = Package(
             dependencies: ["StyleTransfer"],
             path: "Tests/StyleTransferTests"),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -48,17 +48,17 @@ struct Bench: ParsableCommand {
         var results: [BenchmarkResult] = []
         for device in devices {
             for size in sizes {
-                if !json { FileHandle.standardError.write(Data("benchmarking \(device.name) at \(size)x\(size)...\n".utf8)) }
+                if !json { Console.error("benchmarking \(device.name) at \(size)x\(size)...\n") }
                 let result = try Benchmark.run(device: device, size: size, evaluations: evaluations, warmup: warmup,
                                                breakdown: !noBreakdown)
                 results.append(result)
-                if !json { print(Self.table(result)) }
+                if !json { Console.line(Self.table(result)) }
             }
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            Console.line(String(decoding: try encoder.encode(results), as: UTF8.self))
         }
     }
 

@@ -21,21 +21,21 @@ struct Devices: ParsableCommand {
             devices = try OpenCLDeviceInfo.all()
         } catch {
             devices = []
-            print("OpenCL: the driver failed while listing devices: \(error)")
+            Console.line("OpenCL: the driver failed while listing devices: \(error)")
         }
         let autoPick = DeviceSelection.autoPick(devices)
         if devices.isEmpty {
-            print("No OpenCL device found (no OpenCL driver or platform is installed); the CPU backend is used.")
+            Console.line("No OpenCL device found (no OpenCL driver or platform is installed); the CPU backend is used.")
         } else {
-            print("OpenCL devices (--device opencl:N):")
+            Console.line("OpenCL devices (--device opencl:N):")
             for device in devices {
                 let mark = device.index == autoPick?.index ? "*" : " "
-                print("\(mark) opencl:\(device.index)  \(device.summary)")
-                print("              platform \(device.platformName) (\(device.platformVersion)), driver \(device.driverVersion)")
+                Console.line("\(mark) opencl:\(device.index)  \(device.summary)")
+                Console.line("              platform \(device.platformName) (\(device.platformVersion)), driver \(device.driverVersion)")
             }
         }
-        print("\(autoPick == nil ? "*" : " ") cpu       CPU backend (\(CPUDevice.coreCount) cores)")
-        print("* = the device --device auto chooses")
+        Console.line("\(autoPick == nil ? "*" : " ") cpu       CPU backend (\(CPUDevice.coreCount) cores)")
+        Console.line("* = the device --device auto chooses")
         if check {
             var worst = 0.0
             for device in devices { worst = max(worst, try Self.check(device)) }
@@ -63,7 +63,7 @@ struct Devices: ParsableCommand {
             try device.upload(input, to: x)
             try device.upload(weight, to: k)
             try device.upload(bias, to: b)
-            try device.conv2d(input: x, weight: k, bias: b, output: y, padding: 1)
+            try device.execute(.conv2d(input: x, weight: k, bias: b, output: y, padding: 1))
             return try device.download(y)
         }
         let start = Date()
@@ -81,7 +81,7 @@ struct Devices: ParsableCommand {
         for (a, e) in zip(result + again, reference + reference) { diff = max(diff, abs(Double(a) - Double(e))) }
         let relative = scale > 0 ? diff / scale : diff
         let programs = device.programStatistics
-        print("check opencl:\(info.index): " + [
+        Console.line("check opencl:\(info.index): " + [
             "open \(seconds(opened.timeIntervalSince(start)))",
             "project kernels \(seconds(prepared.timeIntervalSince(opened))) (\(programs.compiled) compiled, \(programs.fromCache) from cache)",
             "first conv2d [16x32x32] \(seconds(ran.timeIntervalSince(prepared)))"

@@ -1,6 +1,7 @@
 // NST: the root `nst` command, its list of subcommands, and the one-line error handling of `main`.
 import ArgumentParser
 import Foundation
+import StyleTransfer
 
 @main
 struct NST: ParsableCommand {
@@ -20,7 +21,7 @@ struct NST: ParsableCommand {
             if exitCode(for: error) == .success { exit(withError: error) }
             let text = message(for: error).split(whereSeparator: \.isNewline)
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
-            FileHandle.standardError.write(Data("nst: error: \(text)\n".utf8))
+            Console.error("nst: error: \(text)\n")
             Foundation.exit(1)
         }
     }

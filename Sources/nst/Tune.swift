@@ -36,7 +36,6 @@ struct Tune: ParsableCommand {
     }
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)   // progress lines show up while the search runs
         guard case let .opencl(index) = try DeviceChoice(parsing: device) else {
             throw ValidationError("--device must be opencl or opencl:N, got \(device)")
         }
@@ -48,34 +47,34 @@ struct Tune: ParsableCommand {
         guard let url = OpenCLTuning.defaultURL(for: info) else {
             throw ValidationError("no cache folder is known: set NST_CACHE_DIR, XDG_CACHE_HOME or HOME")
         }
-        print("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
+        Console.line("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
         // CLBlast cannot return to its defaults once overridden, so measure them first.
         let untuned = try OpenCLDevice(info: info, tuning: .none)
         let before = noReport ? nil : try Benchmark.run(device: untuned, size: size, evaluations: 1)
-        let tuner = OpenCLTuner { print($0) }
+        let tuner = OpenCLTuner { Console.line($0) }
         let defaults = TransferOptions(contentPath: "", stylePaths: [""], outputPath: "")
         let styleLayers = defaults.styleLayers.compactMap(VGG19.index(of:))
         let depth = ((defaults.styleLayers + defaults.contentLayers).compactMap(VGG19.index(of:)).max() ?? 0) + 1
         let gemms = try untuned.evaluationGemms(height: size, width: size, depth: depth, styleLayers: styleLayers)
         let workload = OpenCLTuner.Workload(gemms, proxyFlops: tuner.proxyFlops)
-        print(String(format: "GEMM search: %d distinct products, %.1f GFLOP per evaluation", gemms.count, workload.flops / 1e9))
+        Console.line(String(format: "GEMM search: %d distinct products, %.1f GFLOP per evaluation", gemms.count, workload.flops / 1e9))
         // CLBlast first, on a device that routes every product to it; its defaults before any override.
         let clblast = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])))
         let clblastDefault = try tuner.seconds(workload, on: clblast)
-        print("CLBlast Xgemm parameters:")
+        Console.line("CLBlast Xgemm parameters:")
         let gemm = try tuner.searchXgemm(device: clblast, workload: workload, budget: budgetSeconds * 0.55)
-        print(String(format: "  heaviest GEMMs: %.1f GFLOP/s with CLBlast's defaults, %.1f GFLOP/s tuned",
+        Console.line(String(format: "  heaviest GEMMs: %.1f GFLOP/s with CLBlast's defaults, %.1f GFLOP/s tuned",
                      gemm.defaultGflops, gemm.bestGflops))
         // The search screens on the heaviest products: keep its choice only if it also wins on all of them.
         let clblastTuned = gemm.best == nil ? Double.infinity : try tuner.seconds(workload, on: clblast)
         let keepXgemm = clblastTuned < clblastDefault
         let clblastSeconds = min(clblastDefault, clblastTuned)
-        print("Kernels/gemm.cl register tiles and work-group width:")
+        Console.line("Kernels/gemm.cl register tiles and work-group width:")
         let project = try tuner.searchProjectGemm(info: info, workload: workload, budget: budgetSeconds * 0.25)
         let useProject = project.seconds < clblastSeconds
-        print(String(format: "GEMM engine: %@ (all products: CLBlast %.1f GFLOP/s, gemm.cl %.1f GFLOP/s)",
+        Console.line(String(format: "GEMM engine: %@ (all products: CLBlast %.1f GFLOP/s, gemm.cl %.1f GFLOP/s)",
                      useProject ? "gemm.cl" : "CLBlast", workload.flops / clblastSeconds / 1e9, workload.flops / project.seconds / 1e9))
-        print("Kernel work-group size search:")
+        Console.line("Kernel work-group size search:")
         let wgs = try tuner.searchWorkGroupSize(info: info, size: size)
         var tuning = OpenCLTuning(info: info, defines: ["WGS": wgs.best], host: ["WINOGRAD_MIN_CHANNELS": OpenCLDevice.winogradOff],
                                   notes: ["gemmGflopsDefault": gemm.defaultGflops, "gemmGflopsTuned": gemm.bestGflops,
@@ -89,12 +88,12 @@ struct Tune: ParsableCommand {
             tuning.host["GEMM_KERNELS"] = 0
             if keepXgemm, let best = gemm.best { tuning.clblast["Xgemm"] = best }
         }
-        print("Winograd or im2col per convolution:")
+        Console.line("Winograd or im2col per convolution:")
         let threshold = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
         tuning.host["WINOGRAD_MIN_CHANNELS"] = threshold
         if threshold != untuned.winogradMinChannels, !useProject, !gemm.ranked.isEmpty {
             // The products changed shape: re-rank the best GEMM candidates on the new ones.
-            print("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
+            Console.line("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
             let chosen = try OpenCLDevice(info: info, tuning: .given(tuning))
             let changed = OpenCLTuner.Workload(try chosen.evaluationGemms(height: size, width: size, depth: depth,
                                                                           styleLayers: styleLayers),
@@ -108,11 +107,11 @@ struct Tune: ParsableCommand {
         let engine = useProject
             ? ", gemm.cl tiles \(OpenCLGemmTiles(defines: tuning.defines)), group \(project.group)"
             : (tuning.clblast["Xgemm"].map { ", CLBlast Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept")
-        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? OpenCLDevice.winogradOff)" + engine)
+        Console.line("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? OpenCLDevice.winogradOff)" + engine)
         if let before {
             let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
-            print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
-            print(TuneReport.table(before: before, after: after))
+            Console.line("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
+            Console.line(TuneReport.table(before: before, after: after))
         }
     }
 }

@@ -76,7 +76,7 @@ public enum Benchmark {
             cpuSamples.append(processorSeconds() - cpuStart)
         }
         let peak = peakResidentBytes()
-        let depth = engine.objective.workspace.network.depth
+        let depth = engine.plan.depth
         let gflop = gflopPerEvaluation(height: size, width: size, depth: depth)
         let median = samples.sorted()[samples.count / 2]
         var shares: [OpShare] = []
@@ -101,15 +101,14 @@ public enum Benchmark {
 
     /// A transfer engine with `nst transfer`'s default losses on seeded noise images.
     private static func makeEngine(device: any Device, size: Int) throws -> TransferEngine {
-        var options = TransferOptions(contentPath: "bench-content", stylePaths: ["bench-style"], outputPath: "bench-output")
+        var options = TransferOptions()
         options.size = size
         options.iterations = 1
-        let (contentLayers, styleLayers, _) = try options.validated()
-        let depth = max(contentLayers.depth, styleLayers.depth)
+        let plan = try TransferPlan(options, styleCount: 1)
         let count = 3 * size * size
         let content = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 1))
         let style = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 2))
-        return try TransferEngine(device: device, options: options, weights: VGGWeights.builtIn(depth: depth),
+        return try TransferEngine(device: device, plan: plan, weights: VGGWeights.builtIn(depth: plan.depth),
                                   content: content, styles: [style])
     }
 

@@ -1,11 +1,11 @@
 // ProfilingDevice: a Device wrapper that times every op (waiting for each to finish) for the per-op breakdown of `nst bench`.
 import Dispatch
+import Synchronization
 
 /// The op families the benchmark reports separately.
 public enum OpFamily: String, CaseIterable, Sendable {
     case convForward = "conv forward"
     case convInputGradient = "conv input gradient"
-    case convWeightGradient = "conv weight gradient"
     case relu = "relu"
     case pooling = "pooling"
     case gramStyle = "gram/style"
@@ -29,105 +29,77 @@ public struct OpTiming: Sendable {
 /// the shares, and an unwrapped device for seconds per evaluation.
 public final class ProfilingDevice: Device {
     public let base: any Device
-    /// Accumulated timings per family.
-    public private(set) var timings: [OpFamily: OpTiming] = [:]
+    private let state = Mutex<[OpFamily: OpTiming]>([:])
 
     public init(_ base: any Device) { self.base = base }
 
     public var name: String { base.name }
+    /// Accumulated timings per family.
+    public var timings: [OpFamily: OpTiming] { state.withLock { $0 } }
 
     /// Forgets the timings gathered so far.
-    public func reset() { timings = [:] }
+    public func reset() { state.withLock { $0 = [:] } }
 
     private func timed<T>(_ family: OpFamily, flops: Double = 0, _ body: () throws -> T) throws -> T {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try body()
         try base.synchronize()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        timings[family, default: OpTiming()].seconds += seconds
-        timings[family, default: OpTiming()].flops += flops
-        timings[family, default: OpTiming()].calls += 1
+        state.withLock { timings in
+            timings[family, default: OpTiming()].seconds += seconds
+            timings[family, default: OpTiming()].flops += flops
+            timings[family, default: OpTiming()].calls += 1
+        }
         return result
-    }
-
-    /// 2 FLOP per multiply-add: each output element takes in*kh*kw of them.
-    private func convFlops(weight w: Shape, output y: Shape) -> Double {
-        2 * Double(y.count) * Double(w.count / max(w[0], 1))
     }
 
     public func makeTensor(_ shape: Shape) throws -> Tensor { try timed(.memory) { try base.makeTensor(shape) } }
     public func upload(_ values: [Float], to tensor: Tensor) throws { try timed(.memory) { try base.upload(values, to: tensor) } }
     public func download(_ tensor: Tensor) throws -> [Float] { try timed(.memory) { try base.download(tensor) } }
-    public func fill(_ tensor: Tensor, with value: Float) throws { try timed(.memory) { try base.fill(tensor, with: value) } }
-    public func copy(_ source: Tensor, to destination: Tensor) throws { try timed(.memory) { try base.copy(source, to: destination) } }
     public func synchronize() throws { try base.synchronize() }
+    public func execute(_ op: DeviceOp) throws { try timed(op.family, flops: op.flops) { try base.execute(op) } }
+    public func makeLossSlots(count: Int) throws -> LossSlots { try base.makeLossSlots(count: count) }
+    public func readLosses(_ slots: LossSlots) throws -> [Double] { try timed(.memory) { try base.readLosses(slots) } }
+    public func scratchFloats(sizes: [ImageSize], depth: Int) -> Int { base.scratchFloats(sizes: sizes, depth: depth) }
+    public var memory: DeviceMemory? { base.memory }
+}
 
-    public func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
-        try timed(.convForward, flops: convFlops(weight: weight.shape, output: output.shape)) {
-            try base.conv2d(input: input, weight: weight, bias: bias, output: output, padding: padding)
+extension DeviceOp {
+    /// The family the benchmark reports this op under.
+    public var family: OpFamily {
+        switch self {
+        case .fill, .copy: return .memory
+        case .conv2d: return .convForward
+        case .conv2dInputGradient: return .convInputGradient
+        case .relu, .reluGradient: return .relu
+        case .pool2x2, .pool2x2Gradient: return .pooling
+        case .normalize, .normalizeGradient: return .normalize
+        case .gram, .styleLoss: return .gramStyle
+        case .contentLoss: return .content
+        case .totalVariationLoss: return .tv
+        case .dot, .axpy, .scale, .dotCoefficient, .axpyCoefficients, .adamStep: return .vector
         }
     }
-    public func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
-        try timed(.convInputGradient, flops: convFlops(weight: weight.shape, output: outputGradient.shape)) {
-            try base.conv2dInputGradient(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, padding: padding)
+
+    /// Floating-point work where it is well defined (2 FLOP per multiply-add), else 0.
+    public var flops: Double {
+        switch self {
+        case let .conv2d(_, weight, _, output, _): return Self.convFlops(weight: weight.shape, output: output.shape)
+        case let .conv2dInputGradient(outputGradient, weight, _, _):
+            return Self.convFlops(weight: weight.shape, output: outputGradient.shape)
+        case let .gram(input, _):
+            // A A^T: C*C*H*W multiply-adds.
+            return 2 * Double(input.shape.rank == 3 ? input.shape[0] : 0) * Double(input.count)
+        case let .styleLoss(generated, _, gradient, _, _, _):
+            // The Gram product, plus the (G - T) A product when a gradient is wanted.
+            let gram = 2 * Double(generated.shape.rank == 3 ? generated.shape[0] : 0) * Double(generated.count)
+            return gram * (gradient == nil ? 1 : 2)
+        default: return 0
         }
     }
-    public func conv2dWeightGradient(input: Tensor, outputGradient: Tensor, weightGradient: Tensor,
-                                     biasGradient: Tensor?, padding: Int) throws {
-        try timed(.convWeightGradient, flops: convFlops(weight: weightGradient.shape, output: outputGradient.shape)) {
-            try base.conv2dWeightGradient(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
-                                          biasGradient: biasGradient, padding: padding)
-        }
-    }
-    public func relu(input: Tensor, output: Tensor) throws { try timed(.relu) { try base.relu(input: input, output: output) } }
-    public func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
-        try timed(.relu) { try base.reluGradient(output: output, outputGradient: outputGradient, inputGradient: inputGradient) }
-    }
-    public func pool2x2(_ kind: PoolKind, input: Tensor, output: Tensor) throws {
-        try timed(.pooling) { try base.pool2x2(kind, input: input, output: output) }
-    }
-    public func pool2x2Gradient(_ kind: PoolKind, input: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
-        try timed(.pooling) { try base.pool2x2Gradient(kind, input: input, outputGradient: outputGradient, inputGradient: inputGradient) }
-    }
-    public func gram(input: Tensor, output: Tensor) throws {
-        // A A^T: C*C*H*W multiply-adds.
-        try timed(.gramStyle, flops: 2 * Double(input.shape[0]) * Double(input.count)) { try base.gram(input: input, output: output) }
-    }
-    public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        try timed(.content) { try base.contentLoss(generated: generated, target: target, gradient: gradient, scale: scale) }
-    }
-    public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        // The Gram product, plus the (G - T) A product when a gradient is wanted.
-        let gramFlops = 2 * Double(generated.shape.rank == 3 ? generated.shape[0] : 0) * Double(generated.count)
-        return try timed(.gramStyle, flops: gramFlops * (gradient == nil ? 1 : 2)) {
-            try base.styleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale)
-        }
-    }
-    public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        try timed(.tv) { try base.totalVariationLoss(image: image, gradient: gradient, scale: scale) }
-    }
-    // The `into:at:` losses come from the protocol's host-side defaults, which call the
-    // timed forms above: the profile waits for each op anyway.
-    public func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
-        try timed(.normalize) { try base.normalize(input: input, output: output, mean: mean, std: std) }
-    }
-    public func normalizeGradient(outputGradient: Tensor, inputGradient: Tensor, std: [Float]) throws {
-        try timed(.normalize) { try base.normalizeGradient(outputGradient: outputGradient, inputGradient: inputGradient, std: std) }
-    }
-    public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws { try timed(.vector) { try base.axpy(alpha, x, y) } }
-    public func scale(_ x: Tensor, by alpha: Float) throws { try timed(.vector) { try base.scale(x, by: alpha) } }
-    public func dot(_ x: Tensor, _ y: Tensor) throws -> Double { try timed(.vector) { try base.dot(x, y) } }
-    public func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
-        try timed(.vector) { try base.dot(x, y, scale: scale, into: slots, at: index) }
-    }
-    public func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws {
-        try timed(.vector) { try base.axpy(terms, slots: slots, x, y) }
-    }
-    public func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
-                         learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
-        try timed(.vector) {
-            try base.adamStep(parameter: parameter, gradient: gradient, m: m, v: v, learningRate: learningRate,
-                              beta1: beta1, beta2: beta2, epsilon: epsilon, step: step)
-        }
+
+    /// Each output element takes in*kh*kw multiply-adds.
+    private static func convFlops(weight w: Shape, output y: Shape) -> Double {
+        2 * Double(y.count) * Double(w.count / max(w.rank > 0 ? w[0] : 1, 1))
     }
 }

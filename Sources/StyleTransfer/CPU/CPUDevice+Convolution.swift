@@ -3,8 +3,15 @@
 extension CPUDevice {
     /// Output rows per band so that a `[I*KH*KW, rows*W']` column buffer fits the budget.
     private func bandRows(_ g: ConvGeometry) -> Int {
-        let perRow = g.inChannels * g.kernelHeight * g.kernelWidth * g.outWidth
-        return max(1, min(g.outHeight, columnBudget / max(perRow, 1)))
+        ConvBands.im2colRows(g, limit: columnBudget)
+    }
+
+    /// Scratch floats one convolution (or its input gradient, no larger) borrows: an im2col
+    /// band, or Winograd's transformed weights and two tile bands.
+    func convolutionScratchFloats(_ g: ConvGeometry) -> Int {
+        guard usesWinograd(g) else { return ConvBands.im2colFloats(g, limit: columnBudget) }
+        let (_, tilesXP, band) = winogradBands(ci: g.inChannels, co: g.outChannels, height: g.height, width: g.width)
+        return 16 * g.outChannels * g.inChannels + 16 * (g.inChannels + g.outChannels) * band * tilesXP
     }
 
     /// Fills `col[(i*KH+ky)*KW+kx, r*W'+x] = in[i, y0+r+ky-p, x+kx-p]` (0 outside) for
@@ -71,7 +78,7 @@ extension CPUDevice {
         }
     }
 
-    public func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
+    func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
         let op = "conv2d"
         let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
                                  output: output.shape, padding: padding)
@@ -92,7 +99,7 @@ extension CPUDevice {
         }
     }
 
-    public func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
+    func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
         let op = "conv2dInputGradient"
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)

@@ -2,13 +2,13 @@
 import Foundation
 
 extension CPUDevice {
-    public func relu(input: Tensor, output: Tensor) throws {
+    func relu(input: Tensor, output: Tensor) throws {
         try OpShapes.same("relu", ("input", input.shape), ("output", output.shape))
         let x = try ptr(input, "relu"), y = try ptr(output, "relu")
         Parallel.ranges(input.count) { r in for i in r { y[i] = max(x[i], 0) } }
     }
 
-    public func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
+    func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
         let op = "reluGradient"
         try OpShapes.same(op, ("output", output.shape), ("outputGradient", outputGradient.shape),
                           ("inputGradient", inputGradient.shape))
@@ -16,7 +16,7 @@ extension CPUDevice {
         Parallel.ranges(output.count) { r in for i in r { dx[i] = y[i] > 0 ? dy[i] : 0 } }
     }
 
-    public func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
+    func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
         let op = "normalize"
         try OpShapes.same(op, ("input", input.shape), ("output", output.shape))
         let (c, h, w) = try OpShapes.channels(op, input.shape, mean: mean, std: std)
@@ -27,7 +27,7 @@ extension CPUDevice {
         }
     }
 
-    public func normalizeGradient(outputGradient: Tensor, inputGradient: Tensor, std: [Float]) throws {
+    func normalizeGradient(outputGradient: Tensor, inputGradient: Tensor, std: [Float]) throws {
         let op = "normalizeGradient"
         try OpShapes.same(op, ("outputGradient", outputGradient.shape), ("inputGradient", inputGradient.shape))
         let (c, h, w) = try OpShapes.channels(op, outputGradient.shape, mean: nil, std: std)
@@ -38,18 +38,18 @@ extension CPUDevice {
         }
     }
 
-    public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws {
+    func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws {
         try OpShapes.sameCount("axpy", x.shape, y.shape)
         let a = try ptr(x, "axpy"), b = try ptr(y, "axpy")
         Parallel.ranges(x.count) { r in for i in r { b[i] += alpha * a[i] } }
     }
 
-    public func scale(_ x: Tensor, by alpha: Float) throws {
+    func scale(_ x: Tensor, by alpha: Float) throws {
         let a = try ptr(x, "scale")
         Parallel.ranges(x.count) { r in for i in r { a[i] *= alpha } }
     }
 
-    public func dot(_ x: Tensor, _ y: Tensor) throws -> Double {
+    func dot(_ x: Tensor, _ y: Tensor) throws -> Double {
         try OpShapes.sameCount("dot", x.shape, y.shape)
         let a = try ptr(x, "dot"), b = try ptr(y, "dot")
         var s: Double = 0
@@ -57,24 +57,23 @@ extension CPUDevice {
         return s
     }
 
-    public func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
-        try OpShapes.slot("dot", index, count: slots.count)
+    func dotCoefficient(_ x: Tensor, _ y: Tensor, scale: Double, into coefficients: Tensor, at index: Int) throws {
+        try OpShapes.coefficient("dot", index, count: coefficients.count)
         let value = scale * (try dot(x, y))
-        try ptr(slots, "dot")[index] = Float(value)
+        try ptr(coefficients, "dot")[index] = Float(value)
     }
 
-    public func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws {
-        try OpShapes.slotTerms("axpy", terms, count: slots.count)
-        let values = try ptr(slots, "axpy")
+    func axpy(_ terms: [CoefficientTerm], coefficients: Tensor, _ x: Tensor, _ y: Tensor) throws {
+        try OpShapes.coefficientTerms("axpy", terms, count: coefficients.count)
+        let values = try ptr(coefficients, "axpy")
         // Float arithmetic, as the OpenCL kernel does it.
-        try axpy(terms.reduce(Float(0)) { $0 + $1.factor * values[$1.slot] }, x, y)
+        try axpy(terms.reduce(Float(0)) { $0 + $1.factor * values[$1.index] }, x, y)
     }
 
-    public func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
+    func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                          learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         let op = "adamStep"
-        try OpShapes.same(op, ("parameter", parameter.shape), ("gradient", gradient.shape), ("m", m.shape), ("v", v.shape))
-        guard step >= 1 else { throw DeviceError.invalidArgument(op: op, detail: "step must be >= 1, got \(step)") }
+        try OpShapes.adam(parameter: parameter.shape, gradient: gradient.shape, m: m.shape, v: v.shape, step: step)
         let x = try ptr(parameter, op), g = try ptr(gradient, op), mp = try ptr(m, op), vp = try ptr(v, op)
         // Bias corrections in Double: beta^step underflows gracefully and the two divisors are exact enough.
         let c1 = Float(1 - pow(Double(beta1), Double(step))), c2 = Float(1 - pow(Double(beta2), Double(step)))

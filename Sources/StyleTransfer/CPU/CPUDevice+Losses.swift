@@ -2,7 +2,7 @@
 import CBLAS
 
 extension CPUDevice {
-    public func gram(input: Tensor, output: Tensor) throws {
+    func gram(input: Tensor, output: Tensor) throws {
         let op = "gram"
         let (c, h, w) = try OpShapes.gram(op, activation: input.shape, gram: output.shape)
         try gramInto(try ptr(input, op), c: c, n: h * w, try ptr(output, op))
@@ -45,7 +45,7 @@ extension CPUDevice {
     /// Most floats of partial Grams a split product holds (1 MiB).
     static let gramPartialLimit = 1 << 18
 
-    public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+    func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
         let op = "contentLoss"
         try OpShapes.same(op, ("generated", generated.shape), ("target", target.shape))
         if let gradient { try OpShapes.same(op, ("generated", generated.shape), ("gradient", gradient.shape)) }
@@ -65,7 +65,7 @@ extension CPUDevice {
         return sum / Double(4 * n)
     }
 
-    public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+    func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
         let op = "styleLoss"
         let (c, h, w) = try OpShapes.gram(op, activation: generated.shape, gram: targetGram.shape)
         if let gradient { try OpShapes.same(op, ("generated", generated.shape), ("gradient", gradient.shape)) }
@@ -90,7 +90,7 @@ extension CPUDevice {
         }
     }
 
-    public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+    func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
         let op = "totalVariationLoss"
         let (c, h, w) = try OpShapes.chw(op, "image", image.shape)
         if let gradient { try OpShapes.same(op, ("image", image.shape), ("gradient", gradient.shape)) }

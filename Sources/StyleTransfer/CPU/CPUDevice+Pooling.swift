@@ -1,7 +1,7 @@
 // CPUDevice+Pooling: 2x2 stride-2 max and average pooling and their gradients.
 
 extension CPUDevice {
-    public func pool2x2(_ kind: PoolKind, input: Tensor, output: Tensor) throws {
+    func pool2x2(_ kind: PoolKind, input: Tensor, output: Tensor) throws {
         let op = "pool2x2"
         let (c, h, w) = try OpShapes.pool(op, input: input.shape, output: output.shape)
         let x = try ptr(input, op), y = try ptr(output, op)
@@ -21,7 +21,7 @@ extension CPUDevice {
         }
     }
 
-    public func pool2x2Gradient(_ kind: PoolKind, input: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
+    func pool2x2Gradient(_ kind: PoolKind, input: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
         let op = "pool2x2Gradient"
         try OpShapes.same(op, ("input", input.shape), ("inputGradient", inputGradient.shape))
         let (c, h, w) = try OpShapes.pool(op, input: input.shape, output: outputGradient.shape)

@@ -131,9 +131,10 @@ extension CPUDevice {
     }
 
     /// Tile rows, padded tile columns and tile rows per band of a Winograd convolution.
-    private func winogradBands(ci: Int, co: Int, height h: Int, width w: Int) -> (tilesY: Int, tilesXP: Int, band: Int) {
-        let tilesY = (h + 1) / 2, tilesXP = 4 * (((w + 1) / 2 + 3) / 4)
-        return (tilesY, tilesXP, max(1, min(tilesY, columnBudget / max(1, 16 * (ci + co) * tilesXP))))
+    func winogradBands(ci: Int, co: Int, height h: Int, width w: Int) -> (tilesY: Int, tilesXP: Int, band: Int) {
+        let (tilesY, tilesX) = ConvBands.winogradTiles(height: h, width: w)
+        let tilesXP = 4 * ((tilesX + 3) / 4)   // padded to whole SIMD4 groups
+        return (tilesY, tilesXP, ConvBands.rows(total: tilesY, perRow: 16 * (ci + co) * tilesXP, limit: columnBudget))
     }
 
     /// Runs `winogradConvolve` with its weight, input-tile and product buffers borrowed

@@ -2,7 +2,9 @@
 import Foundation
 
 /// Host memory behind a `CPUDevice` tensor: one aligned float32 allocation, freed with the tensor.
-final class CPUStorage: TensorStorage {
+// @unchecked: the allocation is owned by this storage and written only through the ops of
+// the device that made it, whose contract keeps concurrent ops on disjoint tensors.
+final class CPUStorage: TensorStorage, @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
 
@@ -91,11 +93,11 @@ public final class CPUDevice: Device {
         return Array(UnsafeBufferPointer(start: p, count: tensor.count))
     }
 
-    public func fill(_ tensor: Tensor, with value: Float) throws {
+    func fillTensor(_ tensor: Tensor, with value: Float) throws {
         try ptr(tensor, "fill").update(repeating: value, count: tensor.count)
     }
 
-    public func copy(_ source: Tensor, to destination: Tensor) throws {
+    func copyTensor(_ source: Tensor, to destination: Tensor) throws {
         try OpShapes.sameCount("copy", source.shape, destination.shape)
         let s = try ptr(source, "copy"), d = try ptr(destination, "copy")
         if s != d { d.update(from: s, count: source.count) }

@@ -14,10 +14,20 @@ enum Parallel {
         }
         // Chunks of contiguous indices keep cache lines apart between threads.
         let chunks = min(count, threads * 4)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
-            for i in start..<end { body(i) }
+        withoutActuallyEscaping(body) { body in
+            let shared = SharedBody(body: body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+                for i in start..<end { shared.body(i) }
+            }
         }
+    }
+
+    /// The loop body, handed to the worker threads.
+    // @unchecked: concurrentPerform returns only after every iteration, and `forEach`'s
+    // contract is that iterations touch disjoint memory, so no state is shared unsynchronised.
+    private struct SharedBody: @unchecked Sendable {
+        let body: (Int) -> Void
     }
 
     /// Runs `body(range)` over consecutive ranges covering 0..<count, in parallel when

@@ -1,12 +1,11 @@
 // ScratchPool: grow-only host buffers for the CPU ops' temporaries, so steady-state iterations allocate nothing.
-import Foundation
+import Synchronization
 
 /// Temporaries (column buffers, Winograd tiles, Gram differences) are borrowed from here
 /// and handed back when the op ends. A buffer is reused by any later request it is big
 /// enough for; its contents are undefined when borrowed (every user overwrites them).
-final class ScratchPool {
-    private var free: [CPUStorage] = []
-    private let lock = NSLock()
+final class ScratchPool: Sendable {
+    private let free = Mutex<[CPUStorage]>([])
 
     /// Lends one buffer of at least `count` floats per entry of `counts` to `body`.
     /// - Throws: `DeviceError.outOfMemory` when a new buffer cannot be allocated.
@@ -17,8 +16,10 @@ final class ScratchPool {
     }
 
     private func take(_ counts: [Int]) throws -> [CPUStorage] {
-        lock.lock()
-        defer { lock.unlock() }
+        try free.withLock { free in try Self.take(counts, from: &free) }
+    }
+
+    private static func take(_ counts: [Int], from free: inout [CPUStorage]) throws -> [CPUStorage] {
         var taken: [CPUStorage] = []
         for count in counts {
             // The smallest free buffer that fits keeps big ones for big requests.
@@ -36,8 +37,6 @@ final class ScratchPool {
     }
 
     private func giveBack(_ storages: [CPUStorage]) {
-        lock.lock()
-        free.append(contentsOf: storages)
-        lock.unlock()
+        free.withLock { $0.append(contentsOf: storages) }
     }
 }

@@ -7,6 +7,14 @@ public struct ConvGeometry: Equatable, Sendable {
     public let padding: Int
     public let outHeight: Int, outWidth: Int
 
+    /// A geometry known to be valid (see `ConvGeometry.vgg`).
+    init(inChannels: Int, height: Int, width: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int,
+         padding: Int, outHeight: Int, outWidth: Int) {
+        self.inChannels = inChannels; self.height = height; self.width = width
+        self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.padding = padding; self.outHeight = outHeight; self.outWidth = outWidth
+    }
+
     /// Validates the shapes of a convolution and derives its output size.
     /// - Throws: `DeviceError.shapeMismatch` naming every shape when they do not fit,
     ///   `.invalidArgument` for a negative padding or an empty output.
@@ -56,6 +64,16 @@ public enum OpShapes {
     public static func sameCount(_ op: String, _ a: Shape, _ b: Shape) throws {
         guard a.count == b.count else {
             throw DeviceError.shapeMismatch(op: op, detail: "element counts differ: \(a) has \(a.count), \(b) has \(b.count)")
+        }
+    }
+
+    /// Validates the operands of one Adam step: equal element counts (vector ops accept any
+    /// shapes) and a 1-based step number.
+    public static func adam(parameter: Shape, gradient: Shape, m: Shape, v: Shape, step: Int) throws {
+        let op = "adamStep"
+        guard step >= 1 else { throw DeviceError.invalidArgument(op: op, detail: "step must be >= 1, got \(step)") }
+        for (label, shape) in [("gradient", gradient), ("m", m), ("v", v)] where shape.count != parameter.count {
+            throw DeviceError.shapeMismatch(op: op, detail: "parameter \(parameter) and \(label) \(shape) differ in element count")
         }
     }
 

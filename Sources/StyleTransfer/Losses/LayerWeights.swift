@@ -1,4 +1,34 @@
-// LayerWeights: a set of network layers a loss reads, each with its weight.
+// LayerWeights: a set of network layers a loss reads, each with its weight, and the errors of choosing them.
+
+/// A problem with a list of layers or of weights, named in the terms of the network and
+/// the numbers; the command line adds the option it came from (`TransferPlan`).
+public enum WeightListError: Error, Equatable, Sendable {
+    /// No layer was named.
+    case noLayers
+    /// A name that is not a layer of VGG-19.
+    case unknownLayer(String)
+    /// A layer named twice.
+    case repeatedLayer(String)
+    /// `given` weights for `expected` items (layers or images).
+    case count(given: Int, expected: Int)
+    /// A weight that is negative, NaN or infinite.
+    case badWeight(Double)
+    /// Weights that must be normalised but sum to 0.
+    case allZero
+
+    /// The problem in words, without the option: `unknown layer 'relu9_1' (...)`.
+    public var reason: String {
+        switch self {
+        case .noLayers: return "needs at least one layer name"
+        case let .unknownLayer(name):
+            return "unknown layer '\(name)' (want conv{b}_{i}, relu{b}_{i} or pool{b} of VGG-19, e.g. relu4_2)"
+        case let .repeatedLayer(name): return "layer '\(name)' is listed twice"
+        case let .count(given, expected): return "has \(given) weights for \(expected)"
+        case let .badWeight(value): return "weights must be finite and >= 0, got \(value)"
+        case .allZero: return "weights must not all be 0"
+        }
+    }
+}
 
 /// The layers one loss term reads and the weight of each (`w_l` for content, `lambda_l` for style).
 public struct LayerWeights: Equatable, Sendable {
@@ -9,29 +39,21 @@ public struct LayerWeights: Equatable, Sendable {
 
     /// Resolves layer names to indices.
     /// - Parameters:
-    ///   - names: layer names of docs/MATH.md (`relu4_2`, `conv1_1`, `pool2`, ...), no repeats.
+    ///   - names: layer names (`relu4_2`, `conv1_1`, `pool2`, ...; docs/MATH.md), no repeats.
     ///   - weights: one weight per name, or nil for `defaultWeight` each.
-    ///   - option: the command-line option the names came from, for messages.
-    /// - Throws: `TransferError.option` for an empty list, an unknown or repeated name, or a
-    ///   count mismatch or a negative or non-finite weight.
-    public init(names: [String], weights: [Double]?, defaultWeight: Double,
-                option: String, weightsOption: String) throws {
-        guard !names.isEmpty else { throw TransferError.option(option, "needs at least one layer name") }
+    /// - Throws: `WeightListError` for an empty list, an unknown or repeated name, a count
+    ///   mismatch, or a negative or non-finite weight.
+    public init(names: [String], weights: [Double]?, defaultWeight: Double) throws {
+        guard !names.isEmpty else { throw WeightListError.noLayers }
         var indices: [Int] = []
         for name in names {
-            guard let index = VGG19.index(of: name) else {
-                throw TransferError.option(option, "unknown layer '\(name)' (want conv{b}_{i}, relu{b}_{i} or pool{b} of VGG-19, e.g. relu4_2)")
-            }
-            guard !indices.contains(index) else { throw TransferError.option(option, "layer '\(name)' is listed twice") }
+            guard let index = VGG19.index(of: name) else { throw WeightListError.unknownLayer(name) }
+            guard !indices.contains(index) else { throw WeightListError.repeatedLayer(name) }
             indices.append(index)
         }
         let values = weights ?? Array(repeating: defaultWeight, count: names.count)
-        guard values.count == names.count else {
-            throw TransferError.option(weightsOption, "has \(values.count) weights for the \(names.count) layers of \(option)")
-        }
-        if let bad = values.first(where: { !$0.isFinite || $0 < 0 }) {
-            throw TransferError.option(weightsOption, "weights must be finite and >= 0, got \(bad)")
-        }
+        guard values.count == names.count else { throw WeightListError.count(given: values.count, expected: names.count) }
+        if let bad = values.first(where: { !$0.isFinite || $0 < 0 }) { throw WeightListError.badWeight(bad) }
         self.indices = indices
         self.weights = values
     }

@@ -3,18 +3,14 @@
 /// Target Gram matrices `T_l = sum_k b_k Gram(a_l(S_k))`, one `[C,C]` device tensor per style layer.
 public enum StyleTargets {
     /// Normalises blend weights to sum 1 (equal weights when `weights` is nil).
-    /// - Throws: `TransferError.option` for a count mismatch, a negative or non-finite
-    ///   weight, or weights that sum to 0.
-    public static func normalizedBlend(_ weights: [Double]?, count: Int, option: String = "--style-blend-weights") throws -> [Double] {
+    /// - Throws: `WeightListError` for a count mismatch, a negative or non-finite weight, or
+    ///   weights that sum to 0.
+    public static func normalizedBlend(_ weights: [Double]?, count: Int) throws -> [Double] {
         let values = weights ?? Array(repeating: 1, count: count)
-        guard values.count == count else {
-            throw TransferError.option(option, "has \(values.count) weights for \(count) style images")
-        }
-        if let bad = values.first(where: { !$0.isFinite || $0 < 0 }) {
-            throw TransferError.option(option, "weights must be finite and >= 0, got \(bad)")
-        }
+        guard values.count == count else { throw WeightListError.count(given: values.count, expected: count) }
+        if let bad = values.first(where: { !$0.isFinite || $0 < 0 }) { throw WeightListError.badWeight(bad) }
         let sum = values.reduce(0, +)
-        guard sum > 0 else { throw TransferError.option(option, "weights must not all be 0") }
+        guard sum > 0 else { throw WeightListError.allZero }
         return values.map { $0 / sum }
     }
 
@@ -42,8 +38,8 @@ public enum StyleTargets {
                                              keepConvOutputs: Set(layers.indices))
             try workspace.forward(image: image)
             for (k, index) in layers.indices.enumerated() {
-                try device.gram(input: workspace.activation(index), output: scratch[k])
-                try device.axpy(Float(b), scratch[k], targets[k])
+                try device.execute(.gram(input: workspace.activation(index), output: scratch[k]))
+                try device.execute(.axpy(alpha: Float(b), x: scratch[k], y: targets[k]))
             }
         }
         return targets

@@ -61,15 +61,16 @@ public final class TransferObjective: Objective {
         try workspace.backward(tapped: tapped, imageGradient: gradient) { layer, g in
             let a = self.workspace.activation(layer)
             for (k, index) in self.content.indices.enumerated() where index == layer {
-                try device.contentLoss(generated: a, target: self.contentTargets[k], gradient: g,
-                                       scale: Float(self.contentWeight * self.content.weights[k]), into: slots, at: k)
+                try device.execute(.contentLoss(generated: a, target: self.contentTargets[k], gradient: g,
+                                                scale: Float(self.contentWeight * self.content.weights[k]), slots: slots, index: k))
             }
             for (k, index) in self.style.indices.enumerated() where index == layer {
-                try device.styleLoss(generated: a, targetGram: self.styleTargets[k], gradient: g,
-                                     scale: Float(self.styleWeight * self.style.weights[k]), into: slots, at: contentCount + k)
+                try device.execute(.styleLoss(generated: a, targetGram: self.styleTargets[k], gradient: g,
+                                              scale: Float(self.styleWeight * self.style.weights[k]), slots: slots,
+                                              index: contentCount + k))
             }
         }
-        try device.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), into: slots, at: tvSlot)
+        try device.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), slots: slots, index: tvSlot))
         let values = try device.readLosses(slots)
         var jContent = 0.0, jStyle = 0.0
         for (k, w) in content.weights.enumerated() { jContent += w * values[k] }

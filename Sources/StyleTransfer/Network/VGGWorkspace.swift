@@ -59,18 +59,18 @@ public final class VGGWorkspace {
     /// Runs the network on `image` (`[3,H,W]`, values in [0,1]), filling the tape.
     public func forward(image: Tensor) throws {
         let device = network.device
-        try device.normalize(input: image, output: normalized, mean: network.mean, std: network.std)
+        try device.execute(.normalize(input: image, output: normalized, mean: network.mean, std: network.std))
         var input = normalized
         for (i, layer) in VGG19.layers.prefix(network.depth).enumerated() {
             let output = activations[i]
             switch layer.kind {
             case .conv:
                 guard let conv = network.convs[i] else { continue }
-                try device.conv2d(input: input, weight: conv.weight, bias: conv.bias, output: output, padding: 1)
+                try device.execute(.conv2d(input: input, weight: conv.weight, bias: conv.bias, output: output, padding: 1))
             case .relu:
-                try device.relu(input: input, output: output)
+                try device.execute(.relu(input: input, output: output))
             case .pool:
-                try device.pool2x2(network.pooling, input: input, output: output)
+                try device.execute(.pool2x2(network.pooling, input: input, output: output))
             }
             input = output
         }
@@ -93,19 +93,19 @@ public final class VGGWorkspace {
             let input = i > 0 ? activations[i - 1] : normalized
             switch VGG19.layers[i].kind {
             case .relu:
-                try device.reluGradient(output: activations[i], outputGradient: gradient, inputGradient: gradient)
+                try device.execute(.reluGradient(output: activations[i], outputGradient: gradient, inputGradient: gradient))
             case .conv:
                 guard let conv = network.convs[i] else { continue }
                 let next = try buffer(for: input.shape, avoiding: gradient)
-                try device.conv2dInputGradient(outputGradient: gradient, weight: conv.weight, inputGradient: next, padding: 1)
+                try device.execute(.conv2dInputGradient(outputGradient: gradient, weight: conv.weight, inputGradient: next, padding: 1))
                 gradient = next
             case .pool:
                 let next = try buffer(for: input.shape, avoiding: gradient)
-                try device.pool2x2Gradient(network.pooling, input: input, outputGradient: gradient, inputGradient: next)
+                try device.execute(.pool2x2Gradient(network.pooling, input: input, outputGradient: gradient, inputGradient: next))
                 gradient = next
             }
         }
-        try device.normalizeGradient(outputGradient: gradient, inputGradient: imageGradient, std: network.std)
+        try device.execute(.normalizeGradient(outputGradient: gradient, inputGradient: imageGradient, std: network.std))
     }
 
     /// A gradient buffer of `shape` that is not `avoiding`.

@@ -22,8 +22,7 @@ extension OpenCLDevice {
     /// Output rows per band, so that one band's im2col matrix fits in `im2colLimit` floats
     /// (at least one row).
     private func bandRows(_ g: ConvGeometry) -> Int {
-        let rowsOfCol = g.inChannels * g.kernelHeight * g.kernelWidth * g.outWidth
-        return max(1, min(g.outHeight, im2colLimit / max(rowsOfCol, 1)))
+        ConvBands.im2colRows(g, limit: im2colLimit)
     }
 
     /// Calls `body(oy0, rows, col)` for each band of output rows, with `col` scratch
@@ -55,7 +54,7 @@ extension OpenCLDevice {
         }
     }
 
-    public func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
+    func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
         let op = "conv2d"
         let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
                                  output: output.shape, padding: padding)
@@ -79,7 +78,7 @@ extension OpenCLDevice {
         }
     }
 
-    public func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
+    func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
         let op = "conv2dInputGradient"
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)

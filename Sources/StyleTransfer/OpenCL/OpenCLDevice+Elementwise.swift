@@ -3,13 +3,13 @@ import COpenCL
 import Foundation
 
 extension OpenCLDevice {
-    public func relu(input: Tensor, output: Tensor) throws {
+    func relu(input: Tensor, output: Tensor) throws {
         try OpShapes.same("relu", ("input", input.shape), ("output", output.shape))
         try run("elementwise", "relu", count: input.count,
                 [.buffer(try buffer(input, "relu")), .buffer(try buffer(output, "relu")), .int(input.count)])
     }
 
-    public func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
+    func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
         let op = "reluGradient"
         try OpShapes.same(op, ("output", output.shape), ("outputGradient", outputGradient.shape),
                           ("inputGradient", inputGradient.shape))
@@ -18,7 +18,7 @@ extension OpenCLDevice {
             .buffer(try buffer(inputGradient, op)), .int(output.count)])
     }
 
-    public func pool2x2(_ kind: PoolKind, input: Tensor, output: Tensor) throws {
+    func pool2x2(_ kind: PoolKind, input: Tensor, output: Tensor) throws {
         let op = "pool2x2"
         let (_, h, w) = try OpShapes.pool(op, input: input.shape, output: output.shape)
         try run("pool", kind == .max ? "max_pool" : "avg_pool", count: output.count, [
@@ -26,7 +26,7 @@ extension OpenCLDevice {
             .int(h), .int(w), .int(h / 2), .int(w / 2), .int(output.count)])
     }
 
-    public func pool2x2Gradient(_ kind: PoolKind, input: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
+    func pool2x2Gradient(_ kind: PoolKind, input: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
         let op = "pool2x2Gradient"
         let (_, h, w) = try OpShapes.pool(op, input: input.shape, output: outputGradient.shape)
         try OpShapes.same(op, ("input", input.shape), ("inputGradient", inputGradient.shape))
@@ -38,7 +38,7 @@ extension OpenCLDevice {
         }
     }
 
-    public func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
+    func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {
         let op = "normalize"
         let (_, h, w) = try OpShapes.channels(op, input.shape, mean: mean, std: std)
         try OpShapes.same(op, ("input", input.shape), ("output", output.shape))
@@ -48,7 +48,7 @@ extension OpenCLDevice {
                 [.buffer(inBuf), .buffer(outBuf), .buffer(meanBuf), .buffer(stdBuf), .int(h * w), .int(input.count)])
     }
 
-    public func normalizeGradient(outputGradient: Tensor, inputGradient: Tensor, std: [Float]) throws {
+    func normalizeGradient(outputGradient: Tensor, inputGradient: Tensor, std: [Float]) throws {
         let op = "normalizeGradient"
         let (_, h, w) = try OpShapes.channels(op, outputGradient.shape, mean: nil, std: std)
         try OpShapes.same(op, ("outputGradient", outputGradient.shape), ("inputGradient", inputGradient.shape))
@@ -58,34 +58,29 @@ extension OpenCLDevice {
                 [.buffer(dOut), .buffer(dIn), .buffer(stdBuf), .int(h * w), .int(outputGradient.count)])
     }
 
-    public func axpy(_ terms: [SlotTerm], slots: Tensor, _ x: Tensor, _ y: Tensor) throws {
+    func axpy(_ terms: [CoefficientTerm], coefficients: Tensor, _ x: Tensor, _ y: Tensor) throws {
         try OpShapes.sameCount("axpy", x.shape, y.shape)
-        try OpShapes.slotTerms("axpy", terms, count: slots.count)
-        let second = terms.count > 1 ? terms[1] : SlotTerm(slot: -1, factor: 0)
+        try OpShapes.coefficientTerms("axpy", terms, count: coefficients.count)
+        let second = terms.count > 1 ? terms[1] : CoefficientTerm(index: -1, factor: 0)
         try run("elementwise", "axpy_slots", count: x.count, [
-            .buffer(try buffer(slots, "axpy")), .int(terms[0].slot), .float(terms[0].factor), .int(second.slot),
+            .buffer(try buffer(coefficients, "axpy")), .int(terms[0].index), .float(terms[0].factor), .int(second.index),
             .float(second.factor), .buffer(try buffer(x, "axpy")), .buffer(try buffer(y, "axpy")), .int(x.count)])
     }
 
-    public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws {
+    func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) throws {
         try OpShapes.sameCount("axpy", x.shape, y.shape)
         try run("elementwise", "axpy", count: x.count,
                 [.float(alpha), .buffer(try buffer(x, "axpy")), .buffer(try buffer(y, "axpy")), .int(x.count)])
     }
 
-    public func scale(_ x: Tensor, by alpha: Float) throws {
+    func scale(_ x: Tensor, by alpha: Float) throws {
         try run("elementwise", "scale", count: x.count, [.buffer(try buffer(x, "scale")), .float(alpha), .int(x.count)])
     }
 
-    public func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
+    func adamStep(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor,
                          learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, step: Int) throws {
         let op = "adamStep"
-        guard step >= 1 else { throw DeviceError.invalidArgument(op: op, detail: "step must be >= 1, got \(step)") }
-        for (label, t) in [("gradient", gradient), ("m", m), ("v", v)] {
-            guard t.count == parameter.count else {
-                throw DeviceError.shapeMismatch(op: op, detail: "parameter \(parameter.shape) and \(label) \(t.shape) differ in element count")
-            }
-        }
+        try OpShapes.adam(parameter: parameter.shape, gradient: gradient.shape, m: m.shape, v: v.shape, step: step)
         // Bias corrections in double: 1 - beta^t loses digits in float for large t.
         let correction1 = Float(1 - pow(Double(beta1), Double(step)))
         let correction2 = Float(1 - pow(Double(beta2), Double(step)))

@@ -54,7 +54,7 @@ extension OpenCLDevice {
         let panels = (n + t.panel - 1) / t.panel
         var packed = b
         if !bPacked {
-            packed = try scratchBuffer(count: packedCount(k: k, n: n), slot: .gemmPacked)
+            packed = try scratchBuffer(count: packedCount(k: k, n: n), role: .gemmPacked)
             try context.launch(try context.kernel("gemm", "gemm_pack_b"), "gemm_pack_b", global: [k, panels], local: nil,
                                args: [.int(n), .int(k), .buffer(b), .int(bOffset), .int(ldb), .buffer(packed)])
         }
@@ -78,7 +78,7 @@ extension OpenCLDevice {
                                                cOffset, ldc, &queue, &bytes)
         let status: CLBlastStatusCode
         if sized == CLBlastSuccess, bytes > 0 {
-            let temp = try scratchBuffer(count: (bytes + 3) / 4, slot: .gemmTemp)
+            let temp = try scratchBuffer(count: (bytes + 3) / 4, role: .gemmTemp)
             status = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
                                                 beta, c, cOffset, ldc, &queue, nil, temp)
         } else {

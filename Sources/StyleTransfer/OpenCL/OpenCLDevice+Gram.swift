@@ -28,7 +28,7 @@ extension OpenCLDevice {
                              beta: 0, c: out, ldc: c)
         }
         let length = hw / slices, rest = hw - slices * length
-        let partials = try scratchBuffer(count: slices * c * c, slot: .gramSlices)
+        let partials = try scratchBuffer(count: slices * c * c, role: .gramSlices)
         var queue: cl_command_queue? = context.queue
         let status = CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes,
                                                 c, c, length, alpha, a, 0, hw, length, a, 0, hw, length,

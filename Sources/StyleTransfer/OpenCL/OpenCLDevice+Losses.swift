@@ -2,32 +2,29 @@
 import COpenCL
 
 extension OpenCLDevice {
-    public func gram(input: Tensor, output: Tensor) throws {
+    func gram(input: Tensor, output: Tensor) throws {
         let (c, h, w) = try OpShapes.gram("gram", activation: input.shape, gram: output.shape)
         // G [C,C] = A A^T / (H W)
         try gramProduct("gram", a: try buffer(input, "gram"), c: c, hw: h * w, out: try buffer(output, "gram"))
     }
 
-    public func dot(_ x: Tensor, _ y: Tensor) throws -> Double {
-        try OpShapes.sameCount("dot", x.shape, y.shape)
-        return try reduce("dot_partial", count: x.count, [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot"))],
-                          trailing: [.int(x.count)])
-    }
-
-    public func dot(_ x: Tensor, _ y: Tensor, scale: Double, into slots: Tensor, at index: Int) throws {
-        try OpShapes.sameCount("dot", x.shape, y.shape)
-        try OpShapes.slot("dot", index, count: slots.count)
-        try reduce("dot_partial", count: x.count, [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot"))],
-                   trailing: [.int(x.count)], into: try buffer(slots, "dot"), at: index, scale: Float(scale))
-    }
-
-    public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        try lossNow("contentLoss") {
-            try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale, out: $0, slot: $1)
+    func dot(_ x: Tensor, _ y: Tensor, into slots: LossSlots, at index: Int) throws {
+        try loss(into: slots, at: index, "dot") { out, slot in
+            try OpShapes.sameCount("dot", x.shape, y.shape)
+            try reduce("dot_partial", count: x.count, [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot"))],
+                       trailing: [.int(x.count)], into: out, at: slot)
+            return 1
         }
     }
 
-    public func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float,
+    func dotCoefficient(_ x: Tensor, _ y: Tensor, scale: Double, into coefficients: Tensor, at index: Int) throws {
+        try OpShapes.sameCount("dot", x.shape, y.shape)
+        try OpShapes.coefficient("dot", index, count: coefficients.count)
+        try reduce("dot_partial", count: x.count, [.buffer(try buffer(x, "dot")), .buffer(try buffer(y, "dot"))],
+                   trailing: [.int(x.count)], into: try buffer(coefficients, "dot"), at: index, scale: Float(scale))
+    }
+
+    func contentLoss(generated: Tensor, target: Tensor, gradient: Tensor?, scale: Float,
                             into slots: LossSlots, at index: Int) throws {
         try loss(into: slots, at: index, "contentLoss") {
             try enqueueContentLoss(generated: generated, target: target, gradient: gradient, scale: scale, out: $0, slot: $1)
@@ -59,13 +56,7 @@ extension OpenCLDevice {
         [GemmShape(m: c, n: c, k: hw, transA: false, transB: true), GemmShape(m: c, n: hw, k: c, transA: false, transB: false)]
     }
 
-    public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        try lossNow("styleLoss") {
-            try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale, out: $0, slot: $1)
-        }
-    }
-
-    public func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float,
+    func styleLoss(generated: Tensor, targetGram: Tensor, gradient: Tensor?, scale: Float,
                           into slots: LossSlots, at index: Int) throws {
         try loss(into: slots, at: index, "styleLoss") {
             try enqueueStyleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale, out: $0, slot: $1)
@@ -81,7 +72,7 @@ extension OpenCLDevice {
         if let gradient { try OpShapes.same(op, ("generated", generated.shape), ("gradient", gradient.shape)) }
         let a = try buffer(generated, op), target = try buffer(targetGram, op)
         let hw = h * w
-        let diff = try scratchBuffer(count: c * c, slot: .lossMatrix)
+        let diff = try scratchBuffer(count: c * c, role: .lossMatrix)
         try gramProduct(op, a: a, c: c, hw: hw, out: diff)
         try reduce("sqdiff_partial", count: c * c, [.buffer(diff), .buffer(target)], trailing: [.int(c * c)],
                    into: out, at: slot)
@@ -95,13 +86,7 @@ extension OpenCLDevice {
         return 1 / Double(4 * c * c)
     }
 
-    public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        try lossNow("totalVariationLoss") {
-            try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: $0, slot: $1)
-        }
-    }
-
-    public func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
+    func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
         try loss(into: slots, at: index, "totalVariationLoss") {
             try enqueueTotalVariationLoss(image: image, gradient: gradient, scale: scale, out: $0, slot: $1)
         }
@@ -133,13 +118,6 @@ extension OpenCLDevice {
         guard let storage = slots.storage else { throw DeviceError.foreignTensor(op: "readLosses", device: name) }
         let raw = try download(storage)
         return (0..<slots.count).map { Double(raw[$0]) * slots.values[$0] }
-    }
-
-    /// A loss's value now: `enqueue(out, slot)` queues its raw sum into the device's scalar
-    /// and returns the factor that turns it into J; then one wait.
-    private func lossNow(_ op: String, _ enqueue: (cl_mem, Int) throws -> Double) throws -> Double {
-        let factor = try enqueue(scalar, 0)
-        return try readScalar(op) * factor
     }
 
     /// A loss left in slot `index` of `slots` (made by this device), its factor kept for `readLosses`.

@@ -13,10 +13,9 @@ extension OpenCLDevice {
 
     /// Tile rows per band, so that the transformed tiles of one band fit in `im2colLimit`
     /// floats; and the tile grid.
-    private func winogradBands(_ g: ConvGeometry) -> (rows: Int, ty: Int, tx: Int) {
-        let ty = (g.height + 1) / 2, tx = (g.width + 1) / 2
-        let perRow = 16 * max(g.inChannels, g.outChannels) * tx
-        return (max(1, min(ty, im2colLimit / max(perRow, 1))), ty, tx)
+    func winogradBands(_ g: ConvGeometry) -> (rows: Int, ty: Int, tx: Int) {
+        let (ty, tx) = ConvBands.winogradTiles(height: g.height, width: g.width)
+        return (ConvBands.rows(total: ty, perRow: 16 * max(g.inChannels, g.outChannels) * tx, limit: im2colLimit), ty, tx)
     }
 
     /// The 16 products per band of the Winograd path, in order.
@@ -40,9 +39,9 @@ extension OpenCLDevice {
                              output: cl_mem, flip: Bool) throws {
         let (rows, ty, tx) = winogradBands(g)
         let m = flip ? g.inChannels : g.outChannels, k = flip ? g.outChannels : g.inChannels
-        let filters = try scratchBuffer(count: 16 * m * k, slot: .winogradFilter)
-        let tiles = try scratchBuffer(count: 16 * k * rows * tx, slot: .winogradInput)
-        let products = try scratchBuffer(count: 16 * m * rows * tx, slot: .winogradProducts)
+        let filters = try scratchBuffer(count: 16 * m * k, role: .winogradFilter)
+        let tiles = try scratchBuffer(count: 16 * k * rows * tx, role: .winogradInput)
+        let products = try scratchBuffer(count: 16 * m * rows * tx, role: .winogradProducts)
         try run("winograd", "winograd_filter", count: g.outChannels * g.inChannels, [
             .buffer(weight), .buffer(filters), .int(g.outChannels), .int(g.inChannels), .int(flip ? 1 : 0)])
         var ty0 = 0

@@ -3,7 +3,9 @@ import COpenCL
 import Foundation
 
 /// An OpenCL buffer owned by one `OpenCLDevice`; released when the tensor goes away.
-final class OpenCLStorage: TensorStorage {
+// @unchecked: OpenCL memory objects may be used from any thread (OpenCL 1.2, appendix A.2);
+// the handle itself never changes and is released once.
+final class OpenCLStorage: TensorStorage, @unchecked Sendable {
     let buffer: cl_mem
     /// Kept so the context outlives every buffer made in it.
     let context: OpenCLContext
@@ -17,7 +19,7 @@ final class OpenCLStorage: TensorStorage {
 }
 
 /// The roles of the scratch buffers an `OpenCLDevice` keeps; one op may use several at once.
-enum ScratchSlot: Hashable {
+enum ScratchRole: Hashable {
     case columns, winogradFilter, winogradInput, winogradProducts, gemmTemp, gemmPacked, gramSlices, lossMatrix
 }
 
@@ -36,7 +38,9 @@ enum ScratchSlot: Hashable {
 /// file `nst tune` writes (`OpenCLTuning`), so nothing is fixed for one driver; without one,
 /// the defaults are CLBlast's own and those of the kernels, and the GEMM engine is chosen
 /// by the kind of device (see `usesProjectGemm`).
-public final class OpenCLDevice: Device {
+// @unchecked: the scratch buffers and constant cache are mutable and not locked; a device is
+// used from one thread at a time (see above), which the in-order queue relies on too.
+public final class OpenCLDevice: Device, @unchecked Sendable {
     /// The driver's description of the device.
     public let info: OpenCLDeviceInfo
     let context: OpenCLContext
@@ -69,7 +73,7 @@ public final class OpenCLDevice: Device {
     /// Grow-only scratch buffers by role (im2col columns, Winograd tiles, CLBlast's
     /// temporary matrices, loss matrices), reused by every op: safe because the queue is
     /// in order, and it keeps allocations out of the iteration loop.
-    var scratch: [ScratchSlot: (buffer: cl_mem, count: Int)] = [:]
+    var scratch: [ScratchRole: (buffer: cl_mem, count: Int)] = [:]
     /// Small per-op constants (channel means and deviations), uploaded once per distinct value list.
     var constantBuffers: [[Float]: cl_mem] = [:]
 
@@ -189,11 +193,11 @@ public final class OpenCLDevice: Device {
         return values
     }
 
-    public func fill(_ tensor: Tensor, with value: Float) throws {
+    func fillTensor(_ tensor: Tensor, with value: Float) throws {
         try fillBuffer(try buffer(tensor, "fill"), count: tensor.count, value: value, op: "fill")
     }
 
-    public func copy(_ source: Tensor, to destination: Tensor) throws {
+    func copyTensor(_ source: Tensor, to destination: Tensor) throws {
         let from = try buffer(source, "copy"), to = try buffer(destination, "copy")
         try OpShapes.sameCount("copy", source.shape, destination.shape)
         guard source.count > 0, from != to else { return }
@@ -250,12 +254,12 @@ public final class OpenCLDevice: Device {
         return buffer
     }
 
-    /// Scratch memory of role `slot` for at least `count` floats, grown (never shrunk) as needed.
-    func scratchBuffer(count: Int, slot: ScratchSlot = .columns) throws -> cl_mem {
-        if let existing = scratch[slot], existing.count >= count { return existing.buffer }
-        if let old = scratch.removeValue(forKey: slot) { clReleaseMemObject(old.buffer) }
+    /// Scratch memory of `role` for at least `count` floats, grown (never shrunk) as needed.
+    func scratchBuffer(count: Int, role: ScratchRole = .columns) throws -> cl_mem {
+        if let existing = scratch[role], existing.count >= count { return existing.buffer }
+        if let old = scratch.removeValue(forKey: role) { clReleaseMemObject(old.buffer) }
         let buffer = try Self.makeBuffer(context, count: count, device: name)
-        scratch[slot] = (buffer, count)
+        scratch[role] = (buffer, count)
         return buffer
     }
 

@@ -25,8 +25,8 @@ public final class Adam: Optimizer {
     /// One Adam update of `x`, then J and its gradient at the new `x`.
     public func step(x: Tensor, gradient: Tensor, current: LossValues, objective: Objective) throws -> LossValues {
         stepNumber += 1
-        try device.adamStep(parameter: x, gradient: gradient, m: m, v: v, learningRate: Float(learningRate),
-                            beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon, step: stepNumber)
+        try device.execute(.adamStep(parameter: x, gradient: gradient, m: m, v: v, learningRate: Float(learningRate),
+                                     beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon, step: stepNumber))
         return try objective.evaluate(x, gradient: gradient)
     }
 }

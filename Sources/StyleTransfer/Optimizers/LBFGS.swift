@@ -39,6 +39,8 @@ public final class LBFGS: Optimizer {
     /// The two-loop's coefficients on the device: `alpha_i` in slot i, `beta_i` in slot
     /// `history + i`. They only feed device ops, so the loops never wait for the device.
     private let coefficients: Tensor
+    /// Where the dot products the host needs (norms, slopes, curvature) come back.
+    private let dots: LossSlots
     /// Number of stored pairs and the slot of the newest one.
     private var stored = 0, newest = -1
     private let direction: Tensor, previousX: Tensor, previousGradient: Tensor
@@ -54,6 +56,7 @@ public final class LBFGS: Optimizer {
         rho = Array(repeating: 0, count: slots)
         yDotY = Array(repeating: 0, count: slots)
         coefficients = try device.makeTensor(Shape(2 * slots))
+        dots = try device.makeLossSlots(count: 2)
         direction = try device.makeTensor(shape)
         previousX = try device.makeTensor(shape)
         previousGradient = try device.makeTensor(shape)
@@ -93,28 +96,35 @@ public final class LBFGS: Optimizer {
         let d = direction
         try device.copy(g, to: d)
         guard stored > 0 else {
-            let norm = try device.dot(g, g).squareRoot()
+            let norm = try dot(g, g).squareRoot()
             let factor = norm > 0 ? Self.firstStepRMS * Double(elementCount).squareRoot() / norm : 0
-            try device.scale(d, by: Float(-factor))
+            try device.execute(.scale(d, by: Float(-factor)))
             return -factor * norm * norm
         }
         let slots = s.count
         // First loop, newest to oldest: alpha_i = rho_i s_i.d; d -= alpha_i y_i.
         for k in 0..<stored {
             let i = (newest - k + slots) % slots
-            try device.dot(s[i], d, scale: rho[i], into: coefficients, at: i)
-            try device.axpy([SlotTerm(slot: i, factor: -1)], slots: coefficients, y[i], d)
+            try device.execute(.dotCoefficient(s[i], d, scale: rho[i], coefficients: coefficients, index: i))
+            try device.execute(.axpyCoefficients([CoefficientTerm(index: i, factor: -1)], coefficients: coefficients, x: y[i], y: d))
         }
         let sy = 1 / rho[newest]
-        try device.scale(d, by: Float(sy / yDotY[newest]))
+        try device.execute(.scale(d, by: Float(sy / yDotY[newest])))
         // Second loop, oldest to newest: beta_i = rho_i y_i.d; d += (alpha_i - beta_i) s_i.
         for k in stride(from: stored - 1, through: 0, by: -1) {
             let i = (newest - k + slots) % slots
-            try device.dot(y[i], d, scale: rho[i], into: coefficients, at: slots + i)
-            try device.axpy([SlotTerm(slot: i, factor: 1), SlotTerm(slot: slots + i, factor: -1)], slots: coefficients, s[i], d)
+            try device.execute(.dotCoefficient(y[i], d, scale: rho[i], coefficients: coefficients, index: slots + i))
+            try device.execute(.axpyCoefficients([CoefficientTerm(index: i, factor: 1), CoefficientTerm(index: slots + i, factor: -1)],
+                                                 coefficients: coefficients, x: s[i], y: d))
         }
-        try device.scale(d, by: -1)
-        return try device.dot(g, d)
+        try device.execute(.scale(d, by: -1))
+        return try dot(g, d)
+    }
+
+    /// `x.y`, computed on the device and waited for.
+    private func dot(_ x: Tensor, _ y: Tensor) throws -> Double {
+        try device.execute(.dot(x, y, slots: dots, index: 0))
+        return try device.readLosses(dots)[0]
     }
 
     /// Backtracks from `t = learningRate`; on success leaves x and gradient at the accepted
@@ -125,7 +135,7 @@ public final class LBFGS: Optimizer {
         var t = learningRate
         for _ in 0..<Self.maxTrials {
             try device.copy(previousX, to: x)
-            try device.axpy(Float(t), direction, x)
+            try device.execute(.axpy(alpha: Float(t), x: direction, y: x))
             let trial = try objective.evaluate(x, gradient: gradient)
             if trial.total.isFinite, trial.total <= current.total + Self.armijoC1 * t * slope {
                 return trial
@@ -139,11 +149,14 @@ public final class LBFGS: Optimizer {
     private func remember(x: Tensor, gradient: Tensor) throws {
         let slot = (newest + 1) % s.count
         try device.copy(x, to: s[slot])
-        try device.axpy(-1, previousX, s[slot])
+        try device.execute(.axpy(alpha: -1, x: previousX, y: s[slot]))
         try device.copy(gradient, to: y[slot])
-        try device.axpy(-1, previousGradient, y[slot])
-        let sy = try device.dot(s[slot], y[slot])
-        let yy = try device.dot(y[slot], y[slot])
+        try device.execute(.axpy(alpha: -1, x: previousGradient, y: y[slot]))
+        // Both products come back in one transfer.
+        try device.execute(.dot(s[slot], y[slot], slots: dots, index: 0))
+        try device.execute(.dot(y[slot], y[slot], slots: dots, index: 1))
+        let products = try device.readLosses(dots)
+        let sy = products[0], yy = products[1]
         guard sy > 1e-10 * yy, sy.isFinite, yy > 0 else {
             // The slot held the oldest pair when the ring was full: it is gone now.
             if stored == s.count { stored -= 1 }

@@ -15,7 +15,7 @@ public final class SGD: Optimizer {
 
     /// `x -= lr * gradient`, then J and its gradient at the new `x`.
     public func step(x: Tensor, gradient: Tensor, current: LossValues, objective: Objective) throws -> LossValues {
-        try device.axpy(Float(-learningRate), gradient, x)
+        try device.execute(.axpy(alpha: Float(-learningRate), x: gradient, y: x))
         return try objective.evaluate(x, gradient: gradient)
     }
 }

@@ -29,3 +29,16 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
     /// True when every dimension is positive.
     public var isValid: Bool { dims.allSatisfy { $0 > 0 } }
 }
+
+/// The size of an image in pixels.
+public struct ImageSize: Hashable, Sendable, CustomStringConvertible {
+    public let height: Int, width: Int
+
+    public init(height: Int, width: Int) {
+        self.height = height
+        self.width = width
+    }
+
+    /// `WxH`, as the progress line and messages show sizes.
+    public var description: String { "\(width)x\(height)" }
+}

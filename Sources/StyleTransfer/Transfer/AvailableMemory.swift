@@ -3,15 +3,6 @@ import Foundation
 
 /// The memory a backend can hold, as far as the process can tell.
 public enum AvailableMemory {
-    /// Bytes `device` can hold and how to name it in a message, or nil when unknown
-    /// (wrapping and test devices): the CPU backend gets the machine's memory (see
-    /// `hostBytes`), an OpenCL device its `CL_DEVICE_GLOBAL_MEM_SIZE`.
-    public static func of(_ device: any Device) -> (bytes: Int, label: String)? {
-        if device is CPUDevice { return (hostBytes(), "the CPU backend") }
-        if let cl = device as? OpenCLDevice { return (cl.info.globalMemory, "OpenCL device '\(cl.info.name)'") }
-        return nil
-    }
-
     /// Physical memory, or the cgroup's limit when that is smaller (a container's
     /// `memory.max` is what the kernel's OOM killer enforces).
     public static func hostBytes() -> Int {
@@ -30,10 +21,10 @@ public enum AvailableMemory {
 }
 
 extension MemoryEstimate {
-    /// Bytes to compare with `AvailableMemory.of(device)`: device tensors and scratch, plus
+    /// Bytes to compare with `device.memory`: device tensors and scratch, plus
     /// the decoded images when the device is the host's memory.
     public func bytesNeeded(on device: any Device) -> Int {
-        deviceTotal + (device is CPUDevice ? host : 0)
+        deviceTotal + (device.memory?.isHostMemory == true ? host : 0)
     }
 
     /// Throws when the run would not fit on `device` (nothing is checked for a device whose
@@ -41,10 +32,10 @@ extension MemoryEstimate {
     /// - Parameter option: how to name the option to blame, e.g. `--size 6000`.
     /// - Throws: `TransferError.option` saying how much is needed and how much there is.
     public func check(fits device: any Device, option: String) throws {
-        guard let (available, label) = AvailableMemory.of(device) else { return }
+        guard let memory = device.memory else { return }
         let needed = bytesNeeded(on: device)
-        guard needed > available else { return }
-        throw TransferError.option(option, "needs about \(Self.gib(needed)) but \(label) has \(Self.gib(available)); try a smaller --size")
+        guard needed > memory.bytes else { return }
+        throw TransferError.option(option, "needs about \(Self.gib(needed)) but \(memory.label) has \(Self.gib(memory.bytes)); try a smaller --size")
     }
 
     /// `41.2 GiB`, one decimal.

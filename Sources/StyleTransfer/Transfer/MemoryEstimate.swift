@@ -15,20 +15,8 @@
 /// ReLU shares its convolution's tensor unless a loss reads that convolution, and there are
 /// two gradient buffers per distinct shape (the `[3,H,W]` image's included).
 ///
-/// `scratch` is what the backend borrows inside its ops, which no tensor shows:
-/// - CPU: the `ScratchPool` keeps the buffers of a convolution (an im2col band, or Winograd's
-///   transformed weights `16*C_in*C_out` and two tile bands), each band bounded by the
-///   column budget (4M floats = 16 MiB) unless one row alone is larger; the pool reuses any
-///   buffer big enough, but is grow-only and keeps the smaller buffers of earlier calls, so
-///   twice the largest call is counted, plus one `[C,C]` Gram difference and the partial
-///   Grams of a split Gram product (`CPUDevice.gramPartialLimit`).
-/// - OpenCL: one grow-only im2col buffer (bands bounded by `im2colLimit`, 32M floats by
-///   default, unless one row is larger) and a `[C,C]` buffer per style loss; CLBlast may
-///   make padded copies of a GEMM's operands, so the largest band's three operands
-///   (weights, columns, output) are counted once more. When tuning turns Winograd on, its
-///   own grow-only buffers (filters `16*C_in*C_out`, tiles and products of a band of tile
-///   rows bounded by `im2colLimit`) are kept beside the im2col one: the largest of each path
-///   is counted.
+/// `scratch` is what the backend borrows inside its ops, which no tensor shows: each
+/// backend reports it (`Device.scratchFloats`) from the same band rules its ops use.
 ///
 /// `host` is what the run keeps in host memory besides the device: the decoded images at
 /// their final sizes and the weights as loaded (`VGGWeights`, held for the whole run). On
@@ -37,27 +25,6 @@
 /// before resizing, set above what a bare `nst` process keeps resident; the estimate was
 /// checked against the peak resident memory of real runs (figures in BENCHMARKS.md).
 public struct MemoryEstimate: Equatable, Sendable {
-    /// How a backend uses memory beyond its tensors.
-    public enum Backend: Equatable, Sendable {
-        /// `CPUDevice` with its column budget and Winograd threshold (both in floats/channels).
-        case cpu(columnBudget: Int, winogradMinChannels: Int)
-        /// `OpenCLDevice` with its im2col band limit in floats and its (tuned) Winograd threshold.
-        case opencl(im2colLimit: Int, winogradMinChannels: Int = OpenCLDevice.winogradOff)
-        /// Any other device: no scratch is counted.
-        case other
-
-        /// The model of `device` (wrappers and unknown devices are `.other`).
-        public static func of(_ device: any Device) -> Backend {
-            if let cpu = device as? CPUDevice {
-                return .cpu(columnBudget: cpu.columnBudget, winogradMinChannels: cpu.winogradMinChannels)
-            }
-            if let cl = device as? OpenCLDevice {
-                return .opencl(im2colLimit: cl.im2colLimit, winogradMinChannels: cl.winogradMinChannels)
-            }
-            return .other
-        }
-    }
-
     /// Network weights and biases.
     public let weights: Int
     /// Style images and their target Grams (alive for the whole run).
@@ -85,10 +52,12 @@ public struct MemoryEstimate: Equatable, Sendable {
     ///   - styleSizes: each style image's final size.
     ///   - iterations: bounds L-BFGS's history as `makeOptimizer` does.
     ///   - keepLastGood: whether the engine keeps a last good copy (`--save-every`).
-    public init(height: Int, width: Int, styleSizes: [(height: Int, width: Int)], content: LayerWeights,
-                style: LayerWeights, optimizer: OptimizerKind, iterations: Int,
-                history: Int = LBFGS.defaultHistory, keepLastGood: Bool, backend: Backend) {
-        let depth = max(content.depth, style.depth, 1)
+    ///   - device: the backend whose scratch memory is counted (nil: none).
+    public init(plan: TransferPlan, height: Int, width: Int, styleSizes: [(height: Int, width: Int)],
+                history: Int = LBFGS.defaultHistory, keepLastGood: Bool, device: (any Device)?) {
+        let content = plan.content, style = plan.style
+        let optimizer = plan.options.optimizer, iterations = plan.iterations
+        let depth = max(plan.depth, 1)
         let floats = MemoryLayout<Float>.stride
         let image = 3 * height * width
         weights = floats * VGG19.convIndices(depth: depth).reduce(0) { sum, index in
@@ -119,10 +88,8 @@ public struct MemoryEstimate: Equatable, Sendable {
         let imageTensors = (keepLastGood ? 4 : 3) * image
         transferPhase = floats * (workspace + contentTargets + imageTensors) + optimizerState
 
-        let sizes = [(height: height, width: width)] + styleSizes
-        let largestGram = style.indices.map { VGG19.outputChannels(of: $0) }.max().map { $0 * $0 } ?? 0
-        scratch = backend == .other ? 0
-            : floats * (Self.scratchFloats(sizes: sizes, depth: depth, backend: backend) + largestGram)
+        let sizes = [ImageSize(height: height, width: width)] + styleSizes.map { ImageSize(height: $0.height, width: $0.width) }
+        scratch = floats * (device?.scratchFloats(sizes: sizes, depth: depth) ?? 0)
         host = floats * sizes.reduce(0) { $0 + 3 * $1.height * $1.width } + weights + Self.processOverhead
     }
 
@@ -136,84 +103,5 @@ public struct MemoryEstimate: Equatable, Sendable {
         }
         for shape in Set([Shape(3, height, width)] + shapes) { total += 2 * shape.count }
         return total
-    }
-
-    /// Floats of scratch the backend holds at most for convolutions on images of `sizes`.
-    static func scratchFloats(sizes: [(height: Int, width: Int)], depth: Int, backend: Backend) -> Int {
-        if case let .opencl(limit, winogradMin) = backend {
-            return openCLScratchFloats(sizes: sizes, depth: depth, limit: limit, winogradMin: winogradMin)
-        }
-        var largest = 0
-        for size in sizes {
-            let (shapes, _) = VGG19.shapes(height: size.height, width: size.width, depth: depth)
-            var h = size.height, w = size.width
-            for (i, layer) in VGG19.layers.prefix(shapes.count).enumerated() {
-                guard case let .conv(ci, co) = layer.kind else { h = shapes[i][1]; w = shapes[i][2]; continue }
-                largest = max(largest, convScratch(inChannels: ci, outChannels: co, height: h, width: w, backend: backend))
-            }
-        }
-        switch backend {
-        case .cpu: return 2 * largest + CPUDevice.gramPartialLimit
-        case .opencl, .other: return largest
-        }
-    }
-
-    /// `OpenCLDevice`'s grow-only scratch slots, each as large as its largest use: im2col
-    /// columns; with Winograd tuned on, filters (`16*C_in*C_out`) and the tiles and products
-    /// of a band of tile rows (bounded by `limit`); and CLBlast's operand copies, which any
-    /// product may need (a convolution band's or a Gram matrix's three operands), or the
-    /// packed operands of `Kernels/gemm.cl`, no larger but for panel padding.
-    static func openCLScratchFloats(sizes: [(height: Int, width: Int)], depth: Int, limit: Int, winogradMin: Int) -> Int {
-        var columns = 0, filters = 0, tiles = 0, copies = 0
-        for size in sizes {
-            let (shapes, _) = VGG19.shapes(height: size.height, width: size.width, depth: depth)
-            var h = size.height, w = size.width
-            for (i, layer) in VGG19.layers.prefix(shapes.count).enumerated() {
-                let c = shapes[i][0], hw = shapes[i][1] * shapes[i][2]
-                copies = max(copies, 2 * c * hw + c * c)   // a Gram product of this activation
-                guard case let .conv(ci, co) = layer.kind else { h = shapes[i][1]; w = shapes[i][2]; continue }
-                if max(ci, co) >= winogradMin {
-                    let tilesY = (h + 1) / 2, tilesX = (w + 1) / 2
-                    let rows = max(1, min(tilesY, limit / max(16 * max(ci, co) * tilesX, 1)))
-                    let pixels = rows * tilesX
-                    filters = max(filters, 16 * ci * co)
-                    tiles = max(tiles, 16 * max(ci, co) * pixels)
-                    copies = max(copies, ci * co + 2 * max(ci, co) * pixels)
-                }
-                if min(ci, co) < winogradMin {
-                    let col = 9 * ci * max(1, min(h, limit / max(9 * ci * w, 1))) * w, pixels = col / (9 * ci)
-                    columns = max(columns, col)
-                    copies = max(copies, 9 * ci * co + col + co * pixels)
-                }
-            }
-        }
-        // Tiles and products are two slots of the same bound. With the project's GEMM kernels
-        // the copies slot holds packed operands instead, padded to whole panels (at most 128
-        // columns, on up to 9 * 512 rows); the column buffer is padded the same way.
-        // Split Gram products keep their partial matrices in one more slot (`gramSliceLimit`).
-        let panelPadding = 9 * 512 * 128
-        return columns + filters + 2 * tiles + copies + 2 * panelPadding + OpenCLDevice.gramSliceLimit
-    }
-
-    /// Scratch floats of one 3x3 pad-1 convolution, its input gradient being no larger,
-    /// mirroring the band rules of `CPUDevice` and `OpenCLDevice`.
-    static func convScratch(inChannels ci: Int, outChannels co: Int, height h: Int, width w: Int,
-                            backend: Backend) -> Int {
-        // im2col columns of a band of output rows (9 * ci rows), at least one row of output.
-        func columns(limit: Int) -> Int { 9 * ci * max(1, min(h, limit / max(9 * ci * w, 1))) * w }
-        switch backend {
-        case let .cpu(budget, winogradMin):
-            guard min(ci, co) >= winogradMin else { return columns(limit: budget) }
-            // Winograd (the input gradient swaps ci and co, which changes nothing here).
-            let tilesY = (h + 1) / 2, tilesXP = 4 * (((w + 1) / 2 + 3) / 4)
-            let band = max(1, min(tilesY, budget / max(1, 16 * (ci + co) * tilesXP)))
-            return 16 * co * ci + 16 * (ci + co) * band * tilesXP
-        case let .opencl(limit, _):
-            let col = columns(limit: limit), pixels = col / (9 * ci)
-            // The column buffer, and CLBlast's possible copies of the band's GEMM operands.
-            return col + (9 * ci * co + col + co * pixels)
-        case .other:
-            return 0
-        }
     }
 }

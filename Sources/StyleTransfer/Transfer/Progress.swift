@@ -64,6 +64,6 @@ public final class ProgressDisplay {
     }
 
     static func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        Console.error(text)
     }
 }

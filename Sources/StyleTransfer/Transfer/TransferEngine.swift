@@ -9,14 +9,15 @@ import Foundation
 public final class TransferEngine {
     /// The backend running the loop.
     public let device: any Device
-    /// The run's settings.
-    public let options: TransferOptions
+    /// The run's validated settings.
+    public let plan: TransferPlan
     /// The generated image's size (the content image's).
     public let height: Int, width: Int
     /// The generated image `[3,H,W]` being optimised, and dJ/dx at it.
     public let image: Tensor, gradient: Tensor
-    /// J and its gradient for this run's images.
-    public let objective: TransferObjective
+    /// J and its gradient for this run's images: the evaluation seam the optimiser and the
+    /// loop see (another evaluator, e.g. a tiled one, can stand behind it).
+    public let objective: any Objective
     private let optimizer: Optimizer
     /// A copy of the image before the current update, kept when `keepLastGood` is set.
     private let lastGood: Tensor?
@@ -26,25 +27,24 @@ public final class TransferEngine {
     ///   - styles: the style images at their final size.
     ///   - initial: the starting image for `--init FILE` (already at the content size).
     ///   - keepLastGood: keep a device copy of the previous image (for `--save-every`).
-    public init(device: any Device, options: TransferOptions, weights: VGGWeights,
+    public init(device: any Device, plan: TransferPlan, weights: VGGWeights,
                 content: Image, styles: [Image], initial: Image? = nil, keepLastGood: Bool = false) throws {
-        let (contentLayers, styleLayers, blend) = try options.validated()
+        let options = plan.options
         self.device = device
-        self.options = options
+        self.plan = plan
         height = content.height
         width = content.width
-        let depth = max(contentLayers.depth, styleLayers.depth)
-        let network = try VGGNetwork(device: device, weights: weights, pooling: options.pooling, depth: depth)
+        let network = try VGGNetwork(device: device, weights: weights, pooling: options.pooling, depth: plan.depth)
         let shape = Shape(3, height, width)
 
         let styleTensors = try styles.map { try Self.upload($0, to: device) }
-        let targets = try StyleTargets.compute(network: network, images: styleTensors, blend: blend, layers: styleLayers)
+        let targets = try StyleTargets.compute(network: network, images: styleTensors, blend: plan.blend, layers: plan.style)
 
         let workspace = try VGGWorkspace(network: network, height: height, width: width,
-                                         keepConvOutputs: Set(contentLayers.indices).union(styleLayers.indices))
+                                         keepConvOutputs: Set(plan.content.indices).union(plan.style.indices))
         let contentTensor = try Self.upload(content, to: device)
-        objective = try TransferObjective(workspace: workspace, contentImage: contentTensor, content: contentLayers,
-                                          style: styleLayers, styleTargets: targets, contentWeight: options.contentWeight,
+        objective = try TransferObjective(workspace: workspace, contentImage: contentTensor, content: plan.content,
+                                          style: plan.style, styleTargets: targets, contentWeight: options.contentWeight,
                                           styleWeight: options.styleWeight, tvWeight: options.tvWeight)
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)
@@ -58,7 +58,7 @@ public final class TransferEngine {
             try device.upload(initial.pixels, to: image)
         }
         optimizer = try makeOptimizer(options.optimizer, device: device, like: shape,
-                                      learningRate: options.effectiveLearningRate, iterations: options.iterations)
+                                      learningRate: plan.learningRate, iterations: plan.iterations)
         lastGood = keepLastGood ? try device.makeTensor(shape) : nil
     }
 
@@ -74,7 +74,7 @@ public final class TransferEngine {
         return tensor
     }
 
-    /// Runs `options.iterations` iterations. `report(k, losses, seconds)` is called for
+    /// Runs `plan.iterations` iterations. `report(k, losses, seconds)` is called for
     /// k = 0 (the initial image) through N, with the wall time since the loop began.
     /// - Throws: `TransferError.diverged` when a loss is NaN or infinite (the image then
     ///   holds the last good state when `keepLastGood` was set); errors of `report`.
@@ -84,7 +84,7 @@ public final class TransferEngine {
         var losses = try objective.evaluate(image, gradient: gradient)
         guard losses.isFinite else { throw diverged(0, losses) }
         try report(0, losses, elapsed())
-        for k in 1...options.iterations {
+        for k in 1...plan.iterations {
             if let lastGood { try device.copy(image, to: lastGood) }
             losses = try optimizer.step(x: image, gradient: gradient, current: losses, objective: objective)
             guard losses.isFinite else {
@@ -96,8 +96,8 @@ public final class TransferEngine {
     }
 
     private func diverged(_ k: Int, _ l: LossValues) -> TransferError {
-        let hint = options.optimizer == .lbfgs ? "lower --style-weight or use another --optimizer"
-                                               : "lower --learning-rate (now \(options.effectiveLearningRate))"
+        let hint = plan.options.optimizer == .lbfgs ? "lower --style-weight or use another --optimizer"
+                                                    : "lower --learning-rate (now \(plan.learningRate))"
         return .diverged("loss became \(l.total.isNaN ? "NaN" : "infinite") at iteration \(k) (content \(l.content), style \(l.style), tv \(l.tv)); \(hint)")
     }
 

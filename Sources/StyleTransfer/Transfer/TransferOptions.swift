@@ -66,6 +66,11 @@ public struct TransferOptions: Sendable {
     /// No progress display.
     public var quiet = false
 
+    /// The default settings with no files named (for runs on images already in memory).
+    public init() {
+        self.init(contentPath: "", stylePaths: [], outputPath: "")
+    }
+
     /// The default settings for these files.
     public init(contentPath: String, stylePaths: [String], outputPath: String) {
         self.contentPath = contentPath
@@ -77,39 +82,9 @@ public struct TransferOptions: Sendable {
     public var effectiveLearningRate: Double { learningRate ?? optimizer.defaultLearningRate }
 
     /// The long side of the style images (clamped to 0...16385 so that any option values
-    /// convert; `validated()` rejects the values outside 1...16384).
+    /// convert; `TransferPlan` rejects the values outside 1...16384).
     public var styleSize: Int {
         let exact = (styleScale * Double(size)).rounded()
         return exact.isNaN ? 0 : Int(min(max(exact, 0), Double(Image.maxSide + 1)))
-    }
-
-    /// Checks the numbers and layer names; returns the resolved content and style layers.
-    /// - Throws: `TransferError.option` naming the first bad option.
-    public func validated() throws -> (content: LayerWeights, style: LayerWeights, blend: [Double]) {
-        guard size > 0 else { throw TransferError.option("--size", "must be a positive number of pixels, got \(size)") }
-        guard size <= Image.maxSide else { throw TransferError.option("--size", "must be at most \(Image.maxSide), got \(size)") }
-        guard iterations > 0 else { throw TransferError.option("--iterations", "must be positive, got \(iterations)") }
-        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
-            throw TransferError.option("--learning-rate", "must be a positive number, got \(learningRate)")
-        }
-        for (name, value) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)]
-        where !(value >= 0 && value.isFinite) {
-            throw TransferError.option(name, "must be a finite number >= 0, got \(value)")
-        }
-        guard styleScale > 0, styleScale.isFinite else {
-            throw TransferError.option("--style-scale", "must be a positive number, got \(styleScale)")
-        }
-        guard (1...Image.maxSide).contains(styleSize) else {
-            let shown = styleSize > Image.maxSide ? "more than \(Image.maxSide)" : String(styleSize)
-            throw TransferError.option("--style-scale", "gives a style size of \(shown) pixels; want 1 to \(Image.maxSide)")
-        }
-        guard saveEvery >= 0 else { throw TransferError.option("--save-every", "must be 0 (off) or positive, got \(saveEvery)") }
-        guard !stylePaths.isEmpty else { throw TransferError.option("--style", "needs at least one style image") }
-        let content = try LayerWeights(names: contentLayers, weights: nil, defaultWeight: 1,
-                                       option: "--content-layers", weightsOption: "--content-layers")
-        let style = try LayerWeights(names: styleLayers, weights: styleLayerWeights, defaultWeight: 1 / Double(styleLayers.count),
-                                     option: "--style-layers", weightsOption: "--style-layer-weights")
-        let blend = try StyleTargets.normalizedBlend(styleBlendWeights, count: stylePaths.count)
-        return (content, style, blend)
     }
 }

@@ -14,11 +14,11 @@ public enum TransferRunner {
     ///   printable as one line naming the option or file.
     @discardableResult
     public static func run(_ options: TransferOptions, makeDevice: () throws -> any Device) throws -> LossLog {
-        let (contentLayers, styleLayers, _) = try options.validated()
+        let plan = try TransferPlan(options)
         try TransferPaths.check(options)
         let progress = ProgressDisplay(total: options.iterations, quiet: options.quiet)
 
-        let depth = max(contentLayers.depth, styleLayers.depth)
+        let depth = plan.depth
         let weights: VGGWeights
         if let path = options.weightsPath {
             weights = try VGGWeights.load(from: URL(fileURLWithPath: path), depth: depth)
@@ -39,17 +39,15 @@ public enum TransferRunner {
         if case let .file(path) = options.initMode { initialFile = try load(path, role: "--init") }
 
         let device = try makeDevice()
-        try MemoryEstimate(height: contentSize.height, width: contentSize.width, styleSizes: styleSizes,
-                           content: contentLayers, style: styleLayers, optimizer: options.optimizer,
-                           iterations: options.iterations, keepLastGood: options.saveEvery > 0,
-                           backend: .of(device))
+        try MemoryEstimate(plan: plan, height: contentSize.height, width: contentSize.width, styleSizes: styleSizes,
+                           keepLastGood: options.saveEvery > 0, device: device)
             .check(fits: device, option: "--size \(options.size)")
         let content = try contentFile.resized(longSide: options.size)
         let styles = try styleFiles.map { try $0.resized(longSide: options.styleSize) }
         let initial = try initialFile?.resized(width: content.width, height: content.height)
 
         progress.note("nst: \(content.width)x\(content.height), \(options.iterations) iterations of \(options.optimizer.rawValue) on \(device.name), \(weights.source) weights")
-        let engine = try TransferEngine(device: device, options: options, weights: weights, content: content,
+        let engine = try TransferEngine(device: device, plan: plan, weights: weights, content: content,
                                         styles: styles, initial: initial, keepLastGood: options.saveEvery > 0)
         var log = LossLog()
         do {

@@ -65,13 +65,13 @@ final class MemoryAndVectorTests: XCTestCase {
         let slots = try device.tensor(Shape(3), [0, 0, 10])
         try device.dot(x, y, scale: 0.5, into: slots, at: 1)     // 0.5 * 32
         XCTAssertEqual(try device.download(slots), [0, 16, 10])
-        try device.axpy([SlotTerm(slot: 1, factor: 1), SlotTerm(slot: 2, factor: -2)], slots: slots, x, y)  // c = -4
+        try device.axpy([CoefficientTerm(index: 1, factor: 1), CoefficientTerm(index: 2, factor: -2)], coefficients: slots, x, y)  // c = -4
         XCTAssertEqual(try device.download(y), [0, -3, -6])
-        try device.axpy([SlotTerm(slot: 2, factor: 0.5)], slots: slots, x, y)                                // c = 5
+        try device.axpy([CoefficientTerm(index: 2, factor: 0.5)], coefficients: slots, x, y)                                // c = 5
         XCTAssertEqual(try device.download(y), [5, 7, 9])
         XCTAssertThrowsError(try device.dot(x, y, scale: 1, into: slots, at: 3)) { XCTAssertTrue("\($0)".contains("slot 3")) }
-        XCTAssertThrowsError(try device.axpy([], slots: slots, x, y)) { XCTAssertTrue("\($0)".contains("0 terms")) }
-        XCTAssertThrowsError(try device.axpy([SlotTerm(slot: -1, factor: 1)], slots: slots, x, y))
+        XCTAssertThrowsError(try device.axpy([], coefficients: slots, x, y)) { XCTAssertTrue("\($0)".contains("0 terms")) }
+        XCTAssertThrowsError(try device.axpy([CoefficientTerm(index: -1, factor: 1)], coefficients: slots, x, y))
     }
 
     /// Three Adam steps against the formula evaluated in Double.

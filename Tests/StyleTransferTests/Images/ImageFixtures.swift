@@ -128,18 +128,18 @@ func capturingStandardError(_ body: () throws -> Void) throws -> String {
     let folder = try ImageFixtures.scratchFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("stderr.txt").path
-    fflush(stderr)
+    fflush(nil)
     let saved = dup(2)
     let capture = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     guard saved >= 0, capture >= 0 else { throw FixtureError(description: "cannot redirect stderr") }
     dup2(capture, 2)
     close(capture)
     defer {
-        fflush(stderr)
+        fflush(nil)
         dup2(saved, 2)
         close(saved)
     }
     try body()
-    fflush(stderr)
+    fflush(nil)
     return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
 }

@@ -22,7 +22,7 @@ struct TinyProblem {
 
     /// The engine for the current options.
     func engine(weights: VGGWeights? = nil, initial: Image? = nil, keepLastGood: Bool = false) throws -> TransferEngine {
-        try TransferEngine(device: device, options: options, weights: weights ?? VGGWeights.builtIn(depth: 7),
+        try TransferEngine(device: device, plan: try TransferPlan(options), weights: weights ?? VGGWeights.builtIn(depth: 7),
                            content: content, styles: [style], initial: initial, keepLastGood: keepLastGood)
     }
 

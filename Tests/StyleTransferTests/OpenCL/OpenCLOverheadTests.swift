@@ -9,9 +9,8 @@ final class OpenCLOverheadTests: XCTestCase {
     /// matrices are all kept from the first).
     func testEvaluationsAfterTheFirstAllocateNothing() throws {
         let cl = try OpenCLWinogradTests.winogradDevice()
-        let content = try LayerWeights(names: ["relu3_1"], weights: nil, defaultWeight: 1, option: "c", weightsOption: "c")
-        let style = try LayerWeights(names: ["relu1_1", "relu2_1", "relu3_1"], weights: nil, defaultWeight: 1,
-                                     option: "s", weightsOption: "s")
+        let content = try LayerWeights(names: ["relu3_1"], weights: nil, defaultWeight: 1)
+        let style = try LayerWeights(names: ["relu1_1", "relu2_1", "relu3_1"], weights: nil, defaultWeight: 1)
         let network = try VGGNetwork(device: cl, weights: VGGWeights.builtIn(depth: content.depth), pooling: .max,
                                      depth: content.depth)
         var data = TestData(seed: 41)
@@ -39,7 +38,7 @@ final class OpenCLOverheadTests: XCTestCase {
         XCTAssertGreaterThan(first.total, 0)
         // The memory check's model of the backend's scratch covers what the ops kept (both paths).
         let kept = cl.scratch.filter { $0.key != .lossMatrix }.values.reduce(0) { $0 + $1.count }
-        let modelled = MemoryEstimate.scratchFloats(sizes: [(20, 18)], depth: content.depth, backend: .of(cl))
+        let modelled = cl.scratchFloats(sizes: [ImageSize(height: 20, width: 18)], depth: content.depth)
         XCTAssertNotNil(cl.scratch[.winogradInput])
         XCTAssertNotNil(cl.scratch[.columns])
         XCTAssertLessThanOrEqual(kept, modelled)

@@ -211,8 +211,8 @@ final class OpenCLParityTests: XCTestCase {
                 let slots = try device.tensor(Shape(3), [9, 9, 7])
                 try device.dot(tx, tg, scale: 0.5, into: slots, at: 0)
                 try device.dot(tg, tg, scale: -2, into: slots, at: 1)
-                try device.axpy([SlotTerm(slot: 0, factor: 1), SlotTerm(slot: 1, factor: -0.5)], slots: slots, tx, f)
-                try device.axpy([SlotTerm(slot: 2, factor: 3)], slots: slots, tg, f)
+                try device.axpy([CoefficientTerm(index: 0, factor: 1), CoefficientTerm(index: 1, factor: -0.5)], coefficients: slots, tx, f)
+                try device.axpy([CoefficientTerm(index: 2, factor: 3)], coefficients: slots, tg, f)
                 dots.append([dotXY, dotXX])
                 results.append(try [ty, tz, p, m, v, f, slots].map { try device.download($0) })
             }

@@ -59,7 +59,8 @@ func assertParity<A: BinaryFloatingPoint, E: BinaryFloatingPoint>(
 
 /// The largest differences seen per op over the whole run, printed as each grows.
 enum ParityLog {
-    private static var worst: [String: Double] = [:]
+    // nonisolated(unsafe): every access holds `lock`.
+    nonisolated(unsafe) private static var worst: [String: Double] = [:]
     private static let lock = NSLock()
 
     /// Records the worst normwise relative difference `|a - e| / max|e|` of a comparison:

@@ -3,14 +3,12 @@ import XCTest
 @testable import StyleTransfer
 
 final class MemoryEstimateTests: XCTestCase {
-    /// The estimate of `problem`'s run with `styles` (final sizes), for `backend`.
+    /// The estimate of `problem`'s run with `styles` (final sizes), counting `device`'s scratch.
     private func estimate(_ problem: TinyProblem, styles: [Image], keepLastGood: Bool,
-                          backend: MemoryEstimate.Backend = .other) throws -> MemoryEstimate {
-        let (content, style, _) = try problem.options.validated()
-        return MemoryEstimate(height: problem.content.height, width: problem.content.width,
-                              styleSizes: styles.map { ($0.height, $0.width) }, content: content, style: style,
-                              optimizer: problem.options.optimizer, iterations: problem.options.iterations,
-                              keepLastGood: keepLastGood, backend: backend)
+                          device: (any Device)? = nil) throws -> MemoryEstimate {
+        MemoryEstimate(plan: try TransferPlan(problem.options, styleCount: styles.count),
+                       height: problem.content.height, width: problem.content.width,
+                       styleSizes: styles.map { ($0.height, $0.width) }, keepLastGood: keepLastGood, device: device)
     }
 
     /// For every optimiser, with and without the last good copy, with a content layer on a
@@ -28,17 +26,17 @@ final class MemoryEstimateTests: XCTestCase {
                     problem.options.contentLayers = [contentLayer]
                     problem.options.stylePaths = styles.map { _ in "s.png" }
                     let device = CountingDevice(problem.device)
-                    let engine = try TransferEngine(device: device, options: problem.options,
+                    let engine = try TransferEngine(device: device, plan: try TransferPlan(problem.options, styleCount: styles.count),
                                                     weights: .builtIn(depth: 7), content: problem.content,
                                                     styles: styles, keepLastGood: keepLastGood)
                     let peak = device.peakBytes
                     let guess = try estimate(problem, styles: styles, keepLastGood: keepLastGood)
                     let what = "\(optimizer) keepLastGood \(keepLastGood) \(contentLayer) \(styles.count) styles"
-                    XCTAssertEqual(guess.scratch, 0, "no scratch model for .other")
+                    XCTAssertEqual(guess.scratch, 0, "no device, no scratch")
                     XCTAssertGreaterThanOrEqual(guess.deviceTensors, peak, what)
                     XCTAssertLessThanOrEqual(Double(guess.deviceTensors), 1.5 * Double(peak), what)
                     // The CPU model only adds its documented scratch on top.
-                    let cpu = try estimate(problem, styles: styles, keepLastGood: keepLastGood, backend: .of(problem.device))
+                    let cpu = try estimate(problem, styles: styles, keepLastGood: keepLastGood, device: problem.device)
                     XCTAssertEqual(cpu.deviceTensors, guess.deviceTensors, what)
                     XCTAssertGreaterThan(cpu.scratch, 0, what)
                     XCTAssertLessThanOrEqual(Double(cpu.deviceTotal), 1.5 * Double(peak) + Double(cpu.scratch), what)
@@ -66,36 +64,38 @@ final class MemoryEstimateTests: XCTestCase {
         XCTAssertEqual(try estimate(problem, styles: [problem.style], keepLastGood: false).optimizerState, 0)
     }
 
-    /// The backend models come from the devices' own settings; scratch stays bounded on a
-    /// large image (bands), but grows past the band budget when one row alone is larger.
+    /// Each backend reports its own scratch, and wrappers report their base's; scratch stays
+    /// bounded on a large image (bands), but grows past the band budget when one row alone
+    /// is larger.
     func testScratchModels() throws {
-        XCTAssertEqual(MemoryEstimate.Backend.of(CPUDevice()), .cpu(columnBudget: 1 << 22, winogradMinChannels: 16))
-        XCTAssertEqual(MemoryEstimate.Backend.of(CountingDevice(CPUDevice())), .other)
-        let cpu = MemoryEstimate.Backend.cpu(columnBudget: 1 << 22, winogradMinChannels: 16)
-        let mid = MemoryEstimate.scratchFloats(sizes: [(2000, 2000)], depth: 30, backend: cpu)
-        // 2 x (16 x 512 x 512 Winograd weights + bands of at most the budget), and the partial Grams.
-        XCTAssertLessThanOrEqual(mid, 2 * (16 * 512 * 512 + (1 << 22)) + CPUDevice.gramPartialLimit)
+        let cpu = CPUDevice()
+        let mid = cpu.scratchFloats(sizes: [ImageSize(height: 2000, width: 2000)], depth: 30)
+        XCTAssertEqual(CountingDevice(cpu).scratchFloats(sizes: [ImageSize(height: 2000, width: 2000)], depth: 30), mid)
+        // 2 x (16 x 512 x 512 Winograd weights + bands of at most the budget), the partial Grams and one Gram.
+        XCTAssertLessThanOrEqual(mid, 2 * (16 * 512 * 512 + (1 << 22)) + CPUDevice.gramPartialLimit + 512 * 512)
         XCTAssertGreaterThanOrEqual(mid, 2 * 16 * 512 * 512)
-        let wide = MemoryEstimate.scratchFloats(sizes: [(100, 16000)], depth: 30, backend: cpu)
+        let wide = cpu.scratchFloats(sizes: [ImageSize(height: 100, width: 16000)], depth: 30)
         XCTAssertGreaterThan(wide, 2 * (16 * 512 * 512 + (1 << 22)), "one tile row of a 16000-wide image exceeds the budget")
-        let cl = MemoryEstimate.scratchFloats(sizes: [(2000, 2000)], depth: 30, backend: .opencl(im2colLimit: 1 << 25))
+        let device = try OpenCLTestDevice.get()
+        let opencl = try OpenCLDevice(info: device.info, im2colLimit: 1 << 25, tuning: .none)
+        let cl = opencl.scratchFloats(sizes: [ImageSize(height: 2000, width: 2000)], depth: 30)
         // One band of columns (as many rows as fit in 2^25 floats), and CLBlast's operand copies of the largest product: at this
         // size relu1_1's Gram matrix, whose two [64, 2000*2000] operands CLBlast copies (its
         // CLBlastSGemmTempBufferSize says 2 * 64 * 4M + 64^2 floats).
         let gramCopies = 2 * 64 * 2000 * 2000 + 64 * 64
         XCTAssertGreaterThanOrEqual(cl, 27 * 2000 * ((1 << 25) / (27 * 2000)) + gramCopies)
         XCTAssertLessThanOrEqual(cl, 5 * (1 << 25) + gramCopies)
-        XCTAssertEqual(MemoryEstimate.scratchFloats(sizes: [(2000, 2000)], depth: 30, backend: .other), 0)
     }
 
     func testCheckAgainstTheDevicesMemory() throws {
         var problem = try TinyProblem(size: 20)
-        let small = try estimate(problem, styles: [problem.style], keepLastGood: false, backend: .of(problem.device))
+        let small = try estimate(problem, styles: [problem.style], keepLastGood: false, device: problem.device)
         XCTAssertNoThrow(try small.check(fits: problem.device, option: "--size 20"))
         problem.options.size = 16000
-        let (content, style, _) = try problem.options.validated()
-        let huge = MemoryEstimate(height: 12000, width: 16000, styleSizes: [(16000, 16000)], content: content, style: style,
-                                  optimizer: .lbfgs, iterations: 200, keepLastGood: false, backend: .of(problem.device))
+        problem.options.optimizer = .lbfgs
+        problem.options.iterations = 200
+        let huge = MemoryEstimate(plan: try TransferPlan(problem.options), height: 12000, width: 16000,
+                                  styleSizes: [(16000, 16000)], keepLastGood: false, device: problem.device)
         XCTAssertGreaterThan(huge.bytesNeeded(on: problem.device), AvailableMemory.hostBytes())
         XCTAssertThrowsError(try huge.check(fits: problem.device, option: "--size 16000")) { error in
             let text = String(describing: error)
@@ -104,8 +104,8 @@ final class MemoryEstimateTests: XCTestCase {
             XCTAssertTrue(text.hasSuffix("GiB; try a smaller --size"), text)
             XCTAssertFalse(text.contains("\n"))
         }
-        XCTAssertNoThrow(try huge.check(fits: CountingDevice(problem.device), option: "--size 16000"),
-                         "a device of unknown memory is not checked")
+        XCTAssertThrowsError(try huge.check(fits: CountingDevice(problem.device), option: "--size 16000"),
+                             "a wrapper reports its base's memory")
         XCTAssertEqual(MemoryEstimate.gib(3 * 1_073_741_824 / 2), "1.5 GiB")
     }
 
@@ -113,14 +113,14 @@ final class MemoryEstimateTests: XCTestCase {
     /// scratch model and without the host's images.
     func testOpenCLDeviceIsCheckedAgainstItsGlobalMemory() throws {
         let device = try OpenCLTestDevice.get()
-        XCTAssertEqual(MemoryEstimate.Backend.of(device), .opencl(im2colLimit: min(1 << 25, device.info.maxAllocation / 4),
-                                                                  winogradMinChannels: device.winogradMinChannels))
-        let available = try XCTUnwrap(AvailableMemory.of(device))
+        let available = try XCTUnwrap(device.memory)
         XCTAssertEqual(available.bytes, device.info.globalMemory)
-        let problem = try TinyProblem(size: 20)
-        let (content, style, _) = try problem.options.validated()
-        let huge = MemoryEstimate(height: 12000, width: 16000, styleSizes: [(16000, 16000)], content: content, style: style,
-                                  optimizer: .adam, iterations: 10, keepLastGood: false, backend: .of(device))
+        XCTAssertFalse(available.isHostMemory)
+        var problem = try TinyProblem(size: 20)
+        problem.options.optimizer = .adam
+        problem.options.iterations = 10
+        let huge = MemoryEstimate(plan: try TransferPlan(problem.options), height: 12000, width: 16000,
+                                  styleSizes: [(16000, 16000)], keepLastGood: false, device: device)
         XCTAssertEqual(huge.bytesNeeded(on: device), huge.deviceTotal, "no host images on a separate device")
         XCTAssertThrowsError(try huge.check(fits: device, option: "--size 16000")) { error in
             XCTAssertTrue(String(describing: error).contains("but OpenCL device '\(device.info.name)' has "), "\(error)")

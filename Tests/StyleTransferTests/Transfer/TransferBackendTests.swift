@@ -11,7 +11,7 @@ final class TransferBackendTests: XCTestCase {
         problem.options.optimizer = .adam
         problem.options.iterations = 3
         let cpuRows = try problem.run(problem.engine())
-        let engine = try TransferEngine(device: opencl, options: problem.options, weights: .builtIn(depth: 7),
+        let engine = try TransferEngine(device: opencl, plan: try TransferPlan(problem.options), weights: .builtIn(depth: 7),
                                         content: problem.content, styles: [problem.style])
         var rows: [LossValues] = []
         try engine.run { _, losses, _ in rows.append(losses) }

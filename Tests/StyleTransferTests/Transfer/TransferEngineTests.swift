@@ -47,7 +47,7 @@ final class TransferEngineTests: XCTestCase {
     func testStyleBlendCombinesTargetGrams() throws {
         let device = CPUDevice()
         let network = try VGGNetwork(device: device, weights: .builtIn(depth: 2), pooling: .max, depth: 2)
-        let layers = try LayerWeights(names: ["relu1_1"], weights: nil, defaultWeight: 1, option: "--style-layers", weightsOption: "w")
+        let layers = try LayerWeights(names: ["relu1_1"], weights: nil, defaultWeight: 1)
         var data = TestData(seed: 2)
         let a = try device.tensor(Shape(3, 6, 7), data.uniform(126, 0, 1))
         let b = try device.tensor(Shape(3, 9, 5), data.uniform(135, 0, 1))
@@ -76,7 +76,8 @@ final class TransferEngineTests: XCTestCase {
 
     func testStyleLayerWeightsDefaultToOneOverL() throws {
         let options = TransferOptions(contentPath: "c", stylePaths: ["s"], outputPath: "o.png")
-        let (content, style, blend) = try options.validated()
+        let plan = try TransferPlan(options)
+        let (content, style, blend) = (plan.content, plan.style, plan.blend)
         XCTAssertEqual(content.indices, [22])
         XCTAssertEqual(content.weights, [1])
         XCTAssertEqual(style.indices, [1, 6, 11, 20, 29])
@@ -88,7 +89,7 @@ final class TransferEngineTests: XCTestCase {
         func message(_ change: (inout TransferOptions) -> Void) -> String {
             var options = TransferOptions(contentPath: "c", stylePaths: ["s"], outputPath: "o.png")
             change(&options)
-            do { _ = try options.validated(); return "" } catch { return "\(error)" }
+            do { _ = try TransferPlan(options); return "" } catch { return "\(error)" }
         }
         XCTAssertTrue(message { $0.size = 0 }.hasPrefix("--size:"))
         XCTAssertTrue(message { $0.iterations = -1 }.hasPrefix("--iterations:"))
@@ -178,7 +179,7 @@ final class TransferLoopResourceTests: XCTestCase {
             problem.options.optimizer = kind
             problem.options.iterations = 3
             let device = CountingDevice(CPUDevice())
-            let engine = try TransferEngine(device: device, options: problem.options, weights: .builtIn(depth: 7),
+            let engine = try TransferEngine(device: device, plan: try TransferPlan(problem.options), weights: .builtIn(depth: 7),
                                             content: problem.content, styles: [problem.style], keepLastGood: true)
             let before = (device.allocations, device.uploads, device.downloads, device.lossReads)
             var rows = 0

@@ -1,0 +1,97 @@
+// TransferPlan: a run's options validated once and resolved into what every later step reads.
+
+/// One stage of the optimisation: an image size and the iterations spent at it. A run has
+/// one stage today; coarse-to-fine runs add smaller ones before it.
+public struct TransferStage: Equatable, Sendable {
+    /// Long side of the generated image in pixels.
+    public let size: Int
+    /// Optimiser iterations at this size.
+    public let iterations: Int
+}
+
+/// The options of a run, checked once and resolved: layers and their weights, blend
+/// weights, network depth, sizes, optimiser settings and stages. The runner, the engine,
+/// the benchmark, the memory estimate and the tuner all read the plan; none re-validates.
+///
+/// Errors name the command-line option, because `TransferOptions` mirrors `nst transfer`'s
+/// options one to one; the layers below report domain errors (`WeightListError`) and this
+/// is where the option is attached.
+public struct TransferPlan: Sendable {
+    /// The options as given (files, flags, raw values).
+    public let options: TransferOptions
+    /// Layers and weights of J_content and J_style.
+    public let content: LayerWeights, style: LayerWeights
+    /// One weight per style image, summing to 1.
+    public let blend: [Double]
+    /// Layers of VGG-19 that must run: up to the deepest one a loss reads.
+    public let depth: Int
+    /// The optimiser's step size (its default unless given).
+    public let learningRate: Double
+    /// Sizes and iterations, coarsest first; the last is the output's size.
+    public let stages: [TransferStage]
+
+    /// Validates `options`. `styleCount` is the number of style images when they do not
+    /// come from `options.stylePaths` (images already in memory).
+    /// - Throws: `TransferError.option` naming the first bad option.
+    public init(_ options: TransferOptions, styleCount: Int? = nil) throws {
+        let o = options
+        guard o.size > 0 else { throw TransferError.option("--size", "must be a positive number of pixels, got \(o.size)") }
+        guard o.size <= Image.maxSide else { throw TransferError.option("--size", "must be at most \(Image.maxSide), got \(o.size)") }
+        guard o.iterations > 0 else { throw TransferError.option("--iterations", "must be positive, got \(o.iterations)") }
+        if let rate = o.learningRate, !(rate > 0 && rate.isFinite) {
+            throw TransferError.option("--learning-rate", "must be a positive number, got \(rate)")
+        }
+        for (name, value) in [("--content-weight", o.contentWeight), ("--style-weight", o.styleWeight), ("--tv-weight", o.tvWeight)]
+        where !(value >= 0 && value.isFinite) {
+            throw TransferError.option(name, "must be a finite number >= 0, got \(value)")
+        }
+        guard o.styleScale > 0, o.styleScale.isFinite else {
+            throw TransferError.option("--style-scale", "must be a positive number, got \(o.styleScale)")
+        }
+        guard (1...Image.maxSide).contains(o.styleSize) else {
+            let shown = o.styleSize > Image.maxSide ? "more than \(Image.maxSide)" : String(o.styleSize)
+            throw TransferError.option("--style-scale", "gives a style size of \(shown) pixels; want 1 to \(Image.maxSide)")
+        }
+        guard o.saveEvery >= 0 else { throw TransferError.option("--save-every", "must be 0 (off) or positive, got \(o.saveEvery)") }
+        let styles = styleCount ?? o.stylePaths.count
+        guard styles > 0 else { throw TransferError.option("--style", "needs at least one style image") }
+        content = try Self.layers(o.contentLayers, weights: nil, defaultWeight: 1,
+                                  option: "--content-layers", weightsOption: "--content-layers")
+        style = try Self.layers(o.styleLayers, weights: o.styleLayerWeights, defaultWeight: 1 / Double(o.styleLayers.count),
+                                option: "--style-layers", weightsOption: "--style-layer-weights")
+        do {
+            blend = try StyleTargets.normalizedBlend(o.styleBlendWeights, count: styles)
+        } catch let error as WeightListError {
+            throw TransferError.option("--style-blend-weights", Self.describe(error, items: "style images"))
+        }
+        self.options = o
+        depth = max(content.depth, style.depth)
+        learningRate = o.effectiveLearningRate
+        stages = [TransferStage(size: o.size, iterations: o.iterations)]
+    }
+
+    /// Optimiser iterations over all stages.
+    public var iterations: Int { stages.reduce(0) { $0 + $1.iterations } }
+
+    /// Resolves a layer list, naming `option` (the names) or `weightsOption` (the weights).
+    private static func layers(_ names: [String], weights: [Double]?, defaultWeight: Double,
+                               option: String, weightsOption: String) throws -> LayerWeights {
+        do {
+            return try LayerWeights(names: names, weights: weights, defaultWeight: defaultWeight)
+        } catch let error as WeightListError {
+            switch error {
+            case .noLayers, .unknownLayer, .repeatedLayer: throw TransferError.option(option, error.reason)
+            case .count, .badWeight, .allZero:
+                throw TransferError.option(weightsOption, describe(error, items: "layers of \(option)"))
+            }
+        }
+    }
+
+    /// A weight-list problem in words; counts say what the weights were for.
+    private static func describe(_ error: WeightListError, items: String) -> String {
+        if case let .count(given, expected) = error {
+            return "has \(given) weights for \(items == "style images" ? "" : "the ")\(expected) \(items)"
+        }
+        return error.reason
+    }
+}

@@ -60,7 +60,7 @@ struct Tune: ParsableCommand {
         let workload = OpenCLTuner.Workload(gemms, proxyFlops: tuner.proxyFlops)
         print(String(format: "GEMM search: %d distinct products, %.1f GFLOP per evaluation", gemms.count, workload.flops / 1e9))
         // CLBlast first, on a device that routes every product to it; its defaults before any override.
-        let clblast = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])))
+        let clblast = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, gemmEngine: .clblast)))
         let clblastDefault = try tuner.seconds(workload, on: clblast)
         print("CLBlast Xgemm parameters:")
         let gemm = try tuner.searchXgemm(device: clblast, workload: workload, budget: budgetSeconds * 0.55)
@@ -77,21 +77,20 @@ struct Tune: ParsableCommand {
                      useProject ? "gemm.cl" : "CLBlast", workload.flops / clblastSeconds / 1e9, workload.flops / project.seconds / 1e9))
         print("Kernel work-group size search:")
         let wgs = try tuner.searchWorkGroupSize(info: info, size: size)
-        var tuning = OpenCLTuning(info: info, defines: ["WGS": wgs.best], host: ["WINOGRAD_MIN_CHANNELS": OpenCLDevice.winogradOff],
+        var tuning = OpenCLTuning(info: info, workGroupSize: wgs.best, winogradMinChannels: OpenCLDevice.winogradOff,
                                   notes: ["gemmGflopsDefault": gemm.defaultGflops, "gemmGflopsTuned": gemm.bestGflops,
                                           "gemmClblastGflops": workload.flops / clblastSeconds / 1e9,
                                           "gemmProjectGflops": workload.flops / project.seconds / 1e9, "size": Double(size)])
         if useProject {
-            tuning.host["GEMM_KERNELS"] = 1
-            tuning.host["GEMM_GROUP"] = project.group
-            tuning.defines.merge(project.defines) { $1 }
+            tuning.gemmEngine = .projectKernels(group: project.group)
+            tuning.gemmTiles = project.tiles
         } else {
-            tuning.host["GEMM_KERNELS"] = 0
+            tuning.gemmEngine = .clblast
             if keepXgemm, let best = gemm.best { tuning.clblast["Xgemm"] = best }
         }
         print("Winograd or im2col per convolution:")
         let threshold = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
-        tuning.host["WINOGRAD_MIN_CHANNELS"] = threshold
+        tuning.winogradMinChannels = threshold
         if threshold != untuned.winogradMinChannels, !useProject, !gemm.ranked.isEmpty {
             // The products changed shape: re-rank the best GEMM candidates on the new ones.
             print("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
@@ -106,9 +105,9 @@ struct Tune: ParsableCommand {
         try tuning.validate(for: info)
         try tuning.store(to: url)
         let engine = useProject
-            ? ", gemm.cl tiles \(OpenCLGemmTiles(defines: tuning.defines)), group \(project.group)"
+            ? ", gemm.cl tiles \(tuning.gemmTiles ?? .standard), group \(project.group)"
             : (tuning.clblast["Xgemm"].map { ", CLBlast Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept")
-        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? OpenCLDevice.winogradOff)" + engine)
+        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.winogradMinChannels)" + engine)
         if let before {
             let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
             print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")

@@ -1,4 +1,4 @@
-// Tune: `nst tune`, searching CLBlast GEMM parameters and the project's kernel defines for one OpenCL device.
+// Tune: `nst tune`: its options, and printing and storing what `OpenCLTuner.tune` chooses for one OpenCL device.
 import ArgumentParser
 import Foundation
 import StyleTransfer
@@ -50,64 +50,11 @@ struct Tune: ParsableCommand {
         }
         print("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
         // CLBlast cannot return to its defaults once overridden, so measure them first.
-        let untuned = try OpenCLDevice(info: info, tuning: .none)
-        let before = noReport ? nil : try Benchmark.run(device: untuned, size: size, evaluations: 1)
-        let tuner = OpenCLTuner { print($0) }
-        let defaults = TransferOptions(contentPath: "", stylePaths: [""], outputPath: "")
-        let styleLayers = defaults.styleLayers.compactMap(VGG19.index(of:))
-        let depth = ((defaults.styleLayers + defaults.contentLayers).compactMap(VGG19.index(of:)).max() ?? 0) + 1
-        let gemms = try untuned.evaluationGemms(height: size, width: size, depth: depth, styleLayers: styleLayers)
-        let workload = OpenCLTuner.Workload(gemms, proxyFlops: tuner.proxyFlops)
-        print(String(format: "GEMM search: %d distinct products, %.1f GFLOP per evaluation", gemms.count, workload.flops / 1e9))
-        // CLBlast first, on a device that routes every product to it; its defaults before any override.
-        let clblast = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, gemmEngine: .clblast)))
-        let clblastDefault = try tuner.seconds(workload, on: clblast)
-        print("CLBlast Xgemm parameters:")
-        let gemm = try tuner.searchXgemm(device: clblast, workload: workload, budget: budgetSeconds * 0.55)
-        print(String(format: "  heaviest GEMMs: %.1f GFLOP/s with CLBlast's defaults, %.1f GFLOP/s tuned",
-                     gemm.defaultGflops, gemm.bestGflops))
-        // The search screens on the heaviest products: keep its choice only if it also wins on all of them.
-        let clblastTuned = gemm.best == nil ? Double.infinity : try tuner.seconds(workload, on: clblast)
-        let keepXgemm = clblastTuned < clblastDefault
-        let clblastSeconds = min(clblastDefault, clblastTuned)
-        print("Kernels/gemm.cl register tiles and work-group width:")
-        let project = try tuner.searchProjectGemm(info: info, workload: workload, budget: budgetSeconds * 0.25)
-        let useProject = project.seconds < clblastSeconds
-        print(String(format: "GEMM engine: %@ (all products: CLBlast %.1f GFLOP/s, gemm.cl %.1f GFLOP/s)",
-                     useProject ? "gemm.cl" : "CLBlast", workload.flops / clblastSeconds / 1e9, workload.flops / project.seconds / 1e9))
-        print("Kernel work-group size search:")
-        let wgs = try tuner.searchWorkGroupSize(info: info, size: size)
-        var tuning = OpenCLTuning(info: info, workGroupSize: wgs.best, winogradMinChannels: OpenCLDevice.winogradOff,
-                                  notes: ["gemmGflopsDefault": gemm.defaultGflops, "gemmGflopsTuned": gemm.bestGflops,
-                                          "gemmClblastGflops": workload.flops / clblastSeconds / 1e9,
-                                          "gemmProjectGflops": workload.flops / project.seconds / 1e9, "size": Double(size)])
-        if useProject {
-            tuning.gemmEngine = .projectKernels(group: project.group)
-            tuning.gemmTiles = project.tiles
-        } else {
-            tuning.gemmEngine = .clblast
-            if keepXgemm, let best = gemm.best { tuning.clblast["Xgemm"] = best }
-        }
-        print("Winograd or im2col per convolution:")
-        let threshold = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
-        tuning.winogradMinChannels = threshold
-        if threshold != untuned.winogradMinChannels, !useProject, !gemm.ranked.isEmpty {
-            // The products changed shape: re-rank the best GEMM candidates on the new ones.
-            print("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
-            let chosen = try OpenCLDevice(info: info, tuning: .given(tuning))
-            let changed = OpenCLTuner.Workload(try chosen.evaluationGemms(height: size, width: size, depth: depth,
-                                                                          styleLayers: styleLayers),
-                                               proxyFlops: tuner.proxyFlops)
-            if let pick = try tuner.pickXgemm(Array(gemm.ranked.prefix(3)), device: chosen, workload: changed) {
-                tuning.clblast["Xgemm"] = pick.params
-            }
-        }
-        try tuning.validate(for: info)
+        let before = noReport ? nil : try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .none), size: size, evaluations: 1)
+        let outcome = try OpenCLTuner { print($0) }.tune(info: info, size: size, budgetSeconds: budgetSeconds)
+        let tuning = outcome.tuning
         try tuning.store(to: url)
-        let engine = useProject
-            ? ", gemm.cl tiles \(tuning.gemmTiles ?? .standard), group \(project.group)"
-            : (tuning.clblast["Xgemm"].map { ", CLBlast Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept")
-        print("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.winogradMinChannels)" + engine)
+        print("Stored \(url.path): " + outcome.summary)
         if let before {
             let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
             print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")

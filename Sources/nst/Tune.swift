@@ -56,7 +56,9 @@ struct Tune: ParsableCommand {
         try tuning.store(to: url)
         print("Stored \(url.path): " + outcome.summary)
         if let before {
-            let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
+            let tuned = try OpenCLDevice(info: info, tuning: .given(tuning))
+            tuned.applyCLBlastTuning()
+            let after = try Benchmark.run(device: tuned, size: size, evaluations: 1)
             print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
             print(TuneReport.table(before: before, after: after))
         }

@@ -99,6 +99,9 @@ public final class OpenCLDevice: Device {
     ///     location (`$NST_CACHE_DIR`, `$XDG_CACHE_HOME/nst`, `~/.cache/nst`).
     ///   - tuning: where the tuned parameters come from (default: the file `nst tune`
     ///     stored for this device and driver, if any and valid).
+    ///
+    /// The tuning's CLBlast parameters are not applied here: CLBlast holds them for the
+    /// whole process, so that is an explicit call, `applyCLBlastTuning()`.
     public init(info: OpenCLDeviceInfo, workGroupSize: Int? = nil, im2colLimit: Int = 1 << 25,
                 cacheDirectory: URL? = nil, tuning: OpenCLTuningSource = .stored) throws {
         self.info = info
@@ -111,7 +114,6 @@ public final class OpenCLDevice: Device {
         // The GEMM tiles are always passed, so that the kernels and the host's grids agree.
         context = try OpenCLContext(info: info, cache: cache, workGroupSize: workGroupSize ?? tuned?.workGroupSize ?? 64,
                                     defines: tiles.defines)
-        if let tuned { Self.applyCLBlast(tuned.clblast, device: info) }
         self.im2colLimit = max(1, min(im2colLimit, info.maxAllocation / 4))
         winogradMinChannels = tuned?.winogradMinChannels ?? Self.winogradOff
         partials = try Self.makeBuffer(context, count: maxReductionGroups, device: info.name)

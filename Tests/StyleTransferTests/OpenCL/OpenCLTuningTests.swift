@@ -101,6 +101,7 @@ final class OpenCLTuningTests: XCTestCase {
         project.gemmTiles = OpenCLGemmTiles(rows: 5, vectors: 3, width: 4, ntRows: 2, ntColumns: 3)
         for (label, tuning) in [("tuned CLBlast", clblast), ("tuned gemm.cl", project)] {
             let tuned = try OpenCLDevice(info: info, tuning: .given(tuning))
+            tuned.applyCLBlastTuning()
             XCTAssertEqual(tuned.tuning, tuning, label)
             XCTAssertEqual(tuned.usesProjectGemm, label == "tuned gemm.cl")
             let parity = OpenCLParityTests(name: "tuned", testClosure: { _ in })

@@ -1,5 +1,4 @@
-// OpenCLDevice+Tuning: where an OpenCL device's tuned parameters come from, and handing CLBlast's to CLBlast.
-import COpenCL
+// OpenCLDevice+Tuning: where an OpenCL device's tuned parameters come from, and handing its CLBlast parameters to CLBlast on request.
 import Foundation
 
 /// Where `OpenCLDevice` takes its tuned parameters from.
@@ -25,22 +24,15 @@ extension OpenCLDevice {
         }
     }
 
-    /// Overrides CLBlast's single-precision parameters of each kernel in `parameters` for
-    /// `info`'s device (process-wide: CLBlast keeps them per device). A set CLBlast refuses
-    /// is skipped, leaving that kernel's previous parameters.
+    /// Hands this device's tuned CLBlast parameters (`tuning?.clblast`) to CLBlast, which
+    /// opening the device does not do because they hold for the whole process: every
+    /// `OpenCLDevice` on the same OpenCL device runs with the parameters of the last call
+    /// (see `ProcessSettings.overrideCLBlastParameters`). `DeviceSelection.makeDevice`
+    /// calls it; call it after opening a tuned device yourself. Without tuned parameters it
+    /// changes nothing.
+    /// - Returns: the refused sets, as `kernel: status`.
     @discardableResult
-    static func applyCLBlast(_ parameters: [String: [String: Int]], device info: OpenCLDeviceInfo) -> [String] {
-        var refused: [String] = []
-        for (kernel, values) in parameters.sorted(by: { $0.key < $1.key }) {
-            let pairs = values.sorted { $0.key < $1.key }
-            let names = pairs.map { strdup($0.key) }
-            defer { names.forEach { free($0) } }
-            var pointers: [UnsafePointer<CChar>?] = names.map { UnsafePointer($0) }
-            var numbers = pairs.map { $0.value }
-            let status = CLBlastOverrideParameters(info.deviceID, kernel, CLBlastPrecisionSingle, pairs.count,
-                                                   &pointers, &numbers)
-            if status != CLBlastSuccess { refused.append("\(kernel): \(status.rawValue)") }
-        }
-        return refused
+    public func applyCLBlastTuning() -> [String] {
+        ProcessSettings.overrideCLBlastParameters(tuning?.clblast ?? [:], device: info)
     }
 }

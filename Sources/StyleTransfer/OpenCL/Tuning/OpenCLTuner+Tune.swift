@@ -82,6 +82,7 @@ extension OpenCLTuner {
             // The products changed shape: re-rank the best GEMM candidates on the new ones.
             log("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
             let chosen = try OpenCLDevice(info: info, tuning: .given(tuning))
+            chosen.applyCLBlastTuning()
             let changed = Workload(try chosen.evaluationGemms(height: size, width: size, depth: depth, styleLayers: styleLayers),
                                    proxyFlops: proxyFlops)
             if let pick = try pickXgemm(Array(gemm.ranked.prefix(3)), device: chosen, workload: changed) {

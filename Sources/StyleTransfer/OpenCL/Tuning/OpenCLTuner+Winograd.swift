@@ -50,7 +50,9 @@ extension OpenCLTuner {
         func device(_ threshold: Int) throws -> OpenCLDevice {
             var t = tuning
             t.winogradMinChannels = threshold
-            return try OpenCLDevice(info: info, tuning: .given(t))
+            let device = try OpenCLDevice(info: info, tuning: .given(t))
+            device.applyCLBlastTuning()
+            return device
         }
         let winograd = try device(1), im2col = try device(never)
         // Per (summed channels k, path): estimated seconds over the evaluation.

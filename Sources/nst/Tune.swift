@@ -36,7 +36,6 @@ struct Tune: ParsableCommand {
     }
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)   // progress lines show up while the search runs
         guard case let .opencl(index) = try DeviceChoice(parsing: device) else {
             throw ValidationError("--device must be opencl or opencl:N, got \(device)")
         }
@@ -48,19 +47,26 @@ struct Tune: ParsableCommand {
         guard let url = OpenCLTuning.defaultURL(for: info) else {
             throw ValidationError("no cache folder is known: set NST_CACHE_DIR, XDG_CACHE_HOME or HOME")
         }
-        print("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
+        Self.say("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
         // CLBlast cannot return to its defaults once overridden, so measure them first.
         let before = noReport ? nil : try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .none), size: size, evaluations: 1)
-        let outcome = try OpenCLTuner { print($0) }.tune(info: info, size: size, budgetSeconds: budgetSeconds)
+        let outcome = try OpenCLTuner { Self.say($0) }.tune(info: info, size: size, budgetSeconds: budgetSeconds)
         let tuning = outcome.tuning
         try tuning.store(to: url)
-        print("Stored \(url.path): " + outcome.summary)
+        Self.say("Stored \(url.path): " + outcome.summary)
         if let before {
             let tuned = try OpenCLDevice(info: info, tuning: .given(tuning))
             tuned.applyCLBlastTuning()
             let after = try Benchmark.run(device: tuned, size: size, evaluations: 1)
-            print("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
-            print(TuneReport.table(before: before, after: after))
+            Self.say("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
+            Self.say(TuneReport.table(before: before, after: after))
         }
+    }
+
+    /// Writes `line` to standard output at once, so progress lines show up while the search
+    /// runs even when the output goes to a pipe (`print` would buffer them there; making
+    /// stdout line-buffered means touching C's global `stdout`, which Swift 6 rejects).
+    private static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

@@ -18,7 +18,7 @@ public struct OpenCLTuner {
     public init(log: @escaping (String) -> Void = { _ in }) { self.log = log }
 
     /// A scored workload: proxy shapes and the factor turning each proxy's seconds into the real products' seconds.
-    public struct Workload {
+    public struct Workload: Sendable {
         public let proxies: [GemmShape]
         public let weights: [Double]
         /// Floating-point operations of the real products.

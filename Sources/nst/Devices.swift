@@ -68,6 +68,7 @@ struct Devices: ParsableCommand {
         }
         let start = Date()
         let device = try OpenCLDevice(info: info)
+        device.applyCLBlastTuning()
         let opened = Date()
         try device.prepareKernels()
         let prepared = Date()

@@ -1,4 +1,4 @@
-// NST: the root `nst` command, its list of subcommands, and the one-line error handling of `main`.
+// NST: the root `nst` command, its list of subcommands, the process-wide settings made at start-up, and the one-line error handling of `main`.
 import ArgumentParser
 import Foundation
 import StyleTransfer
@@ -10,10 +10,11 @@ struct NST: ParsableCommand {
         abstract: "Neural style transfer (Gatys, Ecker, Bethge 2015) on OpenCL or the CPU.",
         subcommands: [Transfer.self, Devices.self, Bench.self, Tune.self])
 
-    /// Parses and runs a command. `--help` and `--version` exit 0 as usual; any error,
+    /// Makes the process-wide library settings, then parses and runs a command. `--help` and `--version` exit 0 as usual; any error,
     /// from the parser or the command, prints one plain line on stderr and exits 1 (no
     /// usage block, no stack trace), as README.md ("Using `nst`") promises for bad input.
     static func main() {
+        ProcessSettings.useSingleThreadedOpenBLAS()
         do {
             var command = try parseAsRoot()
             try command.run()

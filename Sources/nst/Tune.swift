@@ -1,4 +1,4 @@
-// Tune: `nst tune`, searching CLBlast GEMM parameters and the project's kernel defines for one OpenCL device.
+// Tune: `nst tune`: its options, and printing and storing what `OpenCLTuner.tune` chooses for one OpenCL device.
 import ArgumentParser
 import Foundation
 import StyleTransfer
@@ -47,71 +47,25 @@ struct Tune: ParsableCommand {
         guard let url = OpenCLTuning.defaultURL(for: info) else {
             throw ValidationError("no cache folder is known: set NST_CACHE_DIR, XDG_CACHE_HOME or HOME")
         }
-        Console.line("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
+        Self.say("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
         // CLBlast cannot return to its defaults once overridden, so measure them first.
-        let untuned = try OpenCLDevice(info: info, tuning: .none)
-        let before = noReport ? nil : try Benchmark.run(device: untuned, size: size, evaluations: 1)
-        let tuner = OpenCLTuner { Console.line($0) }
-        let defaults = TransferOptions(contentPath: "", stylePaths: [""], outputPath: "")
-        let styleLayers = defaults.styleLayers.compactMap(VGG19.index(of:))
-        let depth = ((defaults.styleLayers + defaults.contentLayers).compactMap(VGG19.index(of:)).max() ?? 0) + 1
-        let gemms = try untuned.evaluationGemms(height: size, width: size, depth: depth, styleLayers: styleLayers)
-        let workload = OpenCLTuner.Workload(gemms, proxyFlops: tuner.proxyFlops)
-        Console.line(String(format: "GEMM search: %d distinct products, %.1f GFLOP per evaluation", gemms.count, workload.flops / 1e9))
-        // CLBlast first, on a device that routes every product to it; its defaults before any override.
-        let clblast = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])))
-        let clblastDefault = try tuner.seconds(workload, on: clblast)
-        Console.line("CLBlast Xgemm parameters:")
-        let gemm = try tuner.searchXgemm(device: clblast, workload: workload, budget: budgetSeconds * 0.55)
-        Console.line(String(format: "  heaviest GEMMs: %.1f GFLOP/s with CLBlast's defaults, %.1f GFLOP/s tuned",
-                     gemm.defaultGflops, gemm.bestGflops))
-        // The search screens on the heaviest products: keep its choice only if it also wins on all of them.
-        let clblastTuned = gemm.best == nil ? Double.infinity : try tuner.seconds(workload, on: clblast)
-        let keepXgemm = clblastTuned < clblastDefault
-        let clblastSeconds = min(clblastDefault, clblastTuned)
-        Console.line("Kernels/gemm.cl register tiles and work-group width:")
-        let project = try tuner.searchProjectGemm(info: info, workload: workload, budget: budgetSeconds * 0.25)
-        let useProject = project.seconds < clblastSeconds
-        Console.line(String(format: "GEMM engine: %@ (all products: CLBlast %.1f GFLOP/s, gemm.cl %.1f GFLOP/s)",
-                     useProject ? "gemm.cl" : "CLBlast", workload.flops / clblastSeconds / 1e9, workload.flops / project.seconds / 1e9))
-        Console.line("Kernel work-group size search:")
-        let wgs = try tuner.searchWorkGroupSize(info: info, size: size)
-        var tuning = OpenCLTuning(info: info, defines: ["WGS": wgs.best], host: ["WINOGRAD_MIN_CHANNELS": OpenCLDevice.winogradOff],
-                                  notes: ["gemmGflopsDefault": gemm.defaultGflops, "gemmGflopsTuned": gemm.bestGflops,
-                                          "gemmClblastGflops": workload.flops / clblastSeconds / 1e9,
-                                          "gemmProjectGflops": workload.flops / project.seconds / 1e9, "size": Double(size)])
-        if useProject {
-            tuning.host["GEMM_KERNELS"] = 1
-            tuning.host["GEMM_GROUP"] = project.group
-            tuning.defines.merge(project.defines) { $1 }
-        } else {
-            tuning.host["GEMM_KERNELS"] = 0
-            if keepXgemm, let best = gemm.best { tuning.clblast["Xgemm"] = best }
-        }
-        Console.line("Winograd or im2col per convolution:")
-        let threshold = try tuner.searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
-        tuning.host["WINOGRAD_MIN_CHANNELS"] = threshold
-        if threshold != untuned.winogradMinChannels, !useProject, !gemm.ranked.isEmpty {
-            // The products changed shape: re-rank the best GEMM candidates on the new ones.
-            Console.line("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
-            let chosen = try OpenCLDevice(info: info, tuning: .given(tuning))
-            let changed = OpenCLTuner.Workload(try chosen.evaluationGemms(height: size, width: size, depth: depth,
-                                                                          styleLayers: styleLayers),
-                                               proxyFlops: tuner.proxyFlops)
-            if let pick = try tuner.pickXgemm(Array(gemm.ranked.prefix(3)), device: chosen, workload: changed) {
-                tuning.clblast["Xgemm"] = pick.params
-            }
-        }
-        try tuning.validate(for: info)
+        let before = noReport ? nil : try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .none), size: size, evaluations: 1)
+        let outcome = try OpenCLTuner { Self.say($0) }.tune(info: info, size: size, budgetSeconds: budgetSeconds)
+        let tuning = outcome.tuning
         try tuning.store(to: url)
-        let engine = useProject
-            ? ", gemm.cl tiles \(OpenCLGemmTiles(defines: tuning.defines)), group \(project.group)"
-            : (tuning.clblast["Xgemm"].map { ", CLBlast Xgemm " + OpenCLTuner.describe($0) } ?? ", CLBlast defaults kept")
-        Console.line("Stored \(url.path): WGS=\(wgs.best), WINOGRAD_MIN_CHANNELS=\(tuning.host["WINOGRAD_MIN_CHANNELS"] ?? OpenCLDevice.winogradOff)" + engine)
+        Self.say("Stored \(url.path): " + outcome.summary)
         if let before {
-            let after = try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .given(tuning)), size: size, evaluations: 1)
-            Console.line("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
-            Console.line(TuneReport.table(before: before, after: after))
+            let tuned = try OpenCLDevice(info: info, tuning: .given(tuning))
+            tuned.applyCLBlastTuning()
+            let after = try Benchmark.run(device: tuned, size: size, evaluations: 1)
+            Self.say("One evaluation at \(size)x\(size) on \(info.name) (ops timed one by one):")
+            Self.say(TuneReport.table(before: before, after: after))
         }
+    }
+
+    /// Writes `line` to standard output at once (unbuffered, so progress lines show up while
+    /// the search runs even through a pipe), never trapping on a closed output.
+    private static func say(_ line: String) {
+        Console.line(line)
     }
 }

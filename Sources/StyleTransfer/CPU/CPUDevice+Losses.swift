@@ -15,7 +15,7 @@ extension CPUDevice {
     /// and then added in slice order. The slicing depends on the shapes only, never on the
     /// core count, so results are the same on every machine.
     private func gramInto(_ a: UnsafePointer<Float>, c: Int, n: Int, _ g: UnsafeMutablePointer<Float>) throws {
-        _ = Gemm.configured
+        ProcessSettings.useSingleThreadedOpenBLAS()
         let slices = min(n / Self.gramSlicePixels, Self.gramPartialLimit / max(c * c, 1))
         guard slices > 1 else {
             cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(n), 1 / Float(n), a, Int32(n), 0, g, Int32(c))

@@ -89,7 +89,7 @@ extension CPUDevice {
                     }
                 }
             }
-            _ = Gemm.configured
+            ProcessSettings.useSingleThreadedOpenBLAS()
             // The 16 products are independent: each core takes whole ones.
             Parallel.forEach(16, costPerItem: co * ci * nt) { xi in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(co), Int32(nt), Int32(ci),

@@ -5,18 +5,16 @@ import CBLAS
 ///
 /// OpenBLAS's own threads spin and yield while they wait for work, and fight the
 /// backend's Dispatch workers for the cores (a third of the time went to
-/// `sched_yield` in a profile). So OpenBLAS runs single-threaded, and products are
+/// `sched_yield` in a profile). So OpenBLAS runs single-threaded
+/// (`ProcessSettings.useSingleThreadedOpenBLAS`), and products are
 /// split into independent blocks of C that `Parallel` spreads over the cores.
 enum Gemm {
-    /// Puts OpenBLAS in single-threaded mode once per process.
-    static let configured: Void = { openblas_set_num_threads(1) }()
-
     /// `C[m,n] = alpha * op(A) op(B) + beta * C`, row-major, with `op` a transpose when
     /// `transA`/`transB`; `lda`, `ldb`, `ldc` are row strides as in CBLAS.
     static func multiply(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                          _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                          beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        _ = configured
+        ProcessSettings.useSingleThreadedOpenBLAS()
         guard m > 0, n > 0 else { return }
         let threads = CPUDevice.coreCount
         let work = m * n * max(k, 1)

@@ -49,7 +49,8 @@ public enum DeviceSelection {
         devices.first { $0.isGPU }
     }
 
-    /// Opens the backend `choice` names.
+    /// Opens the backend `choice` names; for an OpenCL device, also hands its tuned CLBlast
+    /// parameters to CLBlast (`OpenCLDevice.applyCLBlastTuning`, process-wide).
     /// - Throws: `DeviceError.invalidArgument` when the OpenCL device asked for does not
     ///   exist, or the OpenCL error of a driver that fails to open.
     public static func makeDevice(_ choice: DeviceChoice) throws -> any Device {
@@ -59,11 +60,16 @@ public enum DeviceSelection {
         case .auto:
             // A broken or absent OpenCL installation means there is no GPU to prefer.
             let devices = (try? OpenCLDeviceInfo.all()) ?? []
-            if let gpu = autoPick(devices) { return try OpenCLDevice(info: gpu) }
+            if let gpu = autoPick(devices) { return try tuned(OpenCLDevice(info: gpu)) }
             return CPUDevice()
         case .opencl(let index):
-            return try OpenCLDevice(index: index ?? 0)
+            return try tuned(OpenCLDevice(index: index ?? 0))
         }
+    }
+
+    private static func tuned(_ device: OpenCLDevice) -> OpenCLDevice {
+        device.applyCLBlastTuning()
+        return device
     }
 
     /// Parses `text` as `--device` and opens that backend.

@@ -51,23 +51,24 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     let partials: cl_mem
     let scalar: cl_mem
     /// Convolutions whose products sum over at least this many channels take the Winograd
-    /// path (`usesWinograd`): the tuned `WINOGRAD_MIN_CHANNELS`, else `winogradOff`. Off by
+    /// path (`usesWinograd`): the tuned `winogradMinChannels`, else `winogradOff`. Off by
     /// default because whether Winograd's 2.25x fewer multiply-adds win depends on how well
     /// the driver runs its 16 thinner products (on PoCL they lose to im2col's one): `nst
     /// tune` times both on the device and turns it on where it wins.
     public let winogradMinChannels: Int
     /// A `WINOGRAD_MIN_CHANNELS` no convolution reaches: Winograd off.
     public static let winogradOff = 1 << 20
-    /// Whether matrix products run in `Kernels/gemm.cl` rather than CLBlast: the tuned
-    /// `GEMM_KERNELS` (1 or 0), else true on CPU devices and false on others. CLBlast's
-    /// kernels stage tiles in local memory, which CPU drivers emulate at a loss: there
-    /// `gemm.cl`'s register tiles win even with the packing of B counted. GPUs have local
-    /// memory in hardware, where CLBlast wins (`nst tune`'s figures are in BENCHMARKS.md).
-    public let usesProjectGemm: Bool
-    /// Register tiles of `Kernels/gemm.cl` (tuned `GEMM_*` defines, else `standard`).
+    /// Which code runs the matrix products: the tuned engine, else
+    /// `OpenCLGemmEngine.untuned(for:)` (gemm.cl on CPU devices, CLBlast on others).
+    public let gemmEngine: OpenCLGemmEngine
+    /// Whether matrix products run in `Kernels/gemm.cl` rather than CLBlast. CLBlast's
+    /// kernels stage tiles in local memory, which CPU drivers emulate at a loss; GPUs have it
+    /// in hardware (`nst tune`'s figures are in BENCHMARKS.md).
+    public var usesProjectGemm: Bool { gemmEngine.usesProjectKernels }
+    /// Register tiles of `Kernels/gemm.cl` (tuned, else `standard`).
     public let gemmTiles: OpenCLGemmTiles
-    /// Work-group width of the GEMM kernels (tuned `GEMM_GROUP`); 0 leaves it to the driver.
-    let gemmGroup: Int
+    /// Work-group width of the GEMM kernels (tuned `group`); 0 leaves it to the driver.
+    var gemmGroup: Int { gemmEngine.group }
     /// At most this many work-groups take part in the first pass of a reduction.
     let maxReductionGroups = 256
     /// Grow-only scratch buffers by role (im2col columns, Winograd tiles, CLBlast's
@@ -104,22 +105,23 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     ///     location (`$NST_CACHE_DIR`, `$XDG_CACHE_HOME/nst`, `~/.cache/nst`).
     ///   - tuning: where the tuned parameters come from (default: the file `nst tune`
     ///     stored for this device and driver, if any and valid).
+    ///
+    /// The tuning's CLBlast parameters are not applied here: CLBlast holds them for the
+    /// whole process, so that is an explicit call, `applyCLBlastTuning()`.
     public init(info: OpenCLDeviceInfo, workGroupSize: Int? = nil, im2colLimit: Int = 1 << 25,
                 cacheDirectory: URL? = nil, tuning: OpenCLTuningSource = .stored) throws {
         self.info = info
         let cache = cacheDirectory.map { ProgramBinaryCache(directory: $0) } ?? ProgramBinaryCache()
         let tuned = Self.resolve(tuning, info: info)
         self.tuning = tuned
-        let tiles = OpenCLGemmTiles(defines: tuned?.defines ?? [:])
+        let tiles = tuned?.gemmTiles ?? .standard
         gemmTiles = tiles
-        usesProjectGemm = tuned?.host["GEMM_KERNELS"].map { $0 == 1 } ?? (info.type == "CPU")
-        gemmGroup = tuned?.host["GEMM_GROUP"] ?? 0
+        gemmEngine = tuned?.gemmEngine ?? .untuned(for: info)
         // The GEMM tiles are always passed, so that the kernels and the host's grids agree.
-        context = try OpenCLContext(info: info, cache: cache, workGroupSize: workGroupSize ?? tuned?.defines["WGS"] ?? 64,
-                                    defines: (tuned?.defines.filter { $0.key != "WGS" } ?? [:]).merging(tiles.defines) { $1 })
-        if let tuned { Self.applyCLBlast(tuned.clblast, device: info) }
+        context = try OpenCLContext(info: info, cache: cache, workGroupSize: workGroupSize ?? tuned?.workGroupSize ?? 64,
+                                    defines: tiles.defines)
         self.im2colLimit = max(1, min(im2colLimit, info.maxAllocation / 4))
-        winogradMinChannels = tuned?.host["WINOGRAD_MIN_CHANNELS"] ?? Self.winogradOff
+        winogradMinChannels = tuned?.winogradMinChannels ?? Self.winogradOff
         partials = try Self.makeBuffer(context, count: maxReductionGroups, device: info.name)
         do {
             scalar = try Self.makeBuffer(context, count: 1, device: info.name)

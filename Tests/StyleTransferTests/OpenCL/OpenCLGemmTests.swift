@@ -30,9 +30,9 @@ final class OpenCLGemmTests: XCTestCase {
     static func engines(_ info: OpenCLDeviceInfo) -> [(String, OpenCLTuning)] {
         let odd = OpenCLGemmTiles(rows: 4, vectors: 3, width: 4, ntRows: 2, ntColumns: 5)
         return [
-            ("clblast", OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])),
-            ("gemm.cl", OpenCLTuning(info: info, host: ["GEMM_KERNELS": 1])),
-            ("gemm.cl odd tiles", OpenCLTuning(info: info, defines: odd.defines, host: ["GEMM_KERNELS": 1, "GEMM_GROUP": 4])),
+            ("clblast", OpenCLTuning(info: info, gemmEngine: .clblast)),
+            ("gemm.cl", OpenCLTuning(info: info, gemmEngine: .projectKernels(group: 0))),
+            ("gemm.cl odd tiles", OpenCLTuning(info: info, gemmEngine: .projectKernels(group: 4), gemmTiles: odd)),
         ]
     }
 
@@ -41,7 +41,7 @@ final class OpenCLGemmTests: XCTestCase {
         var data = TestData(seed: 41)
         for (label, tuning) in Self.engines(info) {
             let device = try OpenCLDevice(info: info, tuning: .given(tuning))
-            XCTAssertEqual(device.usesProjectGemm, tuning.host["GEMM_KERNELS"] == 1, label)
+            XCTAssertEqual(device.usesProjectGemm, tuning.gemmEngine?.usesProjectKernels == true, label)
             for c in Self.cases {
                 let (rowsA, colsA) = c.transA ? (c.k, c.m) : (c.m, c.k)
                 let (rowsB, colsB) = c.transB ? (c.n, c.k) : (c.k, c.n)
@@ -91,7 +91,7 @@ final class OpenCLGemmTests: XCTestCase {
     /// Gram and the style loss still match the CPU backend.
     func testSplitGramMatchesCPU() throws {
         let info = try OpenCLTestDevice.get().info
-        let device = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])))
+        let device = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, gemmEngine: .clblast)))
         let cpu = CPUDevice()
         var data = TestData(seed: 43)
         for (c, h, w) in [(3, 67, 67), (5, 64, 70), (64, 64, 64)] {

@@ -19,7 +19,7 @@ final class OpenCLInfrastructureTests: XCTestCase {
 
     func testCLBlastErrorCarriesStatusNameAndCall() throws {
         let info = try OpenCLTestDevice.get().info
-        let device = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, host: ["GEMM_KERNELS": 0])))
+        let device = try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, gemmEngine: .clblast)))
         let a = try device.makeTensor(Shape(4, 4))
         let buffer = try device.buffer(a, "test")
         // A product larger than its 16-float buffers is refused by CLBlast.

@@ -17,7 +17,9 @@ enum OpenCLTestDevice {
             let all = try OpenCLDeviceInfo.all()
             guard !all.isEmpty else { return nil }
             let index = ProcessInfo.processInfo.environment["NST_TEST_OPENCL_DEVICE"].flatMap(Int.init) ?? 0
-            return .success(try OpenCLDevice(index: index))
+            let device = try OpenCLDevice(index: index)
+            device.applyCLBlastTuning()
+            return .success(device)
         } catch {
             return .failure(error)
         }

@@ -1,4 +1,4 @@
-// OpenCLTuningTests: the tuning file (round trip, corrupt, foreign and invalid files ignored), the Xgemm candidate order, and tuned devices matching the CPU.
+// OpenCLTuningTests: the tuning file (round trip, the stored JSON form, corrupt, foreign and invalid files ignored), the Xgemm candidate order, and tuned devices matching the CPU.
 import Foundation
 import XCTest
 @testable import StyleTransfer
@@ -12,8 +12,17 @@ final class OpenCLTuningTests: XCTestCase {
     /// and Winograd for every 3x3 convolution.
     private func sample(_ info: OpenCLDeviceInfo) throws -> OpenCLTuning {
         let xgemm = try XCTUnwrap(OpenCLTuner.xgemmCandidates(maxWorkGroup: info.maxWorkGroupSize).first)
-        return OpenCLTuning(info: info, clblast: ["Xgemm": xgemm], defines: ["WGS": min(32, info.maxWorkGroupSize)],
-                            host: ["WINOGRAD_MIN_CHANNELS": 1], notes: ["gemmGflopsTuned": 12.5])
+        return OpenCLTuning(info: info, clblast: ["Xgemm": xgemm], workGroupSize: min(32, info.maxWorkGroupSize),
+                            winogradMinChannels: 1, notes: ["gemmGflopsTuned": 12.5])
+    }
+
+    /// The JSON of `tuning` with `defines` and `host` entries added or replaced as a person
+    /// editing the file would: values the typed value cannot hold, such as `GEMM_KERNELS` 2.
+    private func json(_ tuning: OpenCLTuning, defines: [String: Int] = [:], host: [String: Int] = [:]) throws -> Data {
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(tuning)) as? [String: Any])
+        object["defines"] = (object["defines"] as? [String: Int] ?? [:]).merging(defines) { $1 }
+        object["host"] = (object["host"] as? [String: Int] ?? [:]).merging(host) { $1 }
+        return try JSONSerialization.data(withJSONObject: object)
     }
 
     func testRoundTripThroughTheFile() throws {
@@ -28,8 +37,8 @@ final class OpenCLTuningTests: XCTestCase {
                        [url.lastPathComponent], "no temporary file left behind")
         let device = try OpenCLDevice(info: info, tuning: .storedIn(root: root))
         XCTAssertEqual(device.tuning, tuning)
-        XCTAssertEqual(device.context.workGroupSize, tuning.defines["WGS"])
-        XCTAssertTrue(device.context.buildOptions.contains("-DWGS=\(tuning.defines["WGS"] ?? 0)"),
+        XCTAssertEqual(device.context.workGroupSize, tuning.workGroupSize)
+        XCTAssertTrue(device.context.buildOptions.contains("-DWGS=\(tuning.workGroupSize ?? 0)"),
                       "the tuned define is a build option, hence part of the program cache key")
         XCTAssertEqual(device.winogradMinChannels, 1)
     }
@@ -45,31 +54,27 @@ final class OpenCLTuningTests: XCTestCase {
         var broken = good
         broken.clblast["Xgemm"]?["MWG"] = 24   // not a multiple of MDIMC * VWM
         var oddGroup = good
-        oddGroup.defines["WGS"] = 48
-        var unknown = good
-        unknown.defines["TILE"] = 8
+        oddGroup.workGroupSize = 48
         var missing = good
         missing.clblast["Xgemm"]?.removeValue(forKey: "SA")
         // gemm.cl settings out of their ranges: no float1 or float3, no empty tile, an
-        // engine that does not exist, a group wider than the device allows.
+        // engine that does not exist, a group wider than the device allows; and keys the
+        // file form does not know.
         let badGemm: [(String, [String: Int], [String: Int])] = [
             ("GEMM_VW 1", ["GEMM_VW": 1], [:]), ("GEMM_VW 3", ["GEMM_VW": 3], [:]), ("GEMM_TM 0", ["GEMM_TM": 0], [:]),
             ("GEMM_NT_TN 9", ["GEMM_NT_TN": 9], [:]), ("GEMM_KERNELS 2", [:], ["GEMM_KERNELS": 2]),
-            ("GEMM_GROUP too wide", [:], ["GEMM_GROUP": info.maxWorkGroupSize + 1]),
+            ("GEMM_GROUP too wide", [:], ["GEMM_KERNELS": 1, "GEMM_GROUP": info.maxWorkGroupSize + 1]),
+            ("GEMM_GROUP negative", [:], ["GEMM_KERNELS": 1, "GEMM_GROUP": -1]),
+            ("WINOGRAD_MIN_CHANNELS 0", [:], ["WINOGRAD_MIN_CHANNELS": 0]),
+            ("unknown define", ["TILE": 8], [:]), ("unknown host setting", [:], ["THREADS": 2]),
         ]
         let encoder = JSONEncoder()
         let full = try encoder.encode(good)
         let contents: [(String, Data)] = [
             ("garbage", Data(repeating: 0xAB, count: 300)), ("truncated", full.prefix(full.count / 2)),
             ("empty", Data()), ("foreign driver", try encoder.encode(foreign)), ("broken Xgemm", try encoder.encode(broken)),
-            ("WGS 48", try encoder.encode(oddGroup)), ("unknown define", try encoder.encode(unknown)),
-            ("missing parameter", try encoder.encode(missing)),
-        ] + (try badGemm.map { label, defines, host in
-            var bad = good
-            bad.defines.merge(defines) { $1 }
-            bad.host.merge(host) { $1 }
-            return (label, try encoder.encode(bad))
-        })
+            ("WGS 48", try encoder.encode(oddGroup)), ("missing parameter", try encoder.encode(missing)),
+        ] + (try badGemm.map { label, defines, host in (label, try json(good, defines: defines, host: host)) })
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         for (label, data) in contents {
             try data.write(to: url)
@@ -91,12 +96,12 @@ final class OpenCLTuningTests: XCTestCase {
     func testTunedDeviceStillMatchesCPU() throws {
         let info = try OpenCLTestDevice.get().info
         var clblast = try sample(info), project = try sample(info)
-        clblast.host["GEMM_KERNELS"] = 0
-        project.host["GEMM_KERNELS"] = 1
-        project.host["GEMM_GROUP"] = 2
-        project.defines.merge(OpenCLGemmTiles(rows: 5, vectors: 3, width: 4, ntRows: 2, ntColumns: 3).defines) { $1 }
+        clblast.gemmEngine = .clblast
+        project.gemmEngine = .projectKernels(group: 2)
+        project.gemmTiles = OpenCLGemmTiles(rows: 5, vectors: 3, width: 4, ntRows: 2, ntColumns: 3)
         for (label, tuning) in [("tuned CLBlast", clblast), ("tuned gemm.cl", project)] {
             let tuned = try OpenCLDevice(info: info, tuning: .given(tuning))
+            tuned.applyCLBlastTuning()
             XCTAssertEqual(tuned.tuning, tuning, label)
             XCTAssertEqual(tuned.usesProjectGemm, label == "tuned gemm.cl")
             let parity = OpenCLParityTests(name: "tuned", testClosure: { _ in })
@@ -114,8 +119,8 @@ final class OpenCLTuningTests: XCTestCase {
                                             proxyFlops: 1e6)
         let found = try OpenCLTuner().searchProjectGemm(info: info, workload: workload, budget: 0.001)
         XCTAssertTrue(found.seconds.isFinite && found.seconds > 0)
-        XCTAssertEqual(OpenCLGemmTiles(defines: found.defines), .standard, "only the first candidate fits the budget")
-        let tuning = OpenCLTuning(info: info, defines: found.defines, host: ["GEMM_KERNELS": 1, "GEMM_GROUP": found.group])
+        XCTAssertEqual(found.tiles, .standard, "only the first candidate fits the budget")
+        let tuning = OpenCLTuning(info: info, gemmEngine: .projectKernels(group: found.group), gemmTiles: found.tiles)
         XCTAssertNoThrow(try tuning.validate(for: info))
     }
 

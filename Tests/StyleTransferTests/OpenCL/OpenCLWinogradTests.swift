@@ -12,7 +12,7 @@ final class OpenCLWinogradTests: XCTestCase {
     static func winogradDevice(im2colLimit: Int = 1 << 25) throws -> OpenCLDevice {
         let info = try OpenCLTestDevice.get().info
         return try OpenCLDevice(info: info, im2colLimit: im2colLimit,
-                                tuning: .given(OpenCLTuning(info: info, host: ["WINOGRAD_MIN_CHANNELS": 16])))
+                                tuning: .given(OpenCLTuning(info: info, winogradMinChannels: 16)))
     }
 
     func testPathChoice() throws {

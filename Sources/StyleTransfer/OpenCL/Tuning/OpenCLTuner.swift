@@ -18,7 +18,7 @@ public struct OpenCLTuner {
     public init(log: @escaping (String) -> Void = { _ in }) { self.log = log }
 
     /// A scored workload: proxy shapes and the factor turning each proxy's seconds into the real products' seconds.
-    public struct Workload {
+    public struct Workload: Sendable {
         public let proxies: [GemmShape]
         public let weights: [Double]
         /// Floating-point operations of the real products.
@@ -80,7 +80,7 @@ public struct OpenCLTuner {
         for candidate in Self.xgemmCandidates(maxWorkGroup: device.info.maxWorkGroupSize) {
             guard elapsed() < budget * 0.75 else { break }
             tried += 1
-            guard OpenCLDevice.applyCLBlast(["Xgemm": candidate], device: device.info).isEmpty,
+            guard ProcessSettings.overrideCLBlastParameters(["Xgemm": candidate], device: device.info).isEmpty,
                   let time = try? seconds(screen, on: device) else { continue }
             if time < (scored.map(\.seconds).min() ?? defaultSeconds) {
                 log(String(format: "  candidate %d: %.1f GFLOP/s  %@", tried, screen.flops / time / 1e9, Self.describe(candidate)))
@@ -92,11 +92,11 @@ public struct OpenCLTuner {
         var best: (params: [String: Int], seconds: Double, screen: Double)?
         for finalist in scored.sorted(by: { $0.seconds < $1.seconds }).prefix(3) where finalist.seconds < defaultSeconds {
             guard elapsed() < budget || best == nil else { break }
-            guard OpenCLDevice.applyCLBlast(["Xgemm": finalist.params], device: device.info).isEmpty else { continue }
+            guard ProcessSettings.overrideCLBlastParameters(["Xgemm": finalist.params], device: device.info).isEmpty else { continue }
             let time = try seconds(workload, on: device)
             if time < (best?.seconds ?? .infinity) { best = (finalist.params, time, finalist.seconds) }
         }
-        if let best { OpenCLDevice.applyCLBlast(["Xgemm": best.params], device: device.info) }
+        if let best { ProcessSettings.overrideCLBlastParameters(["Xgemm": best.params], device: device.info) }
         let defaultGflops = screen.flops / defaultSeconds / 1e9
         let ranked = scored.filter { $0.seconds < defaultSeconds }.sorted { $0.seconds < $1.seconds }.map(\.params)
         return (best?.params, defaultGflops, best.map { screen.flops / $0.screen / 1e9 } ?? defaultGflops, ranked)
@@ -109,12 +109,12 @@ public struct OpenCLTuner {
         -> (params: [String: Int], gflops: Double)? {
         var best: (params: [String: Int], seconds: Double)?
         for candidate in candidates {
-            guard OpenCLDevice.applyCLBlast(["Xgemm": candidate], device: device.info).isEmpty,
+            guard ProcessSettings.overrideCLBlastParameters(["Xgemm": candidate], device: device.info).isEmpty,
                   let time = try? seconds(workload, on: device) else { continue }
             log(String(format: "  %.1f GFLOP/s  %@", workload.flops / time / 1e9, Self.describe(candidate)))
             if time < (best?.seconds ?? .infinity) { best = (candidate, time) }
         }
-        if let best { OpenCLDevice.applyCLBlast(["Xgemm": best.params], device: device.info) }
+        if let best { ProcessSettings.overrideCLBlastParameters(["Xgemm": best.params], device: device.info) }
         return best.map { ($0.params, workload.flops / $0.seconds / 1e9) }
     }
 

@@ -17,16 +17,16 @@ extension OpenCLTuner {
     /// The fastest tiles and group width of `Kernels/gemm.cl` for `workload`, tried in
     /// three rounds (tiles of the `A B`/`A^T B` kernels, then of `A B^T`, then the group
     /// width), each keeping the best of the round before; stops early after `budget`
-    /// seconds. Returns the tuning values (`GEMM_KERNELS` 1, the tile defines, `GEMM_GROUP`)
+    /// seconds. Returns the tiles, the group width (for `OpenCLGemmEngine.projectKernels`)
     /// and the seconds of the real products with them.
     public func searchProjectGemm(info: OpenCLDeviceInfo, workload: Workload, budget: Double) throws
-        -> (defines: [String: Int], group: Int, seconds: Double) {
+        -> (tiles: OpenCLGemmTiles, group: Int, seconds: Double) {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var best = (tiles: OpenCLGemmTiles.standard, group: 0, seconds: Double.infinity)
         func attempt(_ tiles: OpenCLGemmTiles, group: Int) {
             guard group <= info.maxWorkGroupSize else { return }
-            let tuning = OpenCLTuning(info: info, defines: tiles.defines, host: ["GEMM_KERNELS": 1, "GEMM_GROUP": group])
+            let tuning = OpenCLTuning(info: info, gemmEngine: .projectKernels(group: group), gemmTiles: tiles)
             // A driver may refuse a shape (too many registers, say): skip it, as the search does CLBlast's.
             guard let device = try? OpenCLDevice(info: info, tuning: .given(tuning)),
                   let time = try? seconds(workload, on: device) else {
@@ -53,6 +53,6 @@ extension OpenCLTuner {
         guard best.seconds.isFinite else {
             throw DeviceError.backend("OpenCL tuning: no tile size of Kernels/gemm.cl ran on \(info.name)")
         }
-        return (best.tiles.defines, best.group, best.seconds)
+        return (best.tiles, best.group, best.seconds)
     }
 }

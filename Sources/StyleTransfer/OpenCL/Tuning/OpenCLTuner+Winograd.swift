@@ -36,21 +36,23 @@ extension OpenCLTuner {
         return (try timed(forward), try timed(backward))
     }
 
-    /// The `WINOGRAD_MIN_CHANNELS` (among 16, 64, 128, 256, 512 and never) that makes the
-    /// evaluation's convolutions fastest with `tuning`'s other parameters: each distinct
-    /// convolution is timed on both paths at its real size, or on an image shrunk to at most
-    /// `winogradProxyFlops` (only above 256x256), and weighted by its real size. Small proxies
-    /// misled: on PoCL a 64x64 image ran both paths at a fraction of their full-size speed.
     /// Most floating-point operations of one timed convolution in the Winograd search (the
     /// heaviest VGG-19 convolution at 256x256 does 4.8 GFLOP).
     static let winogradProxyFlops = 5e9
 
+    /// The `winogradMinChannels` (among 16, 64, 128, 256, 512 and never) that makes the
+    /// evaluation's convolutions fastest with `tuning`'s other parameters: each distinct
+    /// convolution is timed on both paths at its real size, or on an image shrunk to at most
+    /// `winogradProxyFlops` (only above 256x256), and weighted by its real size. Small proxies
+    /// misled: on PoCL a 64x64 image ran both paths at a fraction of their full-size speed.
     public func searchWinogradThreshold(info: OpenCLDeviceInfo, tuning: OpenCLTuning, size: Int, depth: Int) throws -> Int {
         let never = OpenCLDevice.winogradOff
         func device(_ threshold: Int) throws -> OpenCLDevice {
             var t = tuning
-            t.host["WINOGRAD_MIN_CHANNELS"] = threshold
-            return try OpenCLDevice(info: info, tuning: .given(t))
+            t.winogradMinChannels = threshold
+            let device = try OpenCLDevice(info: info, tuning: .given(t))
+            device.applyCLBlastTuning()
+            return device
         }
         let winograd = try device(1), im2col = try device(never)
         // Per (summed channels k, path): estimated seconds over the evaluation.

@@ -58,9 +58,9 @@ final class MemoryAndVectorTests: XCTestCase {
         XCTAssertThrowsError(try device.makeLossSlots(count: -1))
     }
 
-    /// Dot products into slots and axpy with coefficients read from them, by hand; slots
+    /// Dot products into a coefficient tensor and axpy with coefficients read from it, by hand; indices
     /// outside the tensor and term counts other than 1 or 2 are refused by name.
-    func testSlotDotAndAxpy() throws {
+    func testCoefficientDotAndAxpy() throws {
         let x = try device.tensor(Shape(3), [1, 2, 3]), y = try device.tensor(Shape(3), [4, 5, 6])
         let slots = try device.tensor(Shape(3), [0, 0, 10])
         try device.dot(x, y, scale: 0.5, into: slots, at: 1)     // 0.5 * 32
@@ -69,7 +69,7 @@ final class MemoryAndVectorTests: XCTestCase {
         XCTAssertEqual(try device.download(y), [0, -3, -6])
         try device.axpy([CoefficientTerm(index: 2, factor: 0.5)], coefficients: slots, x, y)                                // c = 5
         XCTAssertEqual(try device.download(y), [5, 7, 9])
-        XCTAssertThrowsError(try device.dot(x, y, scale: 1, into: slots, at: 3)) { XCTAssertTrue("\($0)".contains("slot 3")) }
+        XCTAssertThrowsError(try device.dot(x, y, scale: 1, into: slots, at: 3)) { XCTAssertTrue("\($0)".contains("coefficient 3")) }
         XCTAssertThrowsError(try device.axpy([], coefficients: slots, x, y)) { XCTAssertTrue("\($0)".contains("0 terms")) }
         XCTAssertThrowsError(try device.axpy([CoefficientTerm(index: -1, factor: 1)], coefficients: slots, x, y))
     }

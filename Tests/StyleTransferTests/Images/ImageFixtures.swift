@@ -21,9 +21,9 @@ enum ImageFixtures {
         return url.path
     }
 
-    /// The shared sample images: `$NST_SAMPLES_DIR` when set, otherwise
-    /// `../shared/samples` beside the package root (where CI puts them). Fails the
-    /// test, rather than skipping it, when the folder is missing.
+    /// Sample images: the public-domain paintings in the repository's `examples/`, or the
+    /// folder `$NST_SAMPLES_DIR` names (optional; it must hold files of the same names).
+    /// Fails the test, rather than skipping it, when the folder is missing.
     static func samplesFolder() throws -> URL {
         let packageRoot = URL(fileURLWithPath: "\(#filePath)")
             .deletingLastPathComponent() // Images
@@ -34,12 +34,11 @@ enum ImageFixtures {
         if let override = ProcessInfo.processInfo.environment["NST_SAMPLES_DIR"], !override.isEmpty {
             folder = URL(fileURLWithPath: override, isDirectory: true)
         } else {
-            folder = packageRoot.appendingPathComponent("../shared/samples", isDirectory: true).standardized
+            folder = packageRoot.appendingPathComponent("examples", isDirectory: true)
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw FixtureError(description: "sample images not found at \(folder.path): put the shared "
-                               + "folder beside the package or set NST_SAMPLES_DIR")
+            throw FixtureError(description: "sample images not found at \(folder.path)")
         }
         return folder
     }

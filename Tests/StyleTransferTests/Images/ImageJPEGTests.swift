@@ -1,4 +1,4 @@
-// ImageJPEGTests: decoding the shared sample JPEGs, and JPEG failures (truncation, corruption, size).
+// ImageJPEGTests: decoding the sample JPEGs of examples/, and JPEG failures (truncation, corruption, size).
 import XCTest
 @testable import StyleTransfer
 

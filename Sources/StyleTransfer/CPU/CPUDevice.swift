@@ -73,7 +73,7 @@ public final class CPUDevice: Device {
         for d in shape.dims where !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: d) }
         guard !overflow, let storage = CPUStorage(count: bytes / MemoryLayout<Float>.stride) else {
             throw DeviceError.outOfMemory(bytes: overflow ? Int.max : bytes, device: name,
-                                          hint: "try a smaller --size")
+                                          hint: "try a smaller image")
         }
         return Tensor(shape: shape, storage: storage)
     }

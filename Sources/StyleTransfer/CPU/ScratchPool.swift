@@ -30,7 +30,7 @@ final class ScratchPool: Sendable {
             } else {
                 free.append(contentsOf: taken)
                 throw DeviceError.outOfMemory(bytes: count * MemoryLayout<Float>.stride, device: "cpu",
-                                              hint: "try a smaller --size")
+                                              hint: "try a smaller image")
             }
         }
         return taken

@@ -63,7 +63,11 @@ public enum DeviceSelection {
             if let gpu = autoPick(devices) { return try tuned(OpenCLDevice(info: gpu)) }
             return CPUDevice()
         case .opencl(let index):
-            return try tuned(OpenCLDevice(index: index ?? 0))
+            do {
+                return try tuned(OpenCLDevice(index: index ?? 0))
+            } catch let DeviceError.invalidArgument(_, detail) {
+                throw DeviceError.invalidArgument(op: "--device", detail: detail)
+            }
         }
     }
 

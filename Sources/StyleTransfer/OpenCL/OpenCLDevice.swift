@@ -88,7 +88,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     public convenience init(index: Int = 0) throws {
         let all = try OpenCLDeviceInfo.all()
         guard all.indices.contains(index) else {
-            throw DeviceError.invalidArgument(op: "--device", detail: all.isEmpty
+            throw DeviceError.invalidArgument(op: "OpenCL device", detail: all.isEmpty
                 ? "no OpenCL device was found (no OpenCL driver or platform is installed)"
                 : "there is no OpenCL device \(index); `nst devices` lists devices 0 to \(all.count - 1)")
         }
@@ -209,7 +209,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
 
     // MARK: Helpers shared by the op files
 
-    static let memoryHint = "try a smaller --size (memory grows with the square of the image side)"
+    static let memoryHint = "try a smaller image (memory grows with the square of its side)"
 
     /// The buffer behind `tensor`, or `.foreignTensor` when another device made it.
     func buffer(_ tensor: Tensor, _ op: String) throws -> cl_mem {

@@ -112,7 +112,7 @@ enum OpenCLStatus {
     }
 
     /// Appended to the message of a memory failure (and recognised by `makeTensor`).
-    static let outOfMemoryNote = "; the device ran out of memory: try a smaller --size"
+    static let outOfMemoryNote = "; the device ran out of memory: try a smaller image"
 
     /// The error for a failed call: its name, the status name and code, and for memory
     /// failures a hint that a smaller image needs less memory.

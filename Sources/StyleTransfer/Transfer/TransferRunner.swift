@@ -47,8 +47,10 @@ public enum TransferRunner {
         let initial = try initialFile?.resized(width: content.width, height: content.height)
 
         progress.note("nst: \(content.width)x\(content.height), \(options.iterations) iterations of \(options.optimizer.rawValue) on \(device.name), \(weights.source) weights")
-        let engine = try TransferEngine(device: device, plan: plan, weights: weights, content: content,
-                                        styles: styles, initial: initial, keepLastGood: options.saveEvery > 0)
+        let engine = try blamingSize(options) {
+            try TransferEngine(device: device, plan: plan, weights: weights, content: content,
+                               styles: styles, initial: initial, keepLastGood: options.saveEvery > 0)
+        }
         var log = LossLog()
         do {
             try engine.run { k, losses, seconds in
@@ -73,7 +75,7 @@ public enum TransferRunner {
             throw TransferError.diverged(message + extra)
         } catch {
             progress.interrupt()
-            throw error
+            throw Self.withOption(error, options)
         }
         try save(engine.currentImage(), to: options.outputPath)
         if let lossLogPath = options.lossLogPath {
@@ -81,6 +83,17 @@ public enum TransferRunner {
         }
         progress.note("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? ""))
         return log
+    }
+
+    /// Runs `body`, naming `--size` in a device's out-of-memory error (the backends speak of
+    /// images, not options).
+    static func blamingSize<T>(_ options: TransferOptions, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw withOption(error, options) }
+    }
+
+    static func withOption(_ error: any Error, _ options: TransferOptions) -> any Error {
+        guard let error = error as? DeviceError, case .outOfMemory = error else { return error }
+        return TransferError.option("--size \(options.size)", error.description)
     }
 
     /// Loads an input image; errors name the option it came from.

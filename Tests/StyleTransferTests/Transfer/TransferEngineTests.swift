@@ -85,6 +85,17 @@ final class TransferEngineTests: XCTestCase {
         XCTAssertEqual(blend, [1])
     }
 
+    /// The backends' out-of-memory errors speak of images; the runner names the option.
+    func testOutOfMemoryNamesTheSizeOption() {
+        var options = TransferOptions()
+        options.size = 4096
+        let oom = DeviceError.outOfMemory(bytes: 1 << 30, device: "cpu", hint: "try a smaller image")
+        XCTAssertEqual("\(TransferRunner.withOption(oom, options))",
+                       "--size 4096: out of memory on cpu: could not allocate 1024.0 MiB; try a smaller image")
+        let other = DeviceError.backend("x")
+        XCTAssertEqual("\(TransferRunner.withOption(other, options))", "x")
+    }
+
     func testOptionErrorsNameTheOption() {
         func message(_ change: (inout TransferOptions) -> Void) -> String {
             var options = TransferOptions(contentPath: "c", stylePaths: ["s"], outputPath: "o.png")

@@ -151,7 +151,7 @@ public struct OpenCLTuner {
     /// rather than per-device numbers, each ordered so that its most distinct shapes come first:
     /// - CPU-like (PoCL and other CPU drivers map a work-group onto one core's SIMD lanes):
     ///   small groups of 8x8 or 16x8 work-items, each accumulating a 4x4 to 8x8 tile (more
-    ///   overflows a core's vector registers and made screening ~3x slower on PoCL), vectors of
+    ///   overflows a core's vector registers and slowed screening on PoCL), vectors of
     ///   4 (or 4 by 2), with and without local memory.
     /// - GPU-like: 16x16 groups staging 64- or 128-wide tiles in local memory, vectors of 2 or 4.
     static func xgemmFamilies() -> [[[String: Int]]] {

@@ -32,11 +32,20 @@ let package = Package(
             name: "CCodecs",
             dependencies: ["CPNG", "CJPEG"],
             path: "Sources/CCodecs"),
+        // The layers, each a target so the compiler enforces which way dependencies point
+        // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; the
+        // method (network, losses, optimisers, images, weights, the run) on top.
+        .target(name: "NSTCore", path: "Sources/NSTCore"),
+        .target(name: "NSTCPU", dependencies: ["NSTCore", "CBLAS"], path: "Sources/NSTCPU"),
+        .target(
+            name: "NSTOpenCL",
+            dependencies: ["NSTCore", "COpenCL"],
+            path: "Sources/NSTOpenCL",
+            plugins: ["EmbedKernels"]),
         .target(
             name: "StyleTransfer",
-            dependencies: ["COpenCL", "CPNG", "CJPEG", "CBLAS", "CCodecs"],
-            path: "Sources/StyleTransfer",
-            plugins: ["EmbedKernels"]),
+            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs"],
+            path: "Sources/StyleTransfer"),
         // Embeds Kernels/*.cl into StyleTransfer as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
         .plugin(
@@ -51,7 +60,7 @@ let package = Package(
             path: "Sources/nst"),
         .testTarget(
             name: "StyleTransferTests",
-            dependencies: ["StyleTransfer"],
+            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL"],
             path: "Tests/StyleTransferTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,4 @@
-// EmbedKernels: build-tool plugin that embeds the top-level Kernels/*.cl sources into the StyleTransfer target.
+// EmbedKernels: build-tool plugin that embeds the top-level Kernels/*.cl sources into the NSTOpenCL target.
 import Foundation
 import PackagePlugin
 

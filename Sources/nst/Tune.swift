@@ -50,7 +50,9 @@ struct Tune: ParsableCommand {
         Self.say("Tuning \(info.name) (driver \(info.driverVersion)) for \(size)x\(size) images, budget \(Int(budgetSeconds)) s")
         // CLBlast cannot return to its defaults once overridden, so measure them first.
         let before = noReport ? nil : try Benchmark.run(device: try OpenCLDevice(info: info, tuning: .none), size: size, evaluations: 1)
-        let outcome = try OpenCLTuner { Self.say($0) }.tune(info: info, size: size, budgetSeconds: budgetSeconds)
+        // The products of `nst transfer`'s default losses at this size.
+        let plan = try TransferPlan(TransferOptions(), styleCount: 1)
+        let outcome = try OpenCLTuner { Self.say($0) }.tune(info: info, plan: plan, size: size, budgetSeconds: budgetSeconds)
         let tuning = outcome.tuning
         try tuning.store(to: url)
         Self.say("Stored \(url.path): " + outcome.summary)

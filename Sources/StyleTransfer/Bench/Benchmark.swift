@@ -1,5 +1,6 @@
 // Benchmark: seconds per evaluation of J and dJ/dx through VGG-19 to relu5_1, GFLOP/s, peak memory, per-op breakdown.
 import Foundation
+import NSTCore
 
 /// One op family's part of an evaluation, from a profiled run.
 public struct OpShare: Codable, Sendable {

@@ -1,5 +1,6 @@
 // ProfilingDevice: a Device wrapper that times every op (waiting for each to finish) for the per-op breakdown of `nst bench`.
 import Dispatch
+import NSTCore
 import Synchronization
 
 /// The op families the benchmark reports separately.

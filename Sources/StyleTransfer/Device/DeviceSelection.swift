@@ -1,4 +1,7 @@
 // DeviceSelection: parsing `--device auto|cpu|opencl|opencl:N` and opening the chosen backend.
+import NSTCPU
+import NSTCore
+import NSTOpenCL
 
 /// Which backend `--device` asks for.
 ///

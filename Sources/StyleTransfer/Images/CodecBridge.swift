@@ -1,5 +1,6 @@
 // CodecBridge: calls into the CCodecs C shim and turns its status codes into ImageError.
 import CCodecs
+import NSTCore
 
 /// Thin wrappers over the C shim; every failure becomes an `ImageError` naming `path`.
 enum CodecBridge {

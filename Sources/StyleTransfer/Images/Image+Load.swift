@@ -1,5 +1,6 @@
 // Image+Load: reading PNG and JPEG files into images, the format found by magic bytes.
 import Foundation
+import NSTCore
 
 extension Image {
     /// Reads the PNG or JPEG file at `path` (the format is found from the file's

@@ -1,4 +1,5 @@
 // Image+Resize: resizing to a long side (keeping the aspect ratio) or to an exact size.
+import NSTCore
 
 extension Image {
     /// The size an image of `width` x `height` gets when its long side becomes

@@ -1,5 +1,6 @@
 // Image+WritePNG: saving an image as 8-bit RGB PNG, atomically.
 import Foundation
+import NSTCore
 
 extension Image {
     /// The image as interleaved 8-bit RGB: each value clamped to [0, 1], scaled by

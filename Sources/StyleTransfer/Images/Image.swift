@@ -1,4 +1,5 @@
 // Image: a float32 RGB picture in planar (CHW) layout with values in [0, 1], as docs/MATH.md defines.
+import NSTCore
 
 /// A picture as the engine sees it: float32, planar RGB (all red values, then all
 /// green, then all blue; each plane row by row), values in [0, 1].

@@ -1,4 +1,5 @@
 // ImageError: what went wrong reading, writing or resizing an image, always naming the file.
+import NSTCore
 
 /// An error from loading, saving or resizing an image. Its description is one line
 /// a user can act on, starting with the file it concerns, e.g.

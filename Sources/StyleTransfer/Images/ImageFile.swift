@@ -1,4 +1,5 @@
 // ImageFile: reading a whole file, and the library's one atomic file write (temporary file + rename), with errors naming the file.
+import NSTCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

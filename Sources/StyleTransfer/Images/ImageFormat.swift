@@ -1,6 +1,7 @@
 // ImageFormat: recognising PNG and JPEG by their first bytes, and the codec library versions.
 import CJPEG
 import CPNG
+import NSTCore
 
 /// The file formats the engine reads.
 public enum ImageFormat: String, Sendable {

@@ -1,5 +1,6 @@
 // Resampler: separable Lanczos-3 resampling of planar images, antialiased when shrinking.
 import Foundation
+import NSTCore
 
 /// The filter taps that make one axis of the output from one axis of the input.
 ///

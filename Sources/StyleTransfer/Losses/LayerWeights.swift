@@ -1,4 +1,5 @@
 // LayerWeights: a set of network layers a loss reads, each with its weight, and the errors of choosing them.
+import NSTCore
 
 /// A problem with a list of layers or of weights, named in the terms of the network and
 /// the numbers; the command line adds the option it came from (`TransferPlan`).

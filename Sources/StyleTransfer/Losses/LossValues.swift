@@ -1,4 +1,5 @@
 // LossValues: the total objective J and its unweighted parts for one image.
+import NSTCore
 
 /// The value of `J = alpha J_content + beta J_style + gamma J_tv` and its unweighted parts.
 public struct LossValues: Equatable, Sendable {

@@ -1,4 +1,5 @@
 // StyleTargets: the target Gram matrix of each style layer, blended over several style images.
+import NSTCore
 
 /// Target Gram matrices `T_l = sum_k b_k Gram(a_l(S_k))`, one `[C,C]` device tensor per style layer.
 public enum StyleTargets {

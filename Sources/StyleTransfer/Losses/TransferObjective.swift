@@ -1,4 +1,5 @@
 // TransferObjective: J = alpha J_content + beta J_style + gamma J_tv and its gradient through VGG-19.
+import NSTCore
 
 /// The style transfer objective of docs/MATH.md for images of one size, evaluated on the device:
 /// - `J_content = sum_l w_l * 1/(4 nC nH nW) sum (a_C - a_G)^2`

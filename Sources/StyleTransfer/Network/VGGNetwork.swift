@@ -1,4 +1,5 @@
 // VGGNetwork: the VGG-19 stack cut after its deepest used layer, with its weights resident on a device.
+import NSTCore
 
 /// The VGG-19 convolution stack up to `depth` layers, its weights uploaded to `device`.
 ///

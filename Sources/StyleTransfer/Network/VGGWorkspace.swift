@@ -1,4 +1,5 @@
 // VGGWorkspace: the activation tape and gradient buffers of one image size, allocated once and reused.
+import NSTCore
 
 /// Device buffers for running a `VGGNetwork` on images of one size: the normalised input,
 /// one activation per layer (the tape), and gradient buffers for the backward pass.

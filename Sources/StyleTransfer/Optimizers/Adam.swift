@@ -1,4 +1,5 @@
 // Adam: Kingma & Ba's adaptive moment estimation with bias correction, run by Device.adamStep.
+import NSTCore
 
 /// Adam (Kingma & Ba 2015) with bias correction: beta1 0.9, beta2 0.999, eps 1e-8.
 /// The moment buffers live on the device and are allocated once.

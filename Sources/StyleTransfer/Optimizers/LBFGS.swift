@@ -1,4 +1,5 @@
 // LBFGS: limited-memory BFGS with the two-loop recursion and a backtracking Armijo line search.
+import NSTCore
 
 /// Limited-memory BFGS (Nocedal & Wright, algorithms 7.4 and 7.5) on the device.
 ///

@@ -1,4 +1,5 @@
 // Optimizer: the interface of the image optimisers and the choice between them.
+import NSTCore
 
 /// The optimisers of docs/MATH.md ("Optimisers").
 public enum OptimizerKind: String, CaseIterable, Sendable {

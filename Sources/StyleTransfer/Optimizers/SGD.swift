@@ -1,4 +1,5 @@
 // SGD: plain gradient descent, x <- x - lr * dJ/dx.
+import NSTCore
 
 /// Plain gradient descent: `x <- x - lr * dJ/dx`, then J and its gradient at the new x.
 public final class SGD: Optimizer {

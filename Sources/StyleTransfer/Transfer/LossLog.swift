@@ -1,5 +1,6 @@
 // LossLog: the per-iteration loss rows and their CSV form (README.md "`nst transfer` options").
 import Foundation
+import NSTCore
 
 /// The loss of each iteration, kept in memory during the run and written once at the end
 /// (so the optimisation loop never waits on the disk).

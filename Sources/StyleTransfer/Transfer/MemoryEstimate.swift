@@ -1,4 +1,5 @@
 // MemoryEstimate: the bytes a style transfer needs on its device, worked out from the sizes before anything is allocated.
+import NSTCore
 
 /// The memory one `TransferEngine` run needs, from image sizes, layers and optimiser alone.
 ///

@@ -1,5 +1,6 @@
 // TransferEngine: the optimisation loop on in-memory images: network, targets, objective, optimiser.
 import Foundation
+import NSTCore
 
 /// One style transfer on images already in memory: builds the network and the loss
 /// targets on a device, then runs the optimiser, reporting every iteration.

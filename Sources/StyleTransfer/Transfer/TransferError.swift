@@ -1,4 +1,5 @@
 // TransferError: a bad option, a bad input file, or a run that went wrong, in one line a user can act on.
+import NSTCore
 
 /// An error of the style transfer run, worded as one line naming the option or file.
 public enum TransferError: Error, CustomStringConvertible, Equatable {

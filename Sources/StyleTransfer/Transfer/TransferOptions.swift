@@ -1,4 +1,5 @@
 // TransferOptions: every setting of one style transfer run, with the defaults of `nst transfer`.
+import NSTCore
 
 /// Where the generated image starts.
 public enum InitMode: Equatable, Sendable {

@@ -1,5 +1,6 @@
 // TransferPaths: checks on the run's input and output paths, and the names of intermediate images.
 import Foundation
+import NSTCore
 
 /// Path checks done before any work: inputs exist and are readable files; outputs go to an
 /// existing, writable folder, are PNG, and never name an input.

@@ -1,4 +1,5 @@
 // TransferPlan: a run's options validated once and resolved into what every later step reads.
+import NSTCore
 
 /// One stage of the optimisation: an image size and the iterations spent at it. A run has
 /// one stage today; coarse-to-fine runs add smaller ones before it.

@@ -1,5 +1,6 @@
 // TransferRunner: one `nst transfer` run from files to files: checks, loading, the loop, atomic outputs.
 import Foundation
+import NSTCore
 
 /// Runs a style transfer described by `TransferOptions`, from input files to output files.
 ///

@@ -1,4 +1,5 @@
 // Half: IEEE 754 binary16 <-> Float conversion done on bits, so it works on every platform.
+import NSTCore
 
 /// IEEE half-precision bit conversions (Swift's `Float16` is not available everywhere).
 public enum Half {

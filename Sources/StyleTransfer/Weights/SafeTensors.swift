@@ -1,5 +1,6 @@
 // SafeTensors: a validating reader for the .safetensors format (JSON header + raw little-endian tensors).
 import Foundation
+import NSTCore
 
 /// A `.safetensors` file opened for reading tensors one at a time.
 ///

@@ -1,4 +1,5 @@
 // VGGWeights+BuiltIn: the deterministic seeded random VGG-19 used when no weights file is given.
+import NSTCore
 
 extension VGGWeights {
     /// The seed of the built-in weights.

@@ -1,5 +1,6 @@
 // VGGWeights: host-side VGG-19 convolution weights, loaded from safetensors or generated, plus input normalisation.
 import Foundation
+import NSTCore
 
 /// Weights of one 3x3 convolution, row-major on the host.
 public struct ConvWeights: Sendable {

@@ -1,4 +1,5 @@
 // WeightsError: a problem with a weights file, naming the file, the tensor key and what is wrong.
+import NSTCore
 
 /// An error reading network weights, worded for the person running the tool:
 /// `weights file 'vgg.safetensors': key 'features.0.weight': shape [64x3x5x5], want [64x3x3x3]`.

@@ -1,6 +1,9 @@
 // BenchmarkTests: the benchmark's work count against DESIGN.md's figures, and a tiny profiled run.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class BenchmarkTests: XCTestCase {
     /// DESIGN.md: about 95 GFLOP at 256x256 and 379 at 512x512 to relu5_1.

@@ -1,5 +1,8 @@
 // TransferCLITests: `nst transfer` through the real executable: a small run, and every kind of bad input.
 import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
 import XCTest
 

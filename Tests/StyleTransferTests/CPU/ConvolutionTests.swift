@@ -1,6 +1,9 @@
 // ConvolutionTests: the worked edge-detection example, im2col against a direct loop, and shape errors.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class ConvolutionTests: XCTestCase {
     let device = CPUDevice()

@@ -1,6 +1,9 @@
 // GradientCheckTests: every differentiable op of CPUDevice against central finite differences over a sweep of shapes.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class GradientCheckTests: XCTestCase {
     /// [C, H, W] shapes: 1 to 5 channels, odd and even sizes, a 1x1 image.

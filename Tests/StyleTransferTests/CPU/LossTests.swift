@@ -1,6 +1,9 @@
 // LossTests: Gram, content, style and TV losses against small hand-computed values, and gradient accumulation.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class LossTests: XCTestCase {
     let device = CPUDevice()

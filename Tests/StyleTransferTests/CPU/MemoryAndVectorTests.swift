@@ -1,6 +1,9 @@
 // MemoryAndVectorTests: make/upload/download/fill/copy, the optimisers' vector ops, pooling values and errors.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 /// A storage no device made, to check that devices refuse foreign tensors.
 private final class AlienStorage: TensorStorage {}

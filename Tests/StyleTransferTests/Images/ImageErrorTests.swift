@@ -1,6 +1,9 @@
 // ImageErrorTests: bad input files each throw an ImageError that names the file; nothing crashes.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class ImageErrorTests: XCTestCase {
     private var folder: URL!

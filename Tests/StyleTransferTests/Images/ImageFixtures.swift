@@ -1,7 +1,10 @@
 // ImageFixtures: test helpers for images: scratch folders, the shared samples, PNG fixtures and chunk surgery.
 import Foundation
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 /// A test setup failure; thrown, it fails the test with this description.
 struct FixtureError: Error, CustomStringConvertible {

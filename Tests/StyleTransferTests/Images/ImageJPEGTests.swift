@@ -1,6 +1,9 @@
 // ImageJPEGTests: decoding the sample JPEGs of examples/, and JPEG failures (truncation, corruption, size).
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class ImageJPEGTests: XCTestCase {
     private func sample(_ name: String) throws -> String {

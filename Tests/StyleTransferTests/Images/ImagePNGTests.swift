@@ -1,6 +1,9 @@
 // ImagePNGTests: PNG decoding of every flavour (8/16-bit, grey, palette, alpha, interlaced) and writing.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class ImagePNGTests: XCTestCase {
     func testEightBitRoundTripIsExact() throws {

@@ -1,6 +1,9 @@
 // ImageResizeTests: resize sizes and rounding, identity at the exact size, and the filter's behaviour.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class ImageResizeTests: XCTestCase {
     private func constant(width: Int, height: Int, rgb: (Float, Float, Float)) throws -> Image {

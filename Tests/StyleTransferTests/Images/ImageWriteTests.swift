@@ -1,6 +1,9 @@
 // ImageWriteTests: atomic PNG writing: overwriting, and failures that leave no file behind.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class ImageWriteTests: XCTestCase {
     private func contents(of folder: URL) throws -> [String] {

@@ -1,4 +1,7 @@
 // TestProblems: small style transfer problems on the CPU backend shared by the network, optimiser and transfer tests.
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
 
 /// A tiny transfer problem: random content and style images of a few pixels.

@@ -1,6 +1,9 @@
 // VGGNetworkTests: the VGG-19 layer table, workspace shapes, and the backward pass against finite differences.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class VGGNetworkTests: XCTestCase {
     func testLayerTableFollowsTorchvision() {

@@ -1,6 +1,9 @@
 // DeviceSelectionTests: parsing --device, the auto rule, and opening devices by name.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 final class DeviceSelectionTests: XCTestCase {
     func testParsing() throws {

@@ -1,6 +1,9 @@
 // OpenCLGemmTests: both GEMM engines (CLBlast, Kernels/gemm.cl at standard and odd tiles) against a Double reference, by one table of cases.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class OpenCLGemmTests: XCTestCase {
     /// One product: shape, transposes, padding of the leading dimensions, offsets, alpha and beta.

@@ -1,6 +1,9 @@
 // OpenCLHandComputedTests: OpenCL ops against small values worked out by hand (independent of the CPU backend).
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 final class OpenCLHandComputedTests: XCTestCase {
     /// The seed's worked example: a 6x6 image, left half 10s and right half 0s, convolved

@@ -1,8 +1,11 @@
 // OpenCLInfrastructureTests: status names, build logs, the disk cache on a real driver, out-of-memory and foreign tensors.
-import Foundation
-import XCTest
 import COpenCL
+import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class OpenCLInfrastructureTests: XCTestCase {
     func testStatusNames() {

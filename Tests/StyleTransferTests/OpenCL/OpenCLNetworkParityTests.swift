@@ -1,6 +1,9 @@
 // OpenCLNetworkParityTests: a VGG-style stack (3 conv blocks with pooling, random weights) forward and backward on both backends.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 final class OpenCLNetworkParityTests: XCTestCase {
     enum Layer { case conv(Int, Int), relu, pool(PoolKind) }

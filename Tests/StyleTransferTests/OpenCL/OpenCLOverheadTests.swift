@@ -1,6 +1,9 @@
 // OpenCLOverheadTests: an evaluation loop on OpenCL waits once per evaluation and builds no programs and creates no buffers after its first iteration.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class OpenCLOverheadTests: XCTestCase {
     /// J and dJ/dx through VGG-19 up to relu3_1 (im2col for conv1_1, Winograd elsewhere,

@@ -1,6 +1,9 @@
 // OpenCLParityTests: every Device op on OpenCLDevice against CPUDevice on identical seeded inputs over a sweep of shapes.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 /// Tolerances: elementwise ops (ReLU, pooling, normalisation, vector ops) do the same
 /// float operations on both backends, so they agree to a few ulps (abs 1e-6, rel 1e-6).

@@ -1,7 +1,10 @@
 // OpenCLTestSupport: the shared OpenCL test device (fail in CI, skip elsewhere when absent) and parity reporting.
 import Foundation
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 /// Thrown in CI when no OpenCL device exists: a parity test must never pass silently.
 struct MissingOpenCLInCI: Error, CustomStringConvertible {

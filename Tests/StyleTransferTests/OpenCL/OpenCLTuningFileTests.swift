@@ -1,7 +1,10 @@
 // OpenCLTuningFileTests: tuning files in the stored string-keyed JSON form load into the typed value, and the typed value round-trips.
 import Foundation
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class OpenCLTuningFileTests: XCTestCase {
     /// A tuning file as `nst tune` wrote it before the typed value (pretty-printed, sorted

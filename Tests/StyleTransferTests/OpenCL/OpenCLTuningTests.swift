@@ -1,7 +1,10 @@
 // OpenCLTuningTests: the tuning file (round trip, the stored JSON form, corrupt, foreign and invalid files ignored), the Xgemm candidate order, and tuned devices matching the CPU.
 import Foundation
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class OpenCLTuningTests: XCTestCase {
     private func temporaryRoot() -> URL {

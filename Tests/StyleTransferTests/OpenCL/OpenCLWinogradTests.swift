@@ -1,6 +1,9 @@
 // OpenCLWinogradTests: which convolutions take the Winograd path, its parity with the CPU, and the products `nst tune` times.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class OpenCLWinogradTests: XCTestCase {
     func geometry(_ i: Int, _ h: Int, _ w: Int, _ o: Int, _ k: Int = 3, _ p: Int = 1) throws -> ConvGeometry {

@@ -1,7 +1,10 @@
 // ProgramBinaryCacheTests: the on-disk program cache's location, file format, corruption handling and atomic writes (no device needed).
 import Foundation
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class ProgramBinaryCacheTests: XCTestCase {
     func temporaryDirectory() throws -> URL {

@@ -1,6 +1,9 @@
 // OptimizerTests: each optimiser lowers J on a quadratic and on a tiny style transfer problem.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 /// `J(x) = 1/2 sum_i d_i (x_i - c_i)^2`, an ill-conditioned quadratic with its minimum at c.
 final class Quadratic: Objective {

@@ -1,4 +1,7 @@
 // DeviceCalls: test-only method forms of the DeviceOps, so test bodies read as calls (the library issues `execute` directly).
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 
 extension Device {

@@ -1,4 +1,7 @@
 // TensorHelpers: making tensors from values, random test data and naive reference loops for the tests.
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
 
 extension Device {

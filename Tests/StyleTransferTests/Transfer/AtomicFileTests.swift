@@ -1,5 +1,8 @@
 // AtomicFileTests: the loss log's atomic write: whole contents or none, errors naming the option.
 import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
 import XCTest
 

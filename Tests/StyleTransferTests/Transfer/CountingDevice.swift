@@ -1,4 +1,7 @@
 // CountingDevice: a Device wrapper counting allocations (and their peak bytes) and host transfers, for loop and memory tests.
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
 
 /// Forwards every op to `base` and counts `makeTensor`, `upload`, `download` and `readLosses` calls, and

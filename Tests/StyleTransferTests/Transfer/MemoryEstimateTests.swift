@@ -1,6 +1,9 @@
 // MemoryEstimateTests: the memory estimate against what an engine really allocates, and the check against a device's memory.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class MemoryEstimateTests: XCTestCase {
     /// The estimate of `problem`'s run with `styles` (final sizes), counting `device`'s scratch.

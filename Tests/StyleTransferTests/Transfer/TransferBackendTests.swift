@@ -1,6 +1,9 @@
 // TransferBackendTests: a small end-to-end transfer on the OpenCL backend, checked against the CPU backend.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 final class TransferBackendTests: XCTestCase {
     /// The same tiny transfer on both backends: row 0 agrees to 1e-4 relative (the issue's

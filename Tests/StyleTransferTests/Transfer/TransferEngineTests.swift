@@ -1,6 +1,9 @@
 // TransferEngineTests: the loop's start modes, style blending, option checks and divergence; loss log, progress line, loop resources.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
+import XCTest
 
 final class TransferEngineTests: XCTestCase {
     func testInitContentStartsWithZeroContentLoss() throws {

@@ -1,6 +1,9 @@
 // SafeTensorsTests: the safetensors reader and VGG weight loading on files the tests write, good and broken.
-import XCTest
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
+import XCTest
 
 final class SafeTensorsTests: XCTestCase {
     var folder: URL!

@@ -1,5 +1,8 @@
 // SafeTensorsWriter: builds .safetensors files (valid or deliberately broken) for the reader tests.
 import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
 
 /// One tensor to write: values stored as F32 or F16, with header fields that tests may falsify.

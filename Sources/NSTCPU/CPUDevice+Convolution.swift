@@ -1,0 +1,141 @@
+// CPUDevice+Convolution: conv2d forward, input gradient and weight/bias gradients by im2col/col2im + SGEMM.
+import NSTCore
+
+extension CPUDevice {
+    /// Output rows per band so that a `[I*KH*KW, rows*W']` column buffer fits the budget.
+    private func bandRows(_ g: ConvGeometry) -> Int {
+        ConvBands.im2colRows(g, limit: columnBudget)
+    }
+
+    /// Scratch floats one convolution (or its input gradient, no larger) borrows: an im2col
+    /// band, or Winograd's transformed weights and two tile bands.
+    func convolutionScratchFloats(_ g: ConvGeometry) -> Int {
+        guard usesWinograd(g) else { return ConvBands.im2colFloats(g, limit: columnBudget) }
+        let (_, tilesXP, band) = winogradBands(ci: g.inChannels, co: g.outChannels, height: g.height, width: g.width)
+        return 16 * g.outChannels * g.inChannels + 16 * (g.inChannels + g.outChannels) * band * tilesXP
+    }
+
+    /// Fills `col[(i*KH+ky)*KW+kx, r*W'+x] = in[i, y0+r+ky-p, x+kx-p]` (0 outside) for
+    /// output rows y0..<y0+rows.
+    private func im2col(_ input: UnsafePointer<Float>, _ g: ConvGeometry, y0: Int, rows: Int,
+                        _ col: UnsafeMutablePointer<Float>) {
+        let n = rows * g.outWidth, kk = g.kernelHeight * g.kernelWidth
+        Parallel.forEach(g.inChannels, costPerItem: kk * n) { i in
+            let plane = input + i * g.height * g.width
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    let dst = col + ((i * g.kernelHeight + ky) * g.kernelWidth + kx) * n
+                    // Valid x range for this kx: 0 <= x + kx - p < W.
+                    let xLo = max(0, g.padding - kx), xHi = min(g.outWidth, g.width + g.padding - kx)
+                    for r in 0..<rows {
+                        let row = dst + r * g.outWidth
+                        let sy = y0 + r + ky - g.padding
+                        guard sy >= 0, sy < g.height, xLo < xHi else {
+                            row.update(repeating: 0, count: g.outWidth)
+                            continue
+                        }
+                        if xLo > 0 { row.update(repeating: 0, count: xLo) }
+                        row.advanced(by: xLo).update(from: plane + sy * g.width + xLo + kx - g.padding, count: xHi - xLo)
+                        if xHi < g.outWidth { row.advanced(by: xHi).update(repeating: 0, count: g.outWidth - xHi) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the column buffer of output rows y0..<y0+rows back into `dIn` (the adjoint of `im2col`).
+    private func col2imAdd(_ col: UnsafePointer<Float>, _ g: ConvGeometry, y0: Int, rows: Int,
+                           _ dIn: UnsafeMutablePointer<Float>) {
+        let n = rows * g.outWidth, kk = g.kernelHeight * g.kernelWidth
+        // Each input channel's plane is written by one thread only.
+        Parallel.forEach(g.inChannels, costPerItem: kk * n) { i in
+            let plane = dIn + i * g.height * g.width
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    let src = col + ((i * g.kernelHeight + ky) * g.kernelWidth + kx) * n
+                    let xLo = max(0, g.padding - kx), xHi = min(g.outWidth, g.width + g.padding - kx)
+                    guard xLo < xHi else { continue }
+                    for r in 0..<rows {
+                        let sy = y0 + r + ky - g.padding
+                        guard sy >= 0, sy < g.height else { continue }
+                        let s = src + r * g.outWidth, d = plane + sy * g.width + kx - g.padding
+                        for x in xLo..<xHi { d[x] += s[x] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body(col, y0, rows, n)` for each band of `rows` output rows starting at `y0`
+    /// (`n = rows * W'` columns), with a column buffer borrowed from the scratch pool.
+    private func forEachBand(_ g: ConvGeometry,
+                             _ body: (_ col: UnsafeMutablePointer<Float>, _ y0: Int, _ rows: Int, _ n: Int) -> Void) throws {
+        let band = bandRows(g)
+        try scratch.with([g.inChannels * g.kernelHeight * g.kernelWidth * band * g.outWidth]) { buffers in
+            for y0 in stride(from: 0, to: g.outHeight, by: band) {
+                let rows = min(band, g.outHeight - y0)
+                body(buffers[0], y0, rows, rows * g.outWidth)
+            }
+        }
+    }
+
+    func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
+        let op = "conv2d"
+        let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
+                                 output: output.shape, padding: padding)
+        let x = try ptr(input, op), w = try ptr(weight, op), y = try ptr(output, op)
+        let b: UnsafeMutablePointer<Float>? = try ptr(bias, op)
+        if usesWinograd(g) { return try winogradForward(g, x: x, w: w, bias: b, y: y) }
+        let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        try forEachBand(g) { col, y0, rows, n in
+            im2col(x, g, y0: y0, rows: rows, col)
+            // out[:, band] = W[O, K] * col[K, n], written in place into the output planes (ldc = H'W').
+            Gemm.multiply(m: g.outChannels, n: n, k: k, w, lda: k, col, ldb: n, y + y0 * g.outWidth, ldc: plane)
+        }
+        if let b {
+            Parallel.forEach(g.outChannels, costPerItem: plane) { o in
+                let p = y + o * plane, v = b[o]
+                for i in 0..<plane { p[i] += v }
+            }
+        }
+    }
+
+    func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
+        let op = "conv2dInputGradient"
+        let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
+                                 output: outputGradient.shape, padding: padding)
+        let dy = try ptr(outputGradient, op), w = try ptr(weight, op), dx = try ptr(inputGradient, op)
+        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: w, dx: dx) }
+        let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        dx.update(repeating: 0, count: inputGradient.count)
+        try forEachBand(g) { col, y0, rows, n in
+            // dcol[K, n] = W^T[K, O] * dOut[O, band]
+            Gemm.multiply(transA: true, m: k, n: n, k: g.outChannels, w, lda: k, dy + y0 * g.outWidth, ldb: plane, col, ldc: n)
+            col2imAdd(col, g, y0: y0, rows: rows, dx)
+        }
+    }
+
+    public func conv2dWeightGradient(input: Tensor, outputGradient: Tensor, weightGradient: Tensor,
+                                     biasGradient: Tensor?, padding: Int) throws {
+        let op = "conv2dWeightGradient"
+        let g = try ConvGeometry(op: op, input: input.shape, weight: weightGradient.shape, bias: biasGradient?.shape,
+                                 output: outputGradient.shape, padding: padding)
+        let x = try ptr(input, op), dy = try ptr(outputGradient, op), dw = try ptr(weightGradient, op)
+        let db: UnsafeMutablePointer<Float>? = try ptr(biasGradient, op)
+        let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        try forEachBand(g) { col, y0, rows, n in
+            im2col(x, g, y0: y0, rows: rows, col)
+            // dW[O, K] (+)= dOut[O, band] * col[K, n]^T; the first band overwrites.
+            Gemm.multiply(transB: true, m: g.outChannels, n: k, k: n, dy + y0 * g.outWidth, lda: plane, col, ldb: n,
+                          beta: y0 == 0 ? 0 : 1, dw, ldc: k)
+        }
+        if let db {
+            Parallel.forEach(g.outChannels, costPerItem: plane) { o in
+                let p = dy + o * plane
+                var s: Double = 0
+                for i in 0..<plane { s += Double(p[i]) }
+                db[o] = Float(s)
+            }
+        }
+    }
+}

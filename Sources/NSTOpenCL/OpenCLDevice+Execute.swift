@@ -1,0 +1,83 @@
+// OpenCLDevice+Execute: the OpenCL backend's dispatch of every DeviceOp and its scratch report.
+import NSTCore
+
+extension OpenCLDevice {
+    public func execute(_ op: DeviceOp) throws {
+        switch op {
+        case let .fill(tensor, value): try fillTensor(tensor, with: value)
+        case let .copy(source, destination): try copyTensor(source, to: destination)
+        case let .conv2d(input, weight, bias, output, padding):
+            try conv2d(input: input, weight: weight, bias: bias, output: output, padding: padding)
+        case let .conv2dInputGradient(outputGradient, weight, inputGradient, padding):
+            try conv2dInputGradient(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, padding: padding)
+        case let .relu(input, output): try relu(input: input, output: output)
+        case let .reluGradient(output, outputGradient, inputGradient):
+            try reluGradient(output: output, outputGradient: outputGradient, inputGradient: inputGradient)
+        case let .pool2x2(kind, input, output): try pool2x2(kind, input: input, output: output)
+        case let .pool2x2Gradient(kind, input, outputGradient, inputGradient):
+            try pool2x2Gradient(kind, input: input, outputGradient: outputGradient, inputGradient: inputGradient)
+        case let .normalize(input, output, mean, std): try normalize(input: input, output: output, mean: mean, std: std)
+        case let .normalizeGradient(outputGradient, inputGradient, std):
+            try normalizeGradient(outputGradient: outputGradient, inputGradient: inputGradient, std: std)
+        case let .gram(input, output): try gram(input: input, output: output)
+        case let .contentLoss(generated, target, gradient, scale, slots, index):
+            try contentLoss(generated: generated, target: target, gradient: gradient, scale: scale, into: slots, at: index)
+        case let .styleLoss(generated, targetGram, gradient, scale, slots, index):
+            try styleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale, into: slots, at: index)
+        case let .totalVariationLoss(image, gradient, scale, slots, index):
+            try totalVariationLoss(image: image, gradient: gradient, scale: scale, into: slots, at: index)
+        case let .dot(x, y, slots, index): try dot(x, y, into: slots, at: index)
+        case let .axpy(alpha, x, y): try axpy(alpha, x, y)
+        case let .scale(x, alpha): try scale(x, by: alpha)
+        case let .dotCoefficient(x, y, scale, coefficients, index):
+            try dotCoefficient(x, y, scale: scale, into: coefficients, at: index)
+        case let .axpyCoefficients(terms, coefficients, x, y): try axpy(terms, coefficients: coefficients, x, y)
+        case let .adamStep(parameter, gradient, m, v, learningRate, beta1, beta2, epsilon, step):
+            try adamStep(parameter: parameter, gradient: gradient, m: m, v: v, learningRate: learningRate,
+                         beta1: beta1, beta2: beta2, epsilon: epsilon, step: step)
+        }
+    }
+
+    /// `CL_DEVICE_GLOBAL_MEM_SIZE`.
+    public var memory: DeviceMemory? {
+        DeviceMemory(bytes: info.globalMemory, label: "OpenCL device '\(info.name)'", isHostMemory: false)
+    }
+
+    /// The grow-only scratch buffers by role, each as large as its largest use: im2col
+    /// columns; with Winograd in use, filters (`16*C_in*C_out`) and the tiles and products of
+    /// a band of tile rows; the operand copies of a matrix product (CLBlast's padded copies or
+    /// `Kernels/gemm.cl`'s packed panels, whichever engine runs); the partials of a split Gram
+    /// product; and the `[C,C]` matrix of a style loss.
+    public func scratchFloats(sizes: [ImageSize], depth: Int) -> Int {
+        var columns = 0, filters = 0, tiles = 0, copies = 0
+        for size in sizes {
+            let (shapes, _) = VGG19.shapes(height: size.height, width: size.width, depth: depth)
+            for shape in shapes {
+                copies = max(copies, 2 * shape.count + shape[0] * shape[0])   // a Gram product of this activation
+            }
+            for g in VGG19.convolutions(size: size, depth: depth) {
+                let ci = g.inChannels, co = g.outChannels
+                if usesWinograd(g, inputGradient: false) || usesWinograd(g, inputGradient: true) {
+                    let (rows, _, tx) = winogradBands(g)
+                    let pixels = rows * tx
+                    filters = max(filters, 16 * ci * co)
+                    tiles = max(tiles, 16 * max(ci, co) * pixels)
+                    copies = max(copies, ci * co + 2 * max(ci, co) * pixels)
+                }
+                if !usesWinograd(g, inputGradient: false) || !usesWinograd(g, inputGradient: true) {
+                    let col = ConvBands.im2colFloats(g, limit: im2colLimit), pixels = col / (9 * ci)
+                    columns = max(columns, col)
+                    copies = max(copies, 9 * ci * co + col + co * pixels)
+                }
+            }
+        }
+        // Tiles and products are two buffers of the same bound. The packed operands of
+        // `Kernels/gemm.cl` are padded to whole panels (at most 128 columns, on up to 9 * 512
+        // rows), the column buffer likewise.
+        let panelPadding = 9 * 512 * 128
+        let gram = VGG19.largestChannels(depth: depth)
+        return columns + filters + 2 * tiles + copies + 2 * panelPadding + Self.gramSliceLimit + gram * gram
+    }
+}
+
+extension OpenCLDevice: WeightGradientDevice {}

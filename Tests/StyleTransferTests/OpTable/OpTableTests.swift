@@ -350,13 +350,17 @@ enum OpTableGradients {
 
 final class OpTableTests: XCTestCase {
     /// Seeds differ per case (its index in the table) but not per run.
-    private func inputs(_ index: Int) -> OpValues { OpInputs.make(OpCases.all[index], seed: 1000 + UInt64(index)) }
+    static func inputs(_ index: Int) -> OpValues { OpInputs.make(OpCases.all[index], seed: 1000 + UInt64(index)) }
+    private func inputs(_ index: Int) -> OpValues { Self.inputs(index) }
 
     // MARK: (a) reference mode
 
-    private func checkReference(_ backend: OpTableBackend) throws {
+    /// Runs the cases `include` selects on `backend` against the naive reference, failing once
+    /// per mismatching output, and prints the worst mismatch per op. Also used by
+    /// OpenCLTuningTests to check tuned devices.
+    static func checkReference(_ backend: OpTableBackend, where include: (OpCase) -> Bool = { _ in true }) throws {
         var worst = WorstPerOp()
-        for (index, c) in OpCases.all.enumerated() {
+        for (index, c) in OpCases.all.enumerated() where include(c) {
             let device = backend.device(c.path)
             if let taken = try OpTableRunner.takesPath(c, on: device) {
                 XCTAssertTrue(taken, "\(backend.name): \(c) does not take the \(c.path) path")
@@ -372,6 +376,8 @@ final class OpTableTests: XCTestCase {
         }
         worst.print("reference mode, \(backend.name)")
     }
+
+    private func checkReference(_ backend: OpTableBackend) throws { try Self.checkReference(backend) }
 
     func testReferenceCPU() throws { try checkReference(.cpu()) }
     func testReferenceOpenCL() throws { try checkReference(try .opencl()) }

@@ -124,12 +124,13 @@ for f in "$out"/lib/*.so* "$out"/lib/compat/*.so*; do
     [ -e "$f" ] && chmod 644 "$f"
 done
 
-# 4. The test classes defined in the OpenCL test folder (names need not start with OpenCL);
-#    run.sh adds every class whose name starts with OpenCL from the binary's own listing.
+# 4. The test classes defined in the OpenCL and op-table test folders (names need not start
+#    with OpenCL; the op table runs every case on OpenCL too); run.sh adds every class whose
+#    name starts with OpenCL from the binary's own listing.
 : > "$out/libexec/opencl-test-classes.txt"
 if [ -d Tests/StyleTransferTests/OpenCL ]; then
     grep -hoE 'class[[:space:]]+[A-Za-z0-9_]+[[:space:]]*:[[:space:]]*XCTestCase' \
-        Tests/StyleTransferTests/OpenCL/*.swift 2>/dev/null \
+        Tests/StyleTransferTests/OpenCL/*.swift Tests/StyleTransferTests/OpTable/*.swift 2>/dev/null \
         | sed -E 's/class[[:space:]]+([A-Za-z0-9_]+).*/StyleTransferTests.\1/' \
         | sort -u > "$out/libexec/opencl-test-classes.txt" || true
 fi

@@ -1,0 +1,357 @@
+// OpCases: the one table of op cases (op, shapes, parameters, inputs) that every backend runs against the naive reference.
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
+@testable import StyleTransfer
+
+/// Which code path of a backend a case is meant to reach. Small images take one im2col
+/// band by default, so the banded and Winograd paths need their own device settings
+/// (see `OpTableBackend`); a case names the path so the table says what it covers.
+enum ConvPath: String, Sendable {
+    /// The backend as `nst` opens it.
+    case plain
+    /// A tiny im2col budget: the convolution runs in several bands of output rows.
+    case banded
+    /// Winograd F(2x2, 3x3) (3x3, padding 1, >= 16 summed channels).
+    case winograd
+}
+
+/// The tolerance families of the reference mode: how far a float backend may be from the
+/// Double reference, as `|actual - expected| <= abs + rel * max|expected|` per output.
+enum ToleranceFamily: String, Sendable, CaseIterable {
+    /// One float rounding per element (ReLU, pooling, normalisation, axpy, scale): a few ulps.
+    case elementwise
+    /// Sums of up to a few hundred products in a backend-chosen order (im2col + GEMM,
+    /// Winograd's transforms, Gram, dot products).
+    case contraction
+    /// Loss values and gradients: float or Double reductions of squares.
+    case loss
+    /// Adam: powers, square roots and divisions in float.
+    case optimizer
+
+    /// The reference-mode tolerance (the same on every backend: both compute in float).
+    /// Measured worst mismatches are ~10x below these (see the report in OpTableTests).
+    var tolerance: (abs: Double, rel: Double) {
+        switch self {
+        case .elementwise: return (1e-7, 1e-6)
+        case .contraction: return (1e-6, 2e-5)
+        case .loss: return (1e-9, 2e-5)
+        case .optimizer: return (1e-7, 1e-5)
+        }
+    }
+}
+
+/// One op with its shapes and parameters.
+enum OpKind: Sendable {
+    case conv2d(inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Int, padding: Int, bias: Bool)
+    case conv2dInputGradient(inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Int, padding: Int)
+    /// `inPlace`: the output is the input tensor (allowed for ReLU and its gradient).
+    case relu(Shape, inPlace: Bool)
+    case reluGradient(Shape, inPlace: Bool)
+    case pool2x2(PoolKind, Shape)
+    case pool2x2Gradient(PoolKind, Shape)
+    case normalize(Shape)
+    case normalizeGradient(Shape)
+    case gram(Shape)
+    /// `gradient`: the op also accumulates `scale * dJ/dx` onto a non-zero gradient tensor.
+    case contentLoss(Shape, gradient: Bool, scale: Float)
+    /// The target Gram comes from a style activation of `styleShape` (another image size).
+    case styleLoss(Shape, styleShape: Shape, gradient: Bool, scale: Float)
+    case totalVariationLoss(Shape, gradient: Bool, scale: Float)
+    case dot(count: Int)
+    case axpy(count: Int, alpha: Float)
+    case scale(count: Int, alpha: Float)
+    case adamStep(count: Int, steps: Int, learningRate: Float, beta1: Float, beta2: Float, epsilon: Float)
+    /// Writes `coefficients[index]` of a `slots`-element tensor; the others must stay.
+    case dotCoefficient(count: Int, scale: Double, slots: Int, index: Int)
+    case axpyCoefficients(count: Int, terms: [CoefficientTerm], slots: Int)
+
+    /// The op's name, the key the worst mismatches are reported under.
+    var opName: String {
+        switch self {
+        case .conv2d: return "conv2d"
+        case .conv2dInputGradient: return "conv2dInputGradient"
+        case .relu: return "relu"
+        case .reluGradient: return "reluGradient"
+        case .pool2x2(let kind, _): return "pool2x2 \(kind)"
+        case .pool2x2Gradient(let kind, _): return "pool2x2Gradient \(kind)"
+        case .normalize: return "normalize"
+        case .normalizeGradient: return "normalizeGradient"
+        case .gram: return "gram"
+        case .contentLoss: return "contentLoss"
+        case .styleLoss: return "styleLoss"
+        case .totalVariationLoss: return "totalVariationLoss"
+        case .dot: return "dot"
+        case .axpy: return "axpy"
+        case .scale: return "scale"
+        case .adamStep: return "adamStep"
+        case .dotCoefficient: return "dotCoefficient"
+        case .axpyCoefficients: return "axpyCoefficients"
+        }
+    }
+
+    var family: ToleranceFamily {
+        switch self {
+        case .conv2d, .conv2dInputGradient, .gram, .dot, .dotCoefficient: return .contraction
+        case .relu, .reluGradient, .pool2x2, .pool2x2Gradient, .normalize, .normalizeGradient,
+             .axpy, .scale, .axpyCoefficients: return .elementwise
+        case .contentLoss, .styleLoss, .totalVariationLoss: return .loss
+        case .adamStep: return .optimizer
+        }
+    }
+}
+
+/// Named input arrays of a case (the names `OpTableRunner` and `NaiveReference` read).
+typealias OpValues = [String: [Float]]
+
+/// One row of the table.
+struct OpCase: Sendable, CustomStringConvertible {
+    var kind: OpKind
+    var path: ConvPath = .plain
+    /// Fixed inputs of a hand-computed case; nil: seeded random inputs (`OpInputs.make`).
+    var given: OpValues? = nil
+    /// Values worked out by hand, per output name (hand-computed mode).
+    var handExpected: [String: [Double]]? = nil
+    /// What a hand-computed case shows, or a note on a seeded one.
+    var note: String = ""
+
+    var description: String {
+        let params: String
+        switch kind {
+        case let .conv2d(i, h, w, o, k, p, b): params = "[\(i),\(h),\(w)] -> \(o), k\(k) p\(p)\(b ? " bias" : "")"
+        case let .conv2dInputGradient(i, h, w, o, k, p): params = "[\(i),\(h),\(w)] <- \(o), k\(k) p\(p)"
+        case let .relu(s, ip), let .reluGradient(s, ip): params = "\(s)\(ip ? " in place" : "")"
+        case let .pool2x2(_, s), let .pool2x2Gradient(_, s), let .normalize(s), let .normalizeGradient(s), let .gram(s):
+            params = "\(s)"
+        case let .contentLoss(s, g, sc), let .totalVariationLoss(s, g, sc):
+            params = "\(s)\(g ? " grad scale \(sc)" : "")"
+        case let .styleLoss(s, t, g, sc): params = "\(s) target from \(t)\(g ? " grad scale \(sc)" : "")"
+        case let .dot(n): params = "n \(n)"
+        case let .axpy(n, a), let .scale(n, a): params = "n \(n) alpha \(a)"
+        case let .adamStep(n, steps, _, _, _, _): params = "n \(n) \(steps) steps"
+        case let .dotCoefficient(n, sc, slots, i): params = "n \(n) scale \(sc) slot \(i)/\(slots)"
+        case let .axpyCoefficients(n, terms, _): params = "n \(n) \(terms.count) terms"
+        }
+        let extras = (path == .plain ? "" : " [\(path.rawValue)]") + (note.isEmpty ? "" : " (\(note))")
+        return "\(kind.opName) \(params)\(extras)"
+    }
+
+    /// The element count of the variable the gradient mode differentiates, or nil when
+    /// the case is no gradient op or has hand-computed inputs.
+    var gradientVariableCount: Int? {
+        // Hand-computed inputs are chosen for easy arithmetic and have ties (the max-pooling
+        // case is about the first of tied maxima), where no derivative exists.
+        guard given == nil else { return nil }
+        switch kind {
+        case let .conv2dInputGradient(i, h, w, _, _, _): return i * h * w
+        case let .reluGradient(s, _), let .pool2x2Gradient(_, s), let .normalizeGradient(s): return s.count
+        case let .contentLoss(s, true, _), let .styleLoss(s, _, true, _), let .totalVariationLoss(s, true, _): return s.count
+        default: return nil
+        }
+    }
+}
+
+/// The table. Shapes are small (the whole run stays within seconds in a debug build);
+/// odd sizes, 1x1 images, channel counts off the work-group size, and one Winograd-sized
+/// case (32 channels, 8x8).
+enum OpCases {
+    static let all: [OpCase] = conv + convInputGradient + activations + normalisation + losses + vectors + handComputed
+
+    static let conv: [OpCase] = [
+        OpCase(kind: .conv2d(inChannels: 1, height: 1, width: 1, outChannels: 1, kernel: 1, padding: 0, bias: false)),
+        OpCase(kind: .conv2d(inChannels: 1, height: 1, width: 1, outChannels: 2, kernel: 3, padding: 1, bias: true)),
+        OpCase(kind: .conv2d(inChannels: 3, height: 5, width: 7, outChannels: 4, kernel: 3, padding: 1, bias: true)),
+        OpCase(kind: .conv2d(inChannels: 3, height: 5, width: 7, outChannels: 4, kernel: 3, padding: 1, bias: false)),
+        OpCase(kind: .conv2d(inChannels: 2, height: 9, width: 4, outChannels: 3, kernel: 3, padding: 0, bias: true)),
+        OpCase(kind: .conv2d(inChannels: 4, height: 7, width: 5, outChannels: 3, kernel: 1, padding: 0, bias: true)),
+        OpCase(kind: .conv2d(inChannels: 5, height: 6, width: 6, outChannels: 65, kernel: 1, padding: 1, bias: false)),
+        OpCase(kind: .conv2d(inChannels: 67, height: 3, width: 3, outChannels: 2, kernel: 3, padding: 1, bias: true)),
+        OpCase(kind: .conv2d(inChannels: 3, height: 8, width: 8, outChannels: 2, kernel: 5, padding: 2, bias: true)),
+        OpCase(kind: .conv2d(inChannels: 5, height: 7, width: 9, outChannels: 6, kernel: 3, padding: 1, bias: true), path: .banded),
+        OpCase(kind: .conv2d(inChannels: 3, height: 6, width: 5, outChannels: 2, kernel: 3, padding: 0, bias: false), path: .banded),
+        OpCase(kind: .conv2d(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1, bias: true), path: .winograd),
+    ]
+
+    static let convInputGradient: [OpCase] = [
+        OpCase(kind: .conv2dInputGradient(inChannels: 1, height: 1, width: 1, outChannels: 1, kernel: 3, padding: 1)),
+        OpCase(kind: .conv2dInputGradient(inChannels: 3, height: 5, width: 7, outChannels: 4, kernel: 3, padding: 1)),
+        OpCase(kind: .conv2dInputGradient(inChannels: 2, height: 6, width: 5, outChannels: 3, kernel: 3, padding: 0)),
+        OpCase(kind: .conv2dInputGradient(inChannels: 4, height: 5, width: 3, outChannels: 3, kernel: 1, padding: 0)),
+        OpCase(kind: .conv2dInputGradient(inChannels: 2, height: 4, width: 5, outChannels: 67, kernel: 1, padding: 1)),
+        OpCase(kind: .conv2dInputGradient(inChannels: 3, height: 6, width: 5, outChannels: 2, kernel: 5, padding: 2)),
+        OpCase(kind: .conv2dInputGradient(inChannels: 3, height: 7, width: 6, outChannels: 5, kernel: 3, padding: 1), path: .banded),
+        OpCase(kind: .conv2dInputGradient(inChannels: 2, height: 5, width: 5, outChannels: 2, kernel: 3, padding: 0), path: .banded),
+        OpCase(kind: .conv2dInputGradient(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1), path: .winograd),
+    ]
+
+    static let activations: [OpCase] = [
+        OpCase(kind: .relu(Shape(1, 1, 1), inPlace: false)),
+        OpCase(kind: .relu(Shape(3, 5, 7), inPlace: false)),
+        OpCase(kind: .relu(Shape(65, 3, 3), inPlace: true)),
+        OpCase(kind: .reluGradient(Shape(2, 4, 4), inPlace: false)),
+        OpCase(kind: .reluGradient(Shape(3, 5, 7), inPlace: false)),
+        OpCase(kind: .reluGradient(Shape(2, 3, 5), inPlace: true)),
+        OpCase(kind: .pool2x2(.max, Shape(1, 2, 2))),
+        OpCase(kind: .pool2x2(.max, Shape(3, 5, 7))),
+        OpCase(kind: .pool2x2(.max, Shape(65, 4, 6))),
+        OpCase(kind: .pool2x2(.avg, Shape(2, 9, 9))),
+        OpCase(kind: .pool2x2(.avg, Shape(1, 3, 2))),
+        OpCase(kind: .pool2x2Gradient(.max, Shape(2, 4, 4))),
+        OpCase(kind: .pool2x2Gradient(.max, Shape(3, 5, 7))),
+        OpCase(kind: .pool2x2Gradient(.avg, Shape(2, 4, 4))),
+        OpCase(kind: .pool2x2Gradient(.avg, Shape(2, 5, 3))),
+    ]
+
+    static let normalisation: [OpCase] = [
+        OpCase(kind: .normalize(Shape(3, 5, 7))),
+        OpCase(kind: .normalize(Shape(5, 1, 1))),
+        OpCase(kind: .normalizeGradient(Shape(3, 4, 5))),
+        OpCase(kind: .normalizeGradient(Shape(5, 1, 1))),
+        OpCase(kind: .gram(Shape(1, 1, 1))),
+        OpCase(kind: .gram(Shape(3, 5, 7))),
+        OpCase(kind: .gram(Shape(65, 3, 3))),
+        OpCase(kind: .gram(Shape(2, 17, 13))),
+    ]
+
+    static let losses: [OpCase] = [
+        OpCase(kind: .contentLoss(Shape(1, 1, 1), gradient: false, scale: 1)),
+        OpCase(kind: .contentLoss(Shape(3, 5, 7), gradient: false, scale: 1)),
+        OpCase(kind: .contentLoss(Shape(2, 3, 4), gradient: true, scale: 1)),
+        OpCase(kind: .contentLoss(Shape(3, 5, 7), gradient: true, scale: 0.7)),
+        OpCase(kind: .styleLoss(Shape(3, 5, 7), styleShape: Shape(3, 5, 3), gradient: false, scale: 1)),
+        OpCase(kind: .styleLoss(Shape(2, 3, 4), styleShape: Shape(2, 4, 6), gradient: true, scale: 1)),
+        OpCase(kind: .styleLoss(Shape(3, 4, 5), styleShape: Shape(3, 5, 3), gradient: true, scale: 1.3)),
+        OpCase(kind: .styleLoss(Shape(65, 3, 3), styleShape: Shape(65, 2, 2), gradient: false, scale: 1)),
+        OpCase(kind: .totalVariationLoss(Shape(1, 1, 1), gradient: true, scale: 1)),
+        OpCase(kind: .totalVariationLoss(Shape(3, 5, 7), gradient: false, scale: 1)),
+        OpCase(kind: .totalVariationLoss(Shape(2, 4, 3), gradient: true, scale: 1)),
+        OpCase(kind: .totalVariationLoss(Shape(3, 6, 5), gradient: true, scale: 0.9)),
+        OpCase(kind: .totalVariationLoss(Shape(1, 1, 6), gradient: true, scale: 2)),
+    ]
+
+    /// Counts around the OpenCL work-group size (64) and one needing many work-groups.
+    static let vectors: [OpCase] = [
+        OpCase(kind: .dot(count: 1)),
+        OpCase(kind: .dot(count: 65)),
+        OpCase(kind: .dot(count: 16411)),
+        // Many work-groups: OpenCL's compensated, tree-shaped reduction.
+        OpCase(kind: .dot(count: 300_007)),
+        OpCase(kind: .axpy(count: 63, alpha: -0.37)),
+        OpCase(kind: .axpy(count: 1000, alpha: 2.5)),
+        OpCase(kind: .scale(count: 64, alpha: 1.7)),
+        OpCase(kind: .scale(count: 1001, alpha: -0.3)),
+        OpCase(kind: .adamStep(count: 65, steps: 3, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)),
+        OpCase(kind: .adamStep(count: 1000, steps: 1, learningRate: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-6)),
+        OpCase(kind: .dotCoefficient(count: 63, scale: 0.5, slots: 3, index: 0)),
+        OpCase(kind: .dotCoefficient(count: 16411, scale: -2, slots: 3, index: 2)),
+        OpCase(kind: .axpyCoefficients(count: 65, terms: [CoefficientTerm(index: 2, factor: 3)], slots: 3)),
+        OpCase(kind: .axpyCoefficients(count: 1000, terms: [CoefficientTerm(index: 0, factor: 1),
+                                                            CoefficientTerm(index: 1, factor: -0.5)], slots: 3)),
+    ]
+
+    /// Values worked out by hand (moved here from CPU/ConvolutionTests, CPU/LossTests and
+    /// OpenCL/OpenCLHandComputedTests); they also run in the reference mode, which checks
+    /// the naive reference itself against the hand values.
+    static let handComputed: [OpCase] = [
+        // A 6x6 image, left three columns 10, right three 0, convolved (valid) with the
+        // vertical edge kernel whose columns are 1, 0, -1: every output row is 0, 30, 30, 0.
+        OpCase(kind: .conv2d(inChannels: 1, height: 6, width: 6, outChannels: 1, kernel: 3, padding: 0, bias: false),
+               given: ["input": (0..<36).map { $0 % 6 < 3 ? 10 : 0 }, "weight": [1, 0, -1, 1, 0, -1, 1, 0, -1]],
+               handExpected: ["output": Array([[Double]](repeating: [0, 30, 30, 0], count: 4).joined())],
+               note: "6x6 vertical edge"),
+        // A = [[1, 2], [3, 4]] (C = 2, H*W = 2): A A^T = [[5, 11], [11, 25]], divided by H*W = 2.
+        OpCase(kind: .gram(Shape(2, 1, 2)), given: ["input": [1, 2, 3, 4]],
+               handExpected: ["output": [2.5, 5.5, 5.5, 12.5]], note: "hand"),
+        // sum (0 - a)^2 = 1 + 4 + 9 + 16 = 30; 1/(4 * 1*2*2) * 30 = 1.875.
+        OpCase(kind: .contentLoss(Shape(1, 2, 2), gradient: false, scale: 1),
+               given: ["generated": [1, 2, 3, 4], "target": [0, 0, 0, 0]],
+               handExpected: ["loss": [1.875]], note: "hand"),
+        // Gram [[2.5, 5.5], [5.5, 12.5]] against a zero target: (6.25 + 2*30.25 + 156.25) / (4 * 2^2) = 13.9375.
+        OpCase(kind: .styleLoss(Shape(2, 1, 2), styleShape: Shape(2, 1, 2), gradient: false, scale: 1),
+               given: ["generated": [1, 2, 3, 4], "targetGram": [0, 0, 0, 0]],
+               handExpected: ["loss": [13.9375]], note: "hand"),
+        // [[0, 1], [3, 5]]: across (1-0)^2 + (5-3)^2 = 5, down (3-0)^2 + (5-1)^2 = 25; second channel all 2: 0.
+        OpCase(kind: .totalVariationLoss(Shape(2, 2, 2), gradient: false, scale: 1),
+               given: ["image": [0, 1, 3, 5, 2, 2, 2, 2]], handExpected: ["loss": [30]], note: "hand"),
+        // One row: only horizontal terms. (2-1)^2 + (4-2)^2 = 5.
+        OpCase(kind: .totalVariationLoss(Shape(1, 1, 3), gradient: false, scale: 1),
+               given: ["image": [1, 2, 4]], handExpected: ["loss": [5]], note: "hand, one row"),
+        // [[a, b], [c, d]] = [[1, 2], [3, 5]]: (b-a)^2 + (d-c)^2 + (c-a)^2 + (d-b)^2 = 1 + 4 + 4 + 9 = 18;
+        // dJ/da = -2(b-a) - 2(c-a) = -6, dJ/db = 2(b-a) - 2(d-b) = -4, dJ/dc = 2(c-a) - 2(d-c) = 0,
+        // dJ/dd = 2(d-c) + 2(d-b) = 10 (accumulated onto zeros with scale 1).
+        OpCase(kind: .totalVariationLoss(Shape(1, 2, 2), gradient: true, scale: 1),
+               given: ["image": [1, 2, 3, 5], "gradient": [0, 0, 0, 0]],
+               handExpected: ["loss": [18], "gradient": [-6, -4, 0, 10]], note: "hand, gradient"),
+        // 3x3 input: the last row and column are dropped; the window holds 1, 7, 7, 2.
+        OpCase(kind: .pool2x2(.max, Shape(1, 3, 3)), given: ["input": [1, 7, 9, 7, 2, 9, 9, 9, 9]],
+               handExpected: ["output": [7]], note: "hand"),
+        OpCase(kind: .pool2x2(.avg, Shape(1, 3, 3)), given: ["input": [1, 7, 9, 7, 2, 9, 9, 9, 9]],
+               handExpected: ["output": [4.25]], note: "hand"),
+        // The gradient goes to the first maximum (index 1); dropped row and column get 0.
+        OpCase(kind: .pool2x2Gradient(.max, Shape(1, 3, 3)),
+               given: ["input": [1, 7, 9, 7, 2, 9, 9, 9, 9], "outputGradient": [5]],
+               handExpected: ["inputGradient": [0, 5, 0, 0, 0, 0, 0, 0, 0]], note: "hand, first maximum"),
+        // sum_{i<n} i = n(n-1)/2 across many OpenCL work-groups; the value is good to float
+        // precision (a float-accumulated sum of 5e9), which the contraction tolerance allows.
+        OpCase(kind: .dot(count: 100_000),
+               given: ["x": (0..<100_000).map(Float.init), "y": [Float](repeating: 1, count: 100_000)],
+               handExpected: ["value": [4_999_950_000]], note: "hand, ramp"),
+    ]
+}
+
+/// Seeded random inputs of a case; every op's input names are listed here once.
+enum OpInputs {
+    /// The inputs of `c`: its given values, else random ones seeded by `seed`. Outputs an
+    /// op overwrites are pre-filled with garbage so a backend that only adds is caught;
+    /// outputs it accumulates into start from random values.
+    static func make(_ c: OpCase, seed: UInt64) -> OpValues {
+        var d = TestData(seed: seed)
+        var v: OpValues
+        switch c.kind {
+        case let .conv2d(i, h, w, o, k, _, bias):
+            v = ["input": d.uniform(i * h * w), "weight": d.uniform(o * i * k * k)]
+            if bias { v["bias"] = d.uniform(o) }
+        case let .conv2dInputGradient(i, h, w, o, k, p):
+            let oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1
+            // `input` is only the point of the gradient mode's finite differences.
+            v = ["outputGradient": d.uniform(o * oh * ow), "weight": d.uniform(o * i * k * k), "input": d.uniform(i * h * w)]
+        case let .relu(s, _):
+            v = ["input": d.uniform(s.count)]
+        case let .reluGradient(s, _):
+            // Kept away from ReLU's kink so finite differences of the forward op are smooth.
+            v = ["input": d.awayFromZero(s.count), "outputGradient": d.uniform(s.count)]
+        case let .pool2x2(_, s):
+            v = ["input": d.distinct(s.count)]
+        case let .pool2x2Gradient(_, s):
+            // Distinct values: no ties in a max window, even after a finite-difference step.
+            v = ["input": d.distinct(s.count), "outputGradient": d.uniform(s[0] * (s[1] / 2) * (s[2] / 2))]
+        case let .normalize(s), let .normalizeGradient(s):
+            v = ["input": d.uniform(s.count, 0, 1), "outputGradient": d.uniform(s.count),
+                 "mean": d.uniform(s[0], 0.3, 0.6), "std": d.uniform(s[0], 0.1, 0.4)]
+        case let .gram(s):
+            v = ["input": d.uniform(s.count)]
+        case let .contentLoss(s, _, _):
+            v = ["generated": d.uniform(s.count, 0, 1), "target": d.uniform(s.count, 0, 1), "gradient": d.uniform(s.count)]
+        case let .styleLoss(s, t, _, _):
+            let style = d.uniform(t.count, 0, 1)
+            v = ["generated": d.uniform(s.count, 0, 1), "gradient": d.uniform(s.count),
+                 "targetGram": NaiveReference.gram(style, Shape(t[0], t[1], t[2])).map(Float.init)]
+        case let .totalVariationLoss(s, _, _):
+            v = ["image": d.uniform(s.count, 0, 1), "gradient": d.uniform(s.count)]
+        case let .dot(n), let .dotCoefficient(n, _, _, _):
+            v = ["x": d.uniform(n), "y": d.uniform(n)]
+        case let .axpy(n, _):
+            v = ["x": d.uniform(n), "y": d.uniform(n)]
+        case let .scale(n, _):
+            v = ["x": d.uniform(n)]
+        case let .adamStep(n, _, _, _, _, _):
+            v = ["parameter": d.uniform(n), "gradient": d.uniform(n), "m": d.uniform(n), "v": d.uniform(n, 0, 1)]
+        case let .axpyCoefficients(n, _, slots):
+            v = ["x": d.uniform(n), "y": d.uniform(n), "coefficients": d.uniform(slots)]
+        }
+        if case let .dotCoefficient(_, _, slots, _) = c.kind { v["coefficients"] = d.uniform(slots, 5, 6) }
+        // Given values replace the random ones of the same name; the rest stay random.
+        for (name, values) in c.given ?? [:] { v[name] = values }
+        return v
+    }
+}

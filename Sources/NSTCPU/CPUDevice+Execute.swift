@@ -6,6 +6,10 @@ extension CPUDevice {
         switch op {
         case let .fill(tensor, value): try fillTensor(tensor, with: value)
         case let .copy(source, destination): try copyTensor(source, to: destination)
+        case let .crop(source, y, x, destination): try crop(source, y: y, x: x, into: destination)
+        case let .addWindow(source, destination, y, x): try addWindow(source, into: destination, y: y, x: x)
+        case let .gramGradient(input, gram, inputGradient, scale):
+            try gramGradient(input: input, gramGradient: gram, inputGradient: inputGradient, scale: scale)
         case let .conv2d(input, weight, bias, output, padding):
             try conv2d(input: input, weight: weight, bias: bias, output: output, padding: padding)
         case let .conv2dInputGradient(outputGradient, weight, inputGradient, padding):

@@ -45,6 +45,14 @@ public enum DeviceOp {
     /// Overwrites `destination` with `source` (same element count).
     case copy(Tensor, to: Tensor)
 
+    /// Copies the window of `source [C,H,W]` whose top-left corner is row `y`, column `x`
+    /// into `destination [C,h,w]` (the window must lie inside `source`). Overwrites
+    /// `destination`. Tiled evaluation cuts a tile's interior out of an activation with it.
+    case crop(Tensor, y: Int, x: Int, into: Tensor)
+    /// Adds `source [C,h,w]` into the window of `destination [C,H,W]` whose top-left corner is
+    /// row `y`, column `x` (inside `destination`): the adjoint of `crop`. Accumulates.
+    case addWindow(Tensor, into: Tensor, y: Int, x: Int)
+
     // MARK: Convolution
 
     /// Stride-1 convolution with zero padding `padding` on each side (1 for VGG's 3x3 "same"
@@ -100,6 +108,11 @@ public enum DeviceOp {
     /// neighbour falls outside are absent), into `slots[index]`; when `gradient` is given,
     /// accumulates `scale * dJ/dx` into it.
     case totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float, slots: LossSlots, index: Int)
+    /// `inputGradient += scale * G A` for `input [C,H,W]` (A its `[C, H*W]` view) and a
+    /// symmetric `[C,C]` matrix G: the gradient of a loss through a Gram product when
+    /// `G` is the loss's gradient with respect to the Gram matrix (times the caller's
+    /// normalisation). Tiled evaluation applies the global Gram difference with it.
+    case gramGradient(input: Tensor, gramGradient: Tensor, inputGradient: Tensor, scale: Float)
     /// `sum x[i] * y[i]` (any shapes of equal element count) into `slots[index]`, accumulated
     /// as precisely as the losses.
     case dot(Tensor, Tensor, slots: LossSlots, index: Int)

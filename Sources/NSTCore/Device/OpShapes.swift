@@ -77,6 +77,26 @@ public enum OpShapes {
         }
     }
 
+    /// Validates a window of `small [C,h,w]` at row `y`, column `x` of `large [C,H,W]` (same C,
+    /// inside `large`) and returns (C, H, W, h, w).
+    public static func window(_ op: String, large: Shape, small: Shape, y: Int, x: Int) throws
+        -> (c: Int, h: Int, w: Int, windowHeight: Int, windowWidth: Int) {
+        let (c, h, w) = try chw(op, "large tensor", large)
+        let (c2, wh, ww) = try chw(op, "window", small)
+        guard c2 == c, y >= 0, x >= 0, y + wh <= h, x + ww <= w else {
+            throw DeviceError.shapeMismatch(op: op, detail: "window \(small) at row \(y), column \(x) does not fit in \(large)")
+        }
+        return (c, h, w, wh, ww)
+    }
+
+    /// Validates a `[C,C]` Gram gradient against an activation `[C,H,W]` and its gradient.
+    public static func gramGradient(_ op: String, input: Shape, gram: Shape, inputGradient: Shape) throws
+        -> (c: Int, h: Int, w: Int) {
+        let dims = try self.gram(op, activation: input, gram: gram)
+        try same(op, ("input", input), ("inputGradient", inputGradient))
+        return dims
+    }
+
     /// Validates a `[C,H,W]` activation and returns (C, H, W).
     public static func chw(_ op: String, _ name: String, _ s: Shape) throws -> (c: Int, h: Int, w: Int) {
         guard s.rank == 3, s.isValid else {

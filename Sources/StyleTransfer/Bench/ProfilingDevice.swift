@@ -69,13 +69,13 @@ extension DeviceOp {
     /// The family the benchmark reports this op under.
     public var family: OpFamily {
         switch self {
-        case .fill, .copy: return .memory
+        case .fill, .copy, .crop, .addWindow: return .memory
         case .conv2d: return .convForward
         case .conv2dInputGradient: return .convInputGradient
         case .relu, .reluGradient: return .relu
         case .pool2x2, .pool2x2Gradient: return .pooling
         case .normalize, .normalizeGradient: return .normalize
-        case .gram, .styleLoss: return .gramStyle
+        case .gram, .styleLoss, .gramGradient: return .gramStyle
         case .contentLoss: return .content
         case .totalVariationLoss: return .tv
         case .dot, .axpy, .scale, .dotCoefficient, .axpyCoefficients, .adamStep: return .vector
@@ -88,6 +88,8 @@ extension DeviceOp {
         case let .conv2d(_, weight, _, output, _): return Self.convFlops(weight: weight.shape, output: output.shape)
         case let .conv2dInputGradient(outputGradient, weight, _, _):
             return Self.convFlops(weight: weight.shape, output: outputGradient.shape)
+        case let .gramGradient(input, _, _, _):
+            return 2 * Double(input.shape.rank == 3 ? input.shape[0] : 0) * Double(input.count)
         case let .gram(input, _):
             // A A^T: C*C*H*W multiply-adds.
             return 2 * Double(input.shape.rank == 3 ? input.shape[0] : 0) * Double(input.count)

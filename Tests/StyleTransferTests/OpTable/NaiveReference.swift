@@ -271,6 +271,26 @@ enum NaiveReference {
             var coefficients = f("coefficients").map(Double.init)
             coefficients[index] = scale * dot(f("x"), f("y"))
             return [OpOutput(name: "coefficients", values: coefficients)]
+        case let .crop(s, y, x, h, w):
+            var out: [Double] = []
+            for c in 0..<s[0] { for r in 0..<h { for q in 0..<w { out.append(Double(f("input")[(c * s[1] + y + r) * s[2] + x + q])) } } }
+            return [OpOutput(name: "output", values: out)]
+        case let .addWindow(s, y, x, h, w):
+            var out = f("destination").map(Double.init)
+            let window = f("window")
+            for c in 0..<s[0] { for r in 0..<h { for q in 0..<w {
+                out[(c * s[1] + y + r) * s[2] + x + q] += Double(window[(c * h + r) * w + q])
+            } } }
+            return [OpOutput(name: "destination", values: out)]
+        case let .gramGradient(s, scale):
+            let c = s[0], n = s[1] * s[2], a = f("input"), g = f("gramGradient")
+            var out = f("inputGradient").map(Double.init)
+            for i in 0..<c { for p in 0..<n {
+                var sum = 0.0
+                for j in 0..<c { sum += Double(g[i * c + j]) * Double(a[j * n + p]) }
+                out[i * n + p] += Double(scale) * sum
+            } }
+            return [OpOutput(name: "inputGradient", values: out)]
         case let .axpyCoefficients(_, terms, _):
             let coefficients = f("coefficients")
             var factor = 0.0

@@ -65,6 +65,12 @@ enum OpKind: Sendable {
     /// Writes `coefficients[index]` of a `slots`-element tensor; the others must stay.
     case dotCoefficient(count: Int, scale: Double, slots: Int, index: Int)
     case axpyCoefficients(count: Int, terms: [CoefficientTerm], slots: Int)
+    /// The `[C,h,w]` window at row `y`, column `x` of a `large` tensor (tiled evaluation).
+    case crop(large: Shape, y: Int, x: Int, height: Int, width: Int)
+    /// Adds a `[C,h,w]` window into a `large` tensor at row `y`, column `x`.
+    case addWindow(large: Shape, y: Int, x: Int, height: Int, width: Int)
+    /// `dA += scale * G A` for a symmetric `[C,C]` G.
+    case gramGradient(Shape, scale: Float)
 
     /// The op's name, the key the worst mismatches are reported under.
     var opName: String {
@@ -87,14 +93,17 @@ enum OpKind: Sendable {
         case .adamStep: return "adamStep"
         case .dotCoefficient: return "dotCoefficient"
         case .axpyCoefficients: return "axpyCoefficients"
+        case .crop: return "crop"
+        case .addWindow: return "addWindow"
+        case .gramGradient: return "gramGradient"
         }
     }
 
     var family: ToleranceFamily {
         switch self {
-        case .conv2d, .conv2dInputGradient, .gram, .dot, .dotCoefficient: return .contraction
+        case .conv2d, .conv2dInputGradient, .gram, .dot, .dotCoefficient, .gramGradient: return .contraction
         case .relu, .reluGradient, .pool2x2, .pool2x2Gradient, .normalize, .normalizeGradient,
-             .axpy, .scale, .axpyCoefficients: return .elementwise
+             .axpy, .scale, .axpyCoefficients, .crop, .addWindow: return .elementwise
         case .contentLoss, .styleLoss, .totalVariationLoss: return .loss
         case .adamStep: return .optimizer
         }
@@ -131,6 +140,8 @@ struct OpCase: Sendable, CustomStringConvertible {
         case let .adamStep(n, steps, _, _, _, _): params = "n \(n) \(steps) steps"
         case let .dotCoefficient(n, sc, slots, i): params = "n \(n) scale \(sc) slot \(i)/\(slots)"
         case let .axpyCoefficients(n, terms, _): params = "n \(n) \(terms.count) terms"
+        case let .crop(s, y, x, h, w), let .addWindow(s, y, x, h, w): params = "\(h)x\(w) at (\(y), \(x)) of \(s)"
+        case let .gramGradient(s, sc): params = "\(s) scale \(sc)"
         }
         let extras = (path == .plain ? "" : " [\(path.rawValue)]") + (note.isEmpty ? "" : " (\(note))")
         return "\(kind.opName) \(params)\(extras)"
@@ -146,6 +157,7 @@ struct OpCase: Sendable, CustomStringConvertible {
         case let .conv2dInputGradient(i, h, w, _, _, _): return i * h * w
         case let .reluGradient(s, _), let .pool2x2Gradient(_, s), let .normalizeGradient(s): return s.count
         case let .contentLoss(s, true, _), let .styleLoss(s, _, true, _), let .totalVariationLoss(s, true, _): return s.count
+        case let .crop(s, _, _, _, _), let .gramGradient(s, _): return s.count
         default: return nil
         }
     }
@@ -155,7 +167,8 @@ struct OpCase: Sendable, CustomStringConvertible {
 /// odd sizes, 1x1 images, channel counts off the work-group size, and one Winograd-sized
 /// case (32 channels, 8x8).
 enum OpCases {
-    static let all: [OpCase] = conv + convInputGradient + activations + normalisation + losses + vectors + handComputed
+    static let all: [OpCase] = conv + convInputGradient + activations + normalisation + losses + vectors + windows
+        + handComputed
 
     static let conv: [OpCase] = [
         OpCase(kind: .conv2d(inChannels: 1, height: 1, width: 1, outChannels: 1, kernel: 1, padding: 0, bias: false)),
@@ -247,6 +260,21 @@ enum OpCases {
         OpCase(kind: .axpyCoefficients(count: 65, terms: [CoefficientTerm(index: 2, factor: 3)], slots: 3)),
         OpCase(kind: .axpyCoefficients(count: 1000, terms: [CoefficientTerm(index: 0, factor: 1),
                                                             CoefficientTerm(index: 1, factor: -0.5)], slots: 3)),
+    ]
+
+    /// The ops of tiled evaluation: windows at the corners, in the middle, the whole tensor,
+    /// and one row or column; the Gram product's adjoint.
+    static let windows: [OpCase] = [
+        OpCase(kind: .crop(large: Shape(3, 7, 9), y: 0, x: 0, height: 3, width: 4)),
+        OpCase(kind: .crop(large: Shape(2, 7, 9), y: 2, x: 3, height: 5, width: 6)),
+        OpCase(kind: .crop(large: Shape(65, 3, 5), y: 0, x: 0, height: 3, width: 5)),
+        OpCase(kind: .crop(large: Shape(1, 6, 6), y: 5, x: 1, height: 1, width: 4)),
+        OpCase(kind: .addWindow(large: Shape(3, 7, 9), y: 4, x: 5, height: 3, width: 4)),
+        OpCase(kind: .addWindow(large: Shape(2, 5, 5), y: 1, x: 0, height: 3, width: 1)),
+        OpCase(kind: .addWindow(large: Shape(65, 3, 5), y: 0, x: 0, height: 3, width: 5)),
+        OpCase(kind: .gramGradient(Shape(3, 5, 7), scale: 1)),
+        OpCase(kind: .gramGradient(Shape(65, 3, 3), scale: 0.25)),
+        OpCase(kind: .gramGradient(Shape(2, 17, 13), scale: -1.5)),
     ]
 
     /// Values worked out by hand (moved here from CPU/ConvolutionTests, CPU/LossTests and
@@ -348,6 +376,15 @@ enum OpInputs {
             v = ["parameter": d.uniform(n), "gradient": d.uniform(n), "m": d.uniform(n), "v": d.uniform(n, 0, 1)]
         case let .axpyCoefficients(n, _, slots):
             v = ["x": d.uniform(n), "y": d.uniform(n), "coefficients": d.uniform(slots)]
+        case let .crop(s, _, _, h, w):
+            v = ["input": d.uniform(s.count), "output": d.uniform(s[0] * h * w), "outputGradient": d.uniform(s[0] * h * w)]
+        case let .addWindow(s, _, _, h, w):
+            v = ["window": d.uniform(s[0] * h * w), "destination": d.uniform(s.count)]
+        case let .gramGradient(s, _):
+            // A symmetric G, as the op requires (the loss's gradient with respect to a Gram matrix is).
+            let c = s[0], raw = d.uniform(c * c)
+            let g = (0..<(c * c)).map { k in 0.5 * (raw[k] + raw[(k % c) * c + k / c]) }
+            v = ["input": d.uniform(s.count), "gramGradient": g, "inputGradient": d.uniform(s.count)]
         }
         if case let .dotCoefficient(_, _, slots, _) = c.kind { v["coefficients"] = d.uniform(slots, 5, 6) }
         // Given values replace the random ones of the same name; the rest stay random.

@@ -145,6 +145,19 @@ enum OpTableRunner {
             let y = try t(Shape(n), "y")
             try device.axpy(terms, coefficients: try t(Shape(slots), "coefficients"), try t(Shape(n), "x"), y)
             return [try get("y", y)]
+        case let .crop(s, y, x, h, w):
+            let out = try garbage(Shape(s[0], h, w))
+            try device.execute(.crop(try t(s, "input"), y: y, x: x, into: out))
+            return [try get("output", out)]
+        case let .addWindow(s, y, x, h, w):
+            let destination = try t(s, "destination")
+            try device.execute(.addWindow(try t(Shape(s[0], h, w), "window"), into: destination, y: y, x: x))
+            return [try get("destination", destination)]
+        case let .gramGradient(s, scale):
+            let dA = try t(s, "inputGradient")
+            try device.execute(.gramGradient(input: try t(s, "input"), gramGradient: try t(Shape(s[0], s[0]), "gramGradient"),
+                                             inputGradient: dA, scale: scale))
+            return [try get("inputGradient", dA)]
         }
     }
 
@@ -319,6 +332,24 @@ enum OpTableGradients {
             return lossProblem(s, v["image"]!, scale, device) {
                 try device.totalVariationLoss(image: $0, gradient: $1, scale: scale)
             }
+        case let .crop(s, y, x, h, w):
+            // L = sum r * crop(x): dL/dx is r added into a zero tensor at the window (crop's adjoint).
+            let window = Shape(s[0], h, w), r = v["outputGradient"]!
+            return OpGradientProblem(point: v["input"]!, value: { input in
+                weighted(try forward(window) { try device.execute(.crop(try t(s, input), y: y, x: x, into: $0)) }, r)
+            }, analytic: {
+                try forward(s) { try device.execute(.addWindow(try t(window, r), into: $0, y: y, x: x)) }
+            })
+        case let .gramGradient(s, scale):
+            // L = scale/2 * sum_ij G_ij (A A^T)_ij, whose gradient is scale * G A for symmetric G;
+            // the device's Gram divides by H*W, which is multiplied back.
+            let c = s[0], pixels = Double(s[1] * s[2]), gram = v["gramGradient"]!
+            return OpGradientProblem(point: v["input"]!, value: { a in
+                0.5 * Double(scale) * pixels * weighted(try forward(Shape(c, c)) { try device.gram(input: try t(s, a), output: $0) }, gram)
+            }, analytic: {
+                try forward(s) { try device.execute(.gramGradient(input: try t(s, v["input"]!), gramGradient: try t(Shape(c, c), gram),
+                                                                  inputGradient: $0, scale: scale)) }
+            })
         default:
             return nil
         }

@@ -54,6 +54,43 @@ public final class VGGWorkspace {
         gradientBuffers = buffers
     }
 
+    /// A workspace for `height x width` images (at most this workspace's size) that shares
+    /// this one's memory: each buffer is the prefix of the corresponding larger one, so tiles
+    /// of different sizes run in one allocation. Only one of the two may be used at a time.
+    /// - Throws: `DeviceError.invalidArgument` when the size is larger than this workspace's
+    ///   or too small for a pooling layer in use.
+    public func sized(height: Int, width: Int) throws -> VGGWorkspace {
+        guard height <= self.height, width <= self.width else {
+            throw DeviceError.invalidArgument(op: "VGG-19", detail: "a \(width)x\(height) view of a \(self.width)x\(self.height) workspace")
+        }
+        let (shapes, tooSmallAt) = VGG19.shapes(height: height, width: width, depth: network.depth)
+        if let tooSmallAt {
+            throw DeviceError.invalidArgument(op: "VGG-19", detail:
+                "an image of \(width)x\(height) pixels is too small for \(tooSmallAt) (needs 2x2 pixels there); use a larger size or shallower layers")
+        }
+        func view(_ tensor: Tensor, _ shape: Shape) -> Tensor { Tensor(shape: shape, storage: tensor.storage) }
+        // Each new shape takes the buffers of the layer shape it shrinks from.
+        var buffers: [Shape: [Tensor]] = [:]
+        let oldShapes = [Shape(3, self.height, self.width)] + activations.map(\.shape)
+        let newShapes = [Shape(3, height, width)] + shapes
+        for (old, new) in zip(oldShapes, newShapes) where buffers[new] == nil {
+            guard let pair = gradientBuffers[old] else { continue }
+            buffers[new] = pair.map { view($0, new) }
+        }
+        return VGGWorkspace(network: network, height: height, width: width, normalized: view(normalized, Shape(3, height, width)),
+                            activations: zip(activations, shapes).map { view($0, $1) }, gradientBuffers: buffers)
+    }
+
+    private init(network: VGGNetwork, height: Int, width: Int, normalized: Tensor, activations: [Tensor],
+                 gradientBuffers: [Shape: [Tensor]]) {
+        self.network = network
+        self.height = height
+        self.width = width
+        self.normalized = normalized
+        self.activations = activations
+        self.gradientBuffers = gradientBuffers
+    }
+
     /// The output of layer `index` after the last `forward`.
     public func activation(_ index: Int) -> Tensor { activations[index] }
 

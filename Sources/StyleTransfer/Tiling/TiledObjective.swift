@@ -1,0 +1,153 @@
+// TiledObjective: J and dJ/dx evaluated tile by tile, exactly, on one or several devices, behind the same seam as the untiled objective.
+import NSTCore
+
+/// The objective of `TransferObjective`, evaluated over the tiles of a `TileGrid` so that
+/// no device holds more than one crop's activations (docs/ARCHITECTURE.md, "Large images"):
+///
+/// 1. every tile's crop runs forward and the Gram matrices of its interior are collected;
+///    the whole image's Gram at a style layer is their sum weighted by interior positions,
+///    `G = sum_t n_t Gram_t / N`, and `E = G - T` gives the style losses;
+/// 2. every crop runs forward again, its interior gets the content loss gradient (scaled
+///    to the whole layer's normalisation) and the style gradient `E A / (C^2 N)`, and the
+///    backward pass gives dJ/dx over the crop, which is added into the image's gradient;
+/// 3. the total variation is computed on the whole image on the home device.
+///
+/// Partial results are combined on the host in tile order, so they do not depend on which
+/// device computed which tile. The image, its gradient and the optimiser's state stay on
+/// the home device; the content targets and the style targets stay on the host.
+public final class TiledObjective: Objective {
+    /// The device holding the image and its gradient (the TV term runs there).
+    public let home: any Device
+    /// The tiles of the generated image.
+    public let grid: TileGrid
+    let workers: [TileWorker]
+    let content: LayerWeights, style: LayerWeights
+    let contentWeight: Double, styleWeight: Double, tvWeight: Double
+    /// Per tile, per content layer: the content image's interior activations.
+    private let contentTargets: [[[Float]]]
+    /// Per style layer: the target Gram matrix `[C*C]`.
+    private let styleTargets: [[Double]]
+    private let tvSlots: LossSlots
+
+    /// Computes the content targets (tile by tile) and the style targets (each style image
+    /// cut into tiles of the same side) with `workers`.
+    /// - Parameters:
+    ///   - content: the content image at the generated size (the grid's).
+    ///   - styles: the style images at their final sizes, blended by `blend`.
+    public init(home: any Device, workers devices: [any Device], weights: VGGWeights, plan: TransferPlan,
+                grid: TileGrid, content: Image, styles: [Image]) throws {
+        guard !devices.isEmpty, styles.count == plan.blend.count else {
+            throw DeviceError.invalidArgument(op: "TiledObjective", detail: "\(devices.count) devices, \(styles.count) style images for \(plan.blend.count) blend weights")
+        }
+        self.home = home
+        self.grid = grid
+        self.content = plan.content
+        self.style = plan.style
+        contentWeight = plan.options.contentWeight
+        styleWeight = plan.options.styleWeight
+        tvWeight = plan.options.tvWeight
+        // Style images may be larger than the generated one: the workers hold the largest crop of any grid.
+        let styleGrids = styles.map { TileGrid(size: ImageSize(height: $0.height, width: $0.width), depth: plan.depth,
+                                               tileSide: grid.tileSide) }
+        let sizing = Self.covering([grid] + styleGrids, depth: plan.depth)
+        workers = try devices.map {
+            try TileWorker(device: $0, weights: weights, pooling: plan.options.pooling, depth: plan.depth, grid: sizing,
+                           content: plan.content, style: plan.style)
+        }
+        let contentPixels = content.pixels, contentSize = grid.size, contentLayers = plan.content.indices
+        let workers = self.workers
+        contentTargets = try TileScheduler.run(grid.tiles, on: workers) { worker, tile in
+            try worker.activations(tile, pixels: HostImage.crop(contentPixels, channels: 3, size: contentSize, tile.crop),
+                                   grid: grid, layers: contentLayers)
+        }
+        var targets = plan.style.indices.map { Array(repeating: 0.0, count: VGG19.outputChannels(of: $0) * VGG19.outputChannels(of: $0)) }
+        for (image, (styleGrid, b)) in zip(styles, zip(styleGrids, plan.blend)) {
+            let grams = try Self.grams(image.pixels, grid: styleGrid, workers: workers)
+            for k in targets.indices {
+                for i in targets[k].indices { targets[k][i] += b * grams[k][i] }
+            }
+        }
+        styleTargets = targets
+        tvSlots = try home.makeLossSlots(count: 1)
+    }
+
+    /// A grid whose largest crop and interiors bound those of all `grids` (for sizing buffers).
+    private static func covering(_ grids: [TileGrid], depth: Int) -> TileGrid {
+        let height = grids.map(\.largestCrop.height).max() ?? 0, width = grids.map(\.largestCrop.width).max() ?? 0
+        // One tile of the largest crop size: its interior is the crop itself, which bounds
+        // every tile's interior at every layer.
+        return TileGrid(size: ImageSize(height: height, width: width), depth: depth, tileSide: max(height, width))
+    }
+
+    /// `Gram(A) = sum_t n_t Gram_t / N` at every style layer of an image, in Double, tile order.
+    private static func grams(_ pixels: [Float], grid: TileGrid, workers: [TileWorker]) throws -> [[Double]] {
+        let size = grid.size
+        let parts = try TileScheduler.run(grid.tiles, on: workers) { worker, tile in
+            try worker.grams(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid)
+        }
+        guard let style = workers.first?.style else { return [] }
+        return style.indices.enumerated().map { k, layer in
+            let c = VGG19.outputChannels(of: layer), total = Double(grid.positions(layer: layer))
+            var g = Array(repeating: 0.0, count: c * c)
+            for part in parts where part.positions[k] > 0 {
+                let weight = Double(part.positions[k]) / total
+                for i in g.indices { g[i] += weight * Double(part.grams[k][i]) }
+            }
+            return g
+        }
+    }
+
+    /// J and its parts at `x` (on the home device); `gradient` (home device) is overwritten with dJ/dx.
+    public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
+        let size = grid.size, grid = self.grid, workers = self.workers
+        let pixels = try home.download(x)
+        // Pass 1: the whole image's Grams, the differences E = G - T and the style losses.
+        let generated = try Self.grams(pixels, grid: grid, workers: workers)
+        var jStyle = 0.0, differences: [[Float]] = []
+        for (k, layer) in style.indices.enumerated() {
+            let c = Double(VGG19.outputChannels(of: layer))
+            var sum = 0.0
+            let e = zip(generated[k], styleTargets[k]).map { g, t -> Float in
+                let d = g - t
+                sum += d * d
+                return Float(d)
+            }
+            jStyle += style.weights[k] * sum / (4 * c * c)
+            differences.append(e)
+        }
+        for worker in workers { try worker.setDifferences(differences) }
+        // Pass 2: each tile's interior losses, back to its crop's pixels.
+        let styleScales = style.indices.enumerated().map { k, layer -> Float in
+            let c = Double(VGG19.outputChannels(of: layer))
+            return Float(styleWeight * style.weights[k] / (c * c * Double(grid.positions(layer: layer))))
+        }
+        let contentLayers = content.indices, contentWeights = content.weights, alpha = contentWeight
+        let contentTargets = self.contentTargets
+        let parts = try TileScheduler.run(grid.tiles, on: workers) { worker, tile in
+            // The op normalises by the interior's size; the whole layer's is wanted.
+            let fractions = contentLayers.map { Self.fraction(of: tile, in: grid, layer: $0) }
+            let scales = zip(contentWeights, fractions).map { Float(alpha * $0 * $1) }
+            return try worker.gradient(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
+                                       targets: contentTargets[tile.index], contentScales: scales, styleScales: styleScales)
+        }
+        var total = [Float](repeating: 0, count: pixels.count)
+        var jContent = 0.0
+        for (tile, part) in zip(grid.tiles, parts) {
+            HostImage.add(part.gradient, into: &total, channels: 3, size: size, tile.crop)
+            for (k, layer) in content.indices.enumerated() {
+                jContent += content.weights[k] * part.content[k] * Self.fraction(of: tile, in: grid, layer: layer)
+            }
+        }
+        try home.upload(total, to: gradient)
+        try home.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), slots: tvSlots, index: 0))
+        let jTV = try home.readLosses(tvSlots)[0]
+        return LossValues(total: contentWeight * jContent + styleWeight * jStyle + tvWeight * jTV,
+                          content: jContent, style: jStyle, tv: jTV)
+    }
+
+    /// The share of `layer`'s positions that `tile`'s interior holds.
+    static func fraction(of tile: Tile, in grid: TileGrid, layer: Int) -> Double {
+        let window = grid.window(of: tile, layer: layer)
+        return window.isEmpty ? 0 : Double(window.height * window.width) / Double(grid.positions(layer: layer))
+    }
+}

@@ -67,7 +67,7 @@ struct Transfer: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Seed of --init random.", valueName: "n"))
     var seed: UInt64 = defaults.seed
 
-    @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`).", valueName: "name"))
+    @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`); a comma-separated list (opencl:0,cpu) spreads tiles over several, the first holding the image.", valueName: "name"))
     var device: String = "auto"
 
     @Option(help: ArgumentHelp("VGG-19 weights in safetensors form (torchvision key names); default: built-in seeded random weights.", valueName: "file"))
@@ -88,8 +88,13 @@ struct Transfer: ParsableCommand {
     @Flag(help: "No progress display.")
     var quiet = false
 
+    @OptionGroup(title: "Large images")
+    var large: LargeImageArguments
+
     func run() throws {
-        let deviceChoice = try DeviceChoice(parsing: device)
+        let deviceChoices = try device.split(separator: ",", omittingEmptySubsequences: false).map {
+            try DeviceChoice(parsing: $0.trimmingCharacters(in: .whitespaces))
+        }
         var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
         options.size = size
         options.iterations = iterations
@@ -110,7 +115,8 @@ struct Transfer: ParsableCommand {
         options.lossLogPath = lossLog
         options.saveEvery = saveEvery
         options.quiet = quiet
-        try TransferRunner.run(options) { try DeviceSelection.makeDevice(deviceChoice) }
+        options.large = try large.options()
+        try TransferRunner.run(options) { try deviceChoices.map { try DeviceSelection.makeDevice($0) } }
     }
 
     static func names(_ list: String) -> [String] {

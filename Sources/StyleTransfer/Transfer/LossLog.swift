@@ -11,21 +11,23 @@ public struct LossLog: Sendable {
         public let iteration: Int
         /// J and its parts.
         public let losses: LossValues
-        /// Wall time since optimisation began when the row's loss was known.
+        /// Wall time since the stage's optimisation began when the row's loss was known.
         public let seconds: Double
+        /// The long side of the stage's image (the run's `--size` without coarse-to-fine).
+        public let scale: Int
     }
 
     /// The CSV header line (without its newline).
-    public static let header = "iteration,total,content,style,tv,seconds"
+    public static let header = "iteration,total,content,style,tv,seconds,scale"
     /// The rows so far, in iteration order.
     public private(set) var rows: [Row] = []
 
     /// An empty log.
     public init() {}
 
-    /// Adds the row of `iteration`.
-    public mutating func append(iteration: Int, losses: LossValues, seconds: Double) {
-        rows.append(Row(iteration: iteration, losses: losses, seconds: seconds))
+    /// Adds the row of `iteration` of the stage whose long side is `scale`.
+    public mutating func append(iteration: Int, losses: LossValues, seconds: Double, scale: Int) {
+        rows.append(Row(iteration: iteration, losses: losses, seconds: seconds, scale: scale))
     }
 
     /// Numbers with 12 significant digits, as README.md's loss-log paragraph states.
@@ -36,7 +38,7 @@ public struct LossLog: Sendable {
         var text = Self.header + "\n"
         for row in rows {
             let l = row.losses
-            text += "\(row.iteration),\([l.total, l.content, l.style, l.tv, row.seconds].map(Self.format).joined(separator: ","))\n"
+            text += "\(row.iteration),\([l.total, l.content, l.style, l.tv, row.seconds].map(Self.format).joined(separator: ",")),\(row.scale)\n"
         }
         return text
     }

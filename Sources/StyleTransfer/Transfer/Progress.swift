@@ -12,12 +12,15 @@ public final class ProgressDisplay {
     public let quiet: Bool
     /// Whether stderr is a terminal (one redrawn line) or not (plain lines).
     public let isTerminal: Bool
+    /// Put before each progress line: the stage (`2/3 `) of a coarse-to-fine run, else empty.
+    public let label: String
     private var lastDraw = -1.0
 
     /// A display for `total` iterations; `isTerminal` defaults to what stderr is.
-    public init(total: Int, quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) != 0) {
+    public init(total: Int, quiet: Bool, label: String = "", isTerminal: Bool = isatty(STDERR_FILENO) != 0) {
         self.total = total
         self.quiet = quiet
+        self.label = label
         self.isTerminal = isTerminal
     }
 
@@ -26,7 +29,7 @@ public final class ProgressDisplay {
         let rate = k > 0 && seconds > 0 ? Double(k) / seconds : 0
         let left = rate > 0 ? Self.clock(Double(total - k) / rate) : "--:--"
         // Kept under 80 columns so the terminal line never wraps (a wrapped line cannot be redrawn with \r).
-        return String(format: "%ld/%ld  J %.3e  c %.2e s %.2e tv %.2e  %.2f it/s  ETA ",
+        return label + String(format: "%ld/%ld  J %.3e  c %.2e s %.2e tv %.2e  %.2f it/s  ETA ",
                       k, total, l.total, l.content, l.style, l.tv, rate) + left
     }
 

@@ -12,6 +12,8 @@ public final class TransferEngine {
     public let device: any Device
     /// The run's validated settings.
     public let plan: TransferPlan
+    /// The stage this engine runs (its size and iterations).
+    public let stage: TransferStage
     /// The generated image's size (the content image's).
     public let height: Int, width: Int
     /// The generated image `[3,H,W]` being optimised, and dJ/dx at it.
@@ -26,40 +28,60 @@ public final class TransferEngine {
     /// - Parameters:
     ///   - content: the content image at the generated size.
     ///   - styles: the style images at their final size.
-    ///   - initial: the starting image for `--init FILE` (already at the content size).
+    ///   - initial: the starting image (already at the content size): `--init FILE`'s, or the
+    ///     previous stage's result; nil: as `--init` says.
     ///   - keepLastGood: keep a device copy of the previous image (for `--save-every`).
+    ///   - stage: the stage to run (default: the plan's last, which is its only one unless
+    ///     coarse-to-fine).
+    ///   - layout: whole or tiled evaluation and the L-BFGS history (default: whole, the
+    ///     optimiser's default history).
+    ///   - workers: the devices tiles go to (default: `device` alone); `device` holds the image.
     public init(device: any Device, plan: TransferPlan, weights: VGGWeights,
-                content: Image, styles: [Image], initial: Image? = nil, keepLastGood: Bool = false) throws {
+                content: Image, styles: [Image], initial: Image? = nil, keepLastGood: Bool = false,
+                stage: TransferStage? = nil, layout: StageLayout? = nil, workers: [any Device] = []) throws {
         let options = plan.options
         self.device = device
         self.plan = plan
+        let stage = stage ?? plan.stages[plan.stages.count - 1]
+        self.stage = stage
         height = content.height
         width = content.width
-        let network = try VGGNetwork(device: device, weights: weights, pooling: options.pooling, depth: plan.depth)
         let shape = Shape(3, height, width)
-
-        let styleTensors = try styles.map { try Self.upload($0, to: device) }
-        let targets = try StyleTargets.compute(network: network, images: styleTensors, blend: plan.blend, layers: plan.style)
-
-        let workspace = try VGGWorkspace(network: network, height: height, width: width,
-                                         keepConvOutputs: Set(plan.content.indices).union(plan.style.indices))
-        let contentTensor = try Self.upload(content, to: device)
-        objective = try TransferObjective(workspace: workspace, contentImage: contentTensor, content: plan.content,
-                                          style: plan.style, styleTargets: targets, contentWeight: options.contentWeight,
-                                          styleWeight: options.styleWeight, tvWeight: options.tvWeight)
+        var contentTensor: Tensor?
+        if case let .tiled(side)? = layout?.layout {
+            let grid = TileGrid(size: ImageSize(height: height, width: width), depth: plan.depth, tileSide: side)
+            objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
+                                           plan: plan, grid: grid, content: content, styles: styles)
+        } else {
+            let network = try VGGNetwork(device: device, weights: weights, pooling: options.pooling, depth: plan.depth)
+            let styleTensors = try styles.map { try Self.upload($0, to: device) }
+            let targets = try StyleTargets.compute(network: network, images: styleTensors, blend: plan.blend, layers: plan.style)
+            let workspace = try VGGWorkspace(network: network, height: height, width: width,
+                                             keepConvOutputs: Set(plan.content.indices).union(plan.style.indices))
+            let uploaded = try Self.upload(content, to: device)
+            contentTensor = uploaded
+            objective = try TransferObjective(workspace: workspace, contentImage: uploaded, content: plan.content,
+                                              style: plan.style, styleTargets: targets, contentWeight: options.contentWeight,
+                                              styleWeight: options.styleWeight, tvWeight: options.tvWeight)
+        }
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)
-        switch options.initMode {
-        case .content: try device.copy(contentTensor, to: image)
-        case .random: try device.upload(Self.noise(count: shape.count, seed: options.seed), to: image)
-        case .file:
-            guard let initial, initial.width == width, initial.height == height else {
+        if let initial {
+            guard initial.width == width, initial.height == height else {
                 throw TransferError.option("--init", "the initial image must be given at the content size \(width)x\(height)")
             }
             try device.upload(initial.pixels, to: image)
+        } else {
+            switch options.initMode {
+            case .content:
+                if let contentTensor { try device.copy(contentTensor, to: image) } else { try device.upload(content.pixels, to: image) }
+            case .random: try device.upload(Self.noise(count: shape.count, seed: options.seed), to: image)
+            case .file:
+                throw TransferError.option("--init", "the initial image must be given at the content size \(width)x\(height)")
+            }
         }
-        optimizer = try makeOptimizer(options.optimizer, device: device, like: shape,
-                                      learningRate: plan.learningRate, iterations: plan.iterations)
+        optimizer = try makeOptimizer(options.optimizer, device: device, like: shape, learningRate: plan.learningRate,
+                                      iterations: stage.iterations, history: layout?.history ?? LBFGS.defaultHistory)
         lastGood = keepLastGood ? try device.makeTensor(shape) : nil
     }
 
@@ -75,7 +97,7 @@ public final class TransferEngine {
         return tensor
     }
 
-    /// Runs `plan.iterations` iterations. `report(k, losses, seconds)` is called for
+    /// Runs the stage's iterations. `report(k, losses, seconds)` is called for
     /// k = 0 (the initial image) through N, with the wall time since the loop began.
     /// - Throws: `TransferError.diverged` when a loss is NaN or infinite (the image then
     ///   holds the last good state when `keepLastGood` was set); errors of `report`.
@@ -85,7 +107,7 @@ public final class TransferEngine {
         var losses = try objective.evaluate(image, gradient: gradient)
         guard losses.isFinite else { throw diverged(0, losses) }
         try report(0, losses, elapsed())
-        for k in 1...plan.iterations {
+        for k in 1...stage.iterations {
             if let lastGood { try device.copy(image, to: lastGood) }
             losses = try optimizer.step(x: image, gradient: gradient, current: losses, objective: objective)
             guard losses.isFinite else {

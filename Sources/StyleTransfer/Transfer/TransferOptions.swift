@@ -66,6 +66,8 @@ public struct TransferOptions: Sendable {
     public var saveEvery = 0
     /// No progress display.
     public var quiet = false
+    /// Tiles, memory budget and coarse-to-fine stages.
+    public var large = LargeImageOptions()
 
     /// The default settings with no files named (for runs on images already in memory).
     public init() {

@@ -20,11 +20,13 @@ public enum TransferPaths {
 
     /// `out.png` -> `out-0050.png` for iteration 50 of a run of up to 9999 iterations
     /// (the number is zero-padded to the width of `--iterations`).
-    public static func intermediate(_ options: TransferOptions, iteration: Int) -> String {
+    /// In a coarse-to-fine run the stage's long side comes first: `out-s512-050.png`.
+    public static func intermediate(_ options: TransferOptions, iteration: Int, stage: TransferStage? = nil) -> String {
         let url = URL(fileURLWithPath: options.outputPath)
-        let digits = String(options.iterations).count
+        let digits = String(stage?.iterations ?? options.iterations).count
         let number = String(repeating: "0", count: max(0, digits - String(iteration).count)) + String(iteration)
-        let name = url.deletingPathExtension().lastPathComponent + "-" + number + "." + url.pathExtension
+        let prefix = stage.map { "s\($0.size)-" } ?? ""
+        let name = url.deletingPathExtension().lastPathComponent + "-" + prefix + number + "." + url.pathExtension
         return (options.outputPath as NSString).deletingLastPathComponent.isEmpty
             ? name : ((options.outputPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
     }

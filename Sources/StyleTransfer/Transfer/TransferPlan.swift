@@ -68,7 +68,39 @@ public struct TransferPlan: Sendable {
         self.options = o
         depth = max(content.depth, style.depth)
         learningRate = o.effectiveLearningRate
-        stages = [TransferStage(size: o.size, iterations: o.iterations)]
+        stages = try Self.stages(o)
+    }
+
+    /// The stages of `--start-size`, `--scale-factor` and `--stage-iterations`: long sides
+    /// from the start size, each `factor` times the last (rounded), the last exactly `--size`.
+    private static func stages(_ o: TransferOptions) throws -> [TransferStage] {
+        let large = o.large
+        if let tile = large.tile, tile < 1 { throw TransferError.option("--tile", "must be a positive number of pixels, got \(tile)") }
+        if let bytes = large.maxMemory, bytes < 1 { throw TransferError.option("--max-memory", "must be positive, got \(bytes)") }
+        guard large.scaleFactor > 1, large.scaleFactor.isFinite else {
+            throw TransferError.option("--scale-factor", "must be a number greater than 1, got \(large.scaleFactor)")
+        }
+        var sizes = [o.size]
+        if let start = large.startSize {
+            guard start >= 1, start <= o.size else {
+                throw TransferError.option("--start-size", "must be 1 to --size (\(o.size)), got \(start)")
+            }
+            sizes = []
+            var side = Double(start)
+            while Int(side.rounded()) < o.size {
+                sizes.append(Int(side.rounded()))
+                side *= large.scaleFactor
+            }
+            sizes.append(o.size)
+        }
+        let iterations = large.stageIterations ?? Array(repeating: o.iterations, count: sizes.count)
+        guard iterations.count == sizes.count else {
+            throw TransferError.option("--stage-iterations", "has \(iterations.count) numbers for the \(sizes.count) stages \(sizes.map(String.init).joined(separator: ", "))")
+        }
+        if let bad = iterations.first(where: { $0 < 1 }) {
+            throw TransferError.option("--stage-iterations", "must be positive, got \(bad)")
+        }
+        return zip(sizes, iterations).map { TransferStage(size: $0, iterations: $1) }
     }
 
     /// Optimiser iterations over all stages.

@@ -15,9 +15,15 @@ public enum TransferRunner {
     ///   printable as one line naming the option or file.
     @discardableResult
     public static func run(_ options: TransferOptions, makeDevice: () throws -> any Device) throws -> LossLog {
+        try run(options, makeDevices: { [try makeDevice()] })
+    }
+
+    /// `run(_:makeDevice:)` with tiles spread over several devices (`--device a,b`); the
+    /// first holds the image and the optimiser's state.
+    @discardableResult
+    public static func run(_ options: TransferOptions, makeDevices: () throws -> [any Device]) throws -> LossLog {
         let plan = try TransferPlan(options)
         try TransferPaths.check(options)
-        let progress = ProgressDisplay(total: options.iterations, quiet: options.quiet)
 
         let depth = plan.depth
         let weights: VGGWeights
@@ -28,62 +34,95 @@ public enum TransferRunner {
         }
         // Sizes come from the decoded files; resizing waits until the memory check passed.
         let contentFile = try load(options.contentPath, role: "--content")
-        let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: options.size)
-        try checkFits(width: contentSize.width, height: contentSize.height, depth: depth, option: "--size")
         let styleFiles = try options.stylePaths.map { try load($0, role: "--style") }
-        let styleSizes = try styleFiles.map { file -> (height: Int, width: Int) in
-            let size = Image.size(width: file.width, height: file.height, longSide: options.styleSize)
-            try checkFits(width: size.width, height: size.height, depth: depth, option: "--style-scale")
-            return (size.height, size.width)
+        for stage in plan.stages {
+            let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: stage.size)
+            try checkFits(width: contentSize.width, height: contentSize.height, depth: depth,
+                          option: plan.stages.count > 1 ? "--start-size" : "--size")
+            for file in styleFiles {
+                let size = Image.size(width: file.width, height: file.height, longSide: styleSide(options, stage))
+                try checkFits(width: size.width, height: size.height, depth: depth, option: "--style-scale")
+            }
         }
         var initialFile: Image?
         if case let .file(path) = options.initMode { initialFile = try load(path, role: "--init") }
 
-        let device = try makeDevice()
-        try MemoryEstimate(plan: plan, height: contentSize.height, width: contentSize.width, styleSizes: styleSizes,
-                           keepLastGood: options.saveEvery > 0, device: device)
-            .check(fits: device, option: "--size \(options.size)")
-        let content = try contentFile.resized(longSide: options.size)
-        let styles = try styleFiles.map { try $0.resized(longSide: options.styleSize) }
-        let initial = try initialFile?.resized(width: content.width, height: content.height)
-
-        progress.note("nst: \(content.width)x\(content.height), \(options.iterations) iterations of \(options.optimizer.rawValue) on \(device.name), \(weights.source) weights")
-        let engine = try blamingSize(options) {
-            try TransferEngine(device: device, plan: plan, weights: weights, content: content,
-                               styles: styles, initial: initial, keepLastGood: options.saveEvery > 0)
-        }
+        let devices = try makeDevices()
+        guard let device = devices.first else { throw TransferError.option("--device", "names no device") }
         var log = LossLog()
-        do {
-            try engine.run { k, losses, seconds in
-                log.append(iteration: k, losses: losses, seconds: seconds)
-                progress.update(iteration: k, losses: losses, seconds: seconds)
-                if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < options.iterations {
-                    try save(engine.currentImage(), to: TransferPaths.intermediate(options, iteration: k))
+        var previous: Image?
+        for (s, stage) in plan.stages.enumerated() {
+            let multiStage = plan.stages.count > 1
+            let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: stage.size)
+            let size = ImageSize(height: contentSize.height, width: contentSize.width)
+            let styleSizes = styleFiles.map { file -> ImageSize in
+                let sized = Image.size(width: file.width, height: file.height, longSide: styleSide(options, stage))
+                return ImageSize(height: sized.height, width: sized.width)
+            }
+            let layout = try TilePlanner.choose(plan: plan, size: size, styleSizes: styleSizes, devices: devices,
+                                                forcedTile: options.large.tile, maxMemory: options.large.maxMemory,
+                                                keepLastGood: options.saveEvery > 0, option: "--size \(stage.size)")
+            let content = try contentFile.resized(longSide: stage.size)
+            let styles = try styleFiles.map { try $0.resized(longSide: styleSide(options, stage)) }
+            let initial = try s == 0 ? initialFile?.resized(width: content.width, height: content.height)
+                                     : previous?.resized(width: content.width, height: content.height)
+            let progress = ProgressDisplay(total: stage.iterations, quiet: options.quiet,
+                                           label: multiStage ? "\(s + 1)/\(plan.stages.count) " : "")
+            var how = "on \(devices.map(\.name).joined(separator: " + "))"
+            if case let .tiled(side) = layout.layout { how += " in tiles of \(side) px" }
+            progress.note("nst: " + (multiStage ? "stage \(s + 1)/\(plan.stages.count): " : "")
+                          + "\(content.width)x\(content.height), \(stage.iterations) iterations of \(options.optimizer.rawValue) \(how), \(weights.source) weights")
+            if let note = layout.note { progress.note("nst: " + note) }
+            let engine = try blamingSize(options) {
+                try TransferEngine(device: device, plan: plan, weights: weights, content: content, styles: styles,
+                                   initial: initial, keepLastGood: options.saveEvery > 0, stage: stage, layout: layout,
+                                   workers: devices)
+            }
+            func snapshot(_ k: Int) -> String {
+                TransferPaths.intermediate(options, iteration: k, stage: multiStage ? stage : nil)
+            }
+            do {
+                try engine.run { k, losses, seconds in
+                    log.append(iteration: k, losses: losses, seconds: seconds, scale: stage.size)
+                    progress.update(iteration: k, losses: losses, seconds: seconds)
+                    if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < stage.iterations || s + 1 < plan.stages.count {
+                        try save(engine.currentImage(), to: snapshot(k))
+                    }
                 }
+            } catch let error as TransferError {
+                progress.interrupt()
+                guard case let .diverged(message) = error else { throw error }
+                var extra = ""
+                if let lossLogPath = options.lossLogPath {
+                    try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
+                }
+                if options.saveEvery > 0, let last = log.rows.last {
+                    let path = snapshot(last.iteration)
+                    try save(engine.currentImage(), to: path)
+                    extra = "; the last good image (iteration \(last.iteration)) is in '\(path)'"
+                }
+                throw TransferError.diverged(message + extra)
+            } catch {
+                progress.interrupt()
+                throw Self.withOption(error, options)
             }
-        } catch let error as TransferError {
-            progress.interrupt()
-            guard case let .diverged(message) = error else { throw error }
-            var extra = ""
-            if let lossLogPath = options.lossLogPath {
-                try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
-            }
-            if options.saveEvery > 0, let last = log.rows.last {
-                let path = TransferPaths.intermediate(options, iteration: last.iteration)
-                try save(engine.currentImage(), to: path)
-                extra = "; the last good image (iteration \(last.iteration)) is in '\(path)'"
-            }
-            throw TransferError.diverged(message + extra)
-        } catch {
-            progress.interrupt()
-            throw Self.withOption(error, options)
+            previous = try engine.currentImage()
         }
-        try save(engine.currentImage(), to: options.outputPath)
+        guard let result = previous else { throw TransferError.option("--iterations", "no stage ran") }
+        try save(result, to: options.outputPath)
         if let lossLogPath = options.lossLogPath {
             try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
         }
-        progress.note("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? ""))
+        if !options.quiet {
+            Console.error("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? "") + "\n")
+        }
         return log
+    }
+
+    /// The style images' long side at `stage`: `--style-scale` times the stage's size.
+    static func styleSide(_ options: TransferOptions, _ stage: TransferStage) -> Int {
+        let exact = (options.styleScale * Double(stage.size)).rounded()
+        return exact.isNaN ? 1 : Int(min(max(exact, 1), Double(Image.maxSide)))
     }
 
     /// Runs `body`, naming `--size` in a device's out-of-memory error (the backends speak of

@@ -61,11 +61,12 @@ final class TransferCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out-2.png")), "the last iteration is the output itself")
         let csv = try String(contentsOfFile: path("loss.csv"), encoding: .utf8)
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first, "iteration,total,content,style,tv,seconds")
+        XCTAssertEqual(lines.first, "iteration,total,content,style,tv,seconds,scale")
         XCTAssertEqual(lines.count, 4, csv)
         for (k, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",")
-            XCTAssertEqual(fields.count, 6)
+            XCTAssertEqual(fields.count, 7)
+            XCTAssertEqual(fields.last, "24", "the scale column is the stage's long side (--size)")
             XCTAssertEqual(Int(fields[0]), k)
             XCTAssertTrue(fields.dropFirst().allSatisfy { Double($0) != nil }, String(line))
         }
@@ -182,13 +183,14 @@ final class TransferCLITests: XCTestCase {
         XCTAssertTrue(stat(path("pipe.csv"), &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "still a pipe")
     }
 
-    /// A --size whose run cannot fit in memory fails at once with one line naming --size,
-    /// before any image is resized or tensor allocated (no OOM kill, exit 1).
+    /// A --size whose run cannot fit the memory budget even in tiles (the full-size image,
+    /// gradient and optimiser state alone exceed it) fails at once with one line naming
+    /// --size, before any image is resized or tensor allocated (no OOM kill, exit 1).
     func testSizeTooLargeForMemoryFailsBeforeAllocating() throws {
         let start = Date()
         try expectFailure(["transfer", "--content", content, "--style", style, "--output", path("out.png"),
-                           "--size", "16000", "--optimizer", "lbfgs", "--device", "cpu", "--quiet"],
-                          mentions: ["--size 16000", "needs about", "GiB", "try a smaller --size"])
+                           "--size", "16000", "--optimizer", "lbfgs", "--device", "cpu", "--max-memory", "2GiB", "--quiet"],
+                          mentions: ["--size 16000", "needs at least", "GiB", "even in tiles", "--max-memory"])
         XCTAssertLessThan(Date().timeIntervalSince(start), 30, "refused before any work")
     }
 }

@@ -142,15 +142,16 @@ final class TransferEngineTests: XCTestCase {
 
     func testLossLogFormat() throws {
         var log = LossLog()
-        log.append(iteration: 0, losses: LossValues(total: 1234.56789012345, content: 0, style: 0.123456789012, tv: 1e-9), seconds: 0.5)
-        log.append(iteration: 1, losses: LossValues(total: 2.0 / 3.0, content: 1e20, style: 3, tv: 4), seconds: 12.25)
+        log.append(iteration: 0, losses: LossValues(total: 1234.56789012345, content: 0, style: 0.123456789012, tv: 1e-9), seconds: 0.5, scale: 64)
+        log.append(iteration: 1, losses: LossValues(total: 2.0 / 3.0, content: 1e20, style: 3, tv: 4), seconds: 12.25, scale: 64)
         let lines = log.csv.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, 4)
-        XCTAssertEqual(lines[0], "iteration,total,content,style,tv,seconds")
+        XCTAssertEqual(lines[0], "iteration,total,content,style,tv,seconds,scale")
         XCTAssertEqual(lines[3], "")
         let fields = lines[1].split(separator: ",").map(String.init)
-        XCTAssertEqual(fields.count, 6)
+        XCTAssertEqual(fields.count, 7)
         XCTAssertEqual(fields[0], "0")
+        XCTAssertEqual(fields[6], "64")
         // At least 9 significant digits survive the round trip.
         XCTAssertEqual(Double(fields[1])!, 1234.56789012345, accuracy: 1234.56789012345 * 1e-9)
         XCTAssertEqual(Double(fields[3])!, 0.123456789012, accuracy: 1e-12)

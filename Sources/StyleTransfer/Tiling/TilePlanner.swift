@@ -1,0 +1,144 @@
+// TilePlanner: whether a stage runs whole or in tiles, the tile side and the L-BFGS history, from each device's memory budget.
+import NSTCore
+
+/// How one stage is evaluated.
+public enum EvaluationLayout: Equatable, Sendable {
+    /// The whole image on one device (`TransferObjective`).
+    case whole
+    /// Tiles of at most `tileSide` pixels (`TiledObjective`) on every device given.
+    case tiled(tileSide: Int)
+}
+
+/// The layout chosen for a stage, with the L-BFGS history that fits beside it.
+public struct StageLayout: Equatable, Sendable {
+    public let layout: EvaluationLayout
+    /// (s, y) pairs L-BFGS keeps (its default unless the budget caps it).
+    public let history: Int
+    /// Why the history was capped, for the progress display (nil when it was not).
+    public let note: String?
+}
+
+/// Chooses the layout of a stage: the whole image when it fits every budget and no tile
+/// side is forced, else the largest tile (on the pooling grid) whose crop fits every
+/// worker's budget beside what stays full-size, capping L-BFGS's history when its pairs
+/// alone would not fit.
+public enum TilePlanner {
+    /// What each device may use: `--max-memory`, else what it reports less a tenth.
+    public static func budget(for device: any Device, maxMemory: Int?) -> Int? {
+        if let maxMemory { return maxMemory }
+        return device.memory.map { $0.bytes / 10 * 9 }
+    }
+
+    /// The layout of a `size` stage of `plan` with `styleSizes` on `devices` (the first holds
+    /// the image). `forcedTile` is `--tile`.
+    /// - Throws: `TransferError.option` naming `option` when not even the smallest tile fits.
+    public static func choose(plan: TransferPlan, size: ImageSize, styleSizes: [ImageSize], devices: [any Device],
+                              forcedTile: Int?, maxMemory: Int?, keepLastGood: Bool, option: String) throws -> StageLayout {
+        let defaultHistory = min(LBFGS.defaultHistory, max(plan.iterations, 1))
+        let budgets = devices.map { budget(for: $0, maxMemory: maxMemory) }
+        if forcedTile == nil, devices.count == 1 {
+            let whole = MemoryEstimate(plan: plan, height: size.height, width: size.width,
+                                       styleSizes: styleSizes.map { ($0.height, $0.width) }, history: defaultHistory,
+                                       keepLastGood: keepLastGood, device: devices[0])
+            if let budget = budgets[0], whole.bytesNeeded(on: devices[0]) > budget {
+                // Fall through to tiles.
+            } else {
+                return StageLayout(layout: .whole, history: defaultHistory, note: nil)
+            }
+        }
+        let alignment = 1 << TileGrid.pools(depth: plan.depth)
+        let longest = max(size.height, size.width)
+        var sides = forcedTile.map { [TileGrid.roundUp(max($0, 1), to: alignment)] }
+            ?? Array(stride(from: TileGrid.roundUp(longest, to: alignment), through: alignment, by: -alignment))
+        if sides.isEmpty { sides = [alignment] }
+        // The history first: as many pairs as fit beside the smallest tile.
+        var history = defaultHistory
+        var note: String?
+        while history > 1, !fits(plan, size, styleSizes, devices, budgets, side: sides.last ?? alignment, history, keepLastGood) {
+            history = max(1, history / 2)
+            note = "L-BFGS history capped at \(history) pairs to fit the memory budget"
+        }
+        for side in sides where fits(plan, size, styleSizes, devices, budgets, side: side, history, keepLastGood) {
+            return StageLayout(layout: .tiled(tileSide: side), history: history, note: note)
+        }
+        let smallest = TiledMemory(plan: plan, size: size, styleSizes: styleSizes, tileSide: sides.last ?? alignment,
+                                   history: history, keepLastGood: keepLastGood)
+        let need = smallest.bytes(on: devices[0], isHome: true, isWorker: true)
+        let have = budgets[0].map(MemoryEstimate.gib) ?? "unknown"
+        throw TransferError.option(option, "needs at least \(MemoryEstimate.gib(need)) on \(devices[0].name) even in tiles of \(sides.last ?? alignment) pixels, but the budget is \(have); raise --max-memory or lower --size")
+    }
+
+    private static func fits(_ plan: TransferPlan, _ size: ImageSize, _ styleSizes: [ImageSize], _ devices: [any Device],
+                             _ budgets: [Int?], side: Int, _ history: Int, _ keepLastGood: Bool) -> Bool {
+        let memory = TiledMemory(plan: plan, size: size, styleSizes: styleSizes, tileSide: side, history: history,
+                                 keepLastGood: keepLastGood)
+        for (k, (device, budget)) in zip(devices, budgets).enumerated() {
+            guard let budget else { continue }
+            if memory.bytes(on: device, isHome: k == 0, isWorker: true) > budget { return false }
+        }
+        return true
+    }
+}
+
+/// The memory of a tiled stage, by where it lives (see `TiledObjective`).
+struct TiledMemory {
+    /// Full-size tensors on the home device: the image, its gradient, the last good copy and
+    /// the optimiser's state.
+    let home: Int
+    /// One worker's device tensors: weights, the workspace of the largest crop, crop image
+    /// and gradient, interior buffers and Gram matrices; `scratchSizes` for its scratch.
+    let workerTensors: Int
+    let scratchSizes: [ImageSize]
+    let depth: Int
+    /// Host arrays: the image and its gradient as pixels, the content targets, the decoded
+    /// images, the loaded weights and the process's own overhead.
+    let host: Int
+
+    init(plan: TransferPlan, size: ImageSize, styleSizes: [ImageSize], tileSide: Int, history: Int, keepLastGood: Bool) {
+        let floats = MemoryLayout<Float>.stride
+        let image = 3 * size.height * size.width
+        let optimizer: Int
+        switch plan.options.optimizer {
+        case .sgd: optimizer = 0
+        case .adam: optimizer = 2 * image
+        case .lbfgs: optimizer = (2 * history + 3) * image + 2 * history
+        }
+        home = floats * ((keepLastGood ? 3 : 2) * image + optimizer)
+        let grids = ([size] + styleSizes).map { TileGrid(size: $0, depth: plan.depth, tileSide: tileSide) }
+        let crop = ImageSize(height: grids.map(\.largestCrop.height).max() ?? 0, width: grids.map(\.largestCrop.width).max() ?? 0)
+        let tapped = Set(plan.content.indices).union(plan.style.indices)
+        let covering = TileGrid(size: crop, depth: plan.depth, tileSide: max(crop.height, crop.width))
+        var buffers = 0
+        for layer in tapped {
+            let c = VGG19.outputChannels(of: layer)
+            let window = covering.tiles.first.map { covering.window(of: $0, layer: layer) }
+            let count = c * max((window?.height ?? 1) * (window?.width ?? 1), 1)
+            buffers += (plan.content.indices.contains(layer) ? 3 : 2) * count
+            if plan.style.indices.contains(layer) { buffers += 2 * c * c }
+        }
+        let weights = VGG19.convIndices(depth: plan.depth).reduce(0) { sum, index in
+            guard case let .conv(inC, outC) = VGG19.layers[index].kind else { return sum }
+            return sum + outC * inC * 9 + outC
+        }
+        let workspace = MemoryEstimate.workspaceFloats(height: crop.height, width: crop.width, depth: plan.depth, keep: tapped)
+        workerTensors = floats * (weights + workspace + 2 * 3 * crop.height * crop.width + buffers)
+        scratchSizes = [crop]
+        depth = plan.depth
+        let targets = plan.content.indices.reduce(0) { sum, layer in
+            sum + VGG19.outputChannels(of: layer) * grids[0].positions(layer: layer)
+        }
+        let images = ([size] + styleSizes).reduce(0) { $0 + 3 * $1.height * $1.width }
+        host = floats * (3 * image + targets + images + weights) + MemoryEstimate.processOverhead
+    }
+
+    /// Bytes `device` must hold: its worker share (with its own scratch), the full-size
+    /// tensors when it is the home device, and the host arrays when its memory is the host's.
+    func bytes(on device: any Device, isHome: Bool, isWorker: Bool) -> Int {
+        var total = isHome ? home : 0
+        if isWorker {
+            total += workerTensors + MemoryLayout<Float>.stride * device.scratchFloats(sizes: scratchSizes, depth: depth)
+        }
+        if device.memory?.isHostMemory == true { total += host }
+        return total
+    }
+}

@@ -13,8 +13,11 @@ struct Bench: ParsableCommand {
             breakdown profiles one more evaluation, waiting for each op to finish.
             """)
 
-    @Option(help: "Backend: cpu, opencl, opencl:N, auto, or all (the CPU backend and the first OpenCL device).")
+    @Option(help: "Backend: cpu, opencl, opencl:N, auto, or all (the CPU backend and the first OpenCL device); a comma-separated list (cpu,opencl) times one tiled evaluation spread over them (needs --tile).")
     var device = "all"
+
+    @Option(parsing: .unconditional, help: "Evaluate in tiles of this side in pixels (as transfer --tile).")
+    var tile: Int?
 
     @Option(name: .customLong("size"), help: "Image side in pixels; repeat for several sizes. (default: 256 and 512)")
     var sizes: [Int] = []
@@ -38,8 +41,14 @@ struct Bench: ParsableCommand {
         }
         guard evaluations >= 1 else { throw ValidationError("--evaluations must be at least 1, got \(evaluations)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
+        if let tile, tile < 1 { throw ValidationError("--tile must be a positive number of pixels, got \(tile)") }
         var devices: [any Device] = []
-        if device == "all" {
+        var workers: [any Device] = []
+        if device.contains(",") {
+            guard tile != nil else { throw ValidationError("--device with several devices needs --tile") }
+            workers = try device.split(separator: ",").map { try DeviceSelection.makeDevice(String($0)) }
+            devices = [workers[0]]
+        } else if device == "all" {
             devices.append(CPUDevice())
             if (try? OpenCLDeviceInfo.all())?.isEmpty == false { devices.append(try DeviceSelection.makeDevice("opencl")) }
         } else {
@@ -50,7 +59,7 @@ struct Bench: ParsableCommand {
             for size in sizes {
                 if !json { Console.error("benchmarking \(device.name) at \(size)x\(size)...\n") }
                 let result = try Benchmark.run(device: device, size: size, evaluations: evaluations, warmup: warmup,
-                                               breakdown: !noBreakdown)
+                                               breakdown: !noBreakdown, tile: tile, workers: workers)
                 results.append(result)
                 if !json { Console.line(Self.table(result)) }
             }

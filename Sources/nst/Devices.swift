@@ -35,7 +35,7 @@ struct Devices: ParsableCommand {
             }
         }
         Console.line("\(autoPick == nil ? "*" : " ") cpu       CPU backend (\(CPUDevice.coreCount) cores)")
-        Console.line("* = the device --device auto chooses")
+        Console.line("* = the device --device auto chooses (auto uses one device; a list such as --device opencl:0,cpu spreads the tiles of a large image over several)")
         if check {
             var worst = 0.0
             for device in devices { worst = max(worst, try Self.check(device)) }

@@ -53,9 +53,10 @@ public enum Benchmark {
     }
 
     /// Times `evaluations` evaluations at `size x size` after `warmup` untimed ones, then,
-    /// when `breakdown` is set, profiles one more on a `ProfilingDevice`.
+    /// when `breakdown` is set, profiles one more on a `ProfilingDevice` (untiled runs only).
+    /// With `tile`, the evaluation is tiled (`TiledObjective`) over `device` and `workers`.
     public static func run(device: any Device, size: Int, evaluations: Int = 5, warmup: Int = 1,
-                           breakdown: Bool = true) throws -> BenchmarkResult {
+                           breakdown: Bool = true, tile: Int? = nil, workers: [any Device] = []) throws -> BenchmarkResult {
         guard size >= 16 else {
             throw DeviceError.invalidArgument(op: "bench", detail: "--size must be at least 16 to reach relu5_1, got \(size)")
         }
@@ -63,7 +64,7 @@ public enum Benchmark {
             throw DeviceError.invalidArgument(op: "bench", detail: "--evaluations must be >= 1 and --warmup >= 0")
         }
         let setupStart = now()
-        let engine = try makeEngine(device: device, size: size)
+        let engine = try makeEngine(device: device, size: size, tile: tile, workers: workers)
         for _ in 0..<warmup { _ = try engine.objective.evaluate(engine.image, gradient: engine.gradient) }
         try device.synchronize()
         let setup = now() - setupStart
@@ -81,7 +82,7 @@ public enum Benchmark {
         let gflop = gflopPerEvaluation(height: size, width: size, depth: depth)
         let median = samples.sorted()[samples.count / 2]
         var shares: [OpShare] = []
-        if breakdown {
+        if breakdown, tile == nil {
             let profiler = ProfilingDevice(device)
             let profiled = try makeEngine(device: profiler, size: size)
             _ = try profiled.objective.evaluate(profiled.image, gradient: profiled.gradient)
@@ -94,14 +95,15 @@ public enum Benchmark {
                                gflopPerSecond: t.flops > 0 && t.seconds > 0 ? t.flops / t.seconds / 1e9 : nil)
             }
         }
-        return BenchmarkResult(device: device.name, size: size, evaluations: evaluations, secondsPerEvaluation: median,
+        let name = ([device] + workers.dropFirst()).map(\.name).joined(separator: " + ") + (tile.map { ", tiles of \($0) px" } ?? "")
+        return BenchmarkResult(device: name, size: size, evaluations: evaluations, secondsPerEvaluation: median,
                                samples: samples, cpuSecondsPerEvaluation: cpuSamples.sorted()[cpuSamples.count / 2],
                                gflopPerEvaluation: gflop, gflopPerSecond: gflop / median,
                                setupSeconds: setup, peakResidentBytes: peak, breakdown: shares)
     }
 
     /// A transfer engine with `nst transfer`'s default losses on seeded noise images.
-    private static func makeEngine(device: any Device, size: Int) throws -> TransferEngine {
+    private static func makeEngine(device: any Device, size: Int, tile: Int? = nil, workers: [any Device] = []) throws -> TransferEngine {
         var options = TransferOptions()
         options.size = size
         options.iterations = 1
@@ -109,8 +111,9 @@ public enum Benchmark {
         let count = 3 * size * size
         let content = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 1))
         let style = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 2))
+        let layout = tile.map { StageLayout(layout: .tiled(tileSide: $0), history: 1, note: nil) }
         return try TransferEngine(device: device, plan: plan, weights: VGGWeights.builtIn(depth: plan.depth),
-                                  content: content, styles: [style])
+                                  content: content, styles: [style], layout: layout, workers: workers)
     }
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

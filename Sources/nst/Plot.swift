@@ -30,6 +30,7 @@ struct Plot: ParsableCommand {
 
     func run() throws {
         guard !logs.isEmpty else { throw ValidationError("give at least one loss log file") }
+        try LossPlot.checkExtension(output)
         try InspectPaths.checkOutput(output, inputs: logs.map { ("loss log", $0) })
         let tables = try logs.map { try LossTable(path: $0) }
         let plot = try LossPlot(tables: tables, weights: LossWeights(content: contentWeight, style: styleWeight, tv: tvWeight))

@@ -154,6 +154,15 @@ public struct LossPlot: Sendable {
         return d
     }
 
+    /// Throws unless `path` ends in `.svg` or `.png` (checked before any work).
+    /// - Throws: `TransferError.file` naming `role` and `path`.
+    public static func checkExtension(_ path: String, role: String = "--output") throws {
+        let lowered = path.lowercased()
+        guard lowered.hasSuffix(".svg") || lowered.hasSuffix(".png") else {
+            throw TransferError.file(role: role, path: path, problem: "must end in .svg or .png (the plot's format)")
+        }
+    }
+
     /// Writes the plot to `path`: SVG for a `.svg` name, PNG for `.png` (atomically).
     /// - Throws: `TransferError.file` naming `role` and `path` for another extension or a failed write.
     public func write(to path: String, role: String = "--output") throws {
@@ -164,7 +173,7 @@ public struct LossPlot: Sendable {
             } else if lowered.hasSuffix(".png") {
                 try PNGOutput.write(try drawing().rasterize(), to: path)
             } else {
-                throw TransferError.file(role: role, path: path, problem: "must end in .svg or .png (the plot's format)")
+                try Self.checkExtension(path, role: role)
             }
         } catch let error as ImageError {
             throw TransferError.file(role: role, path: path, problem: error.reason)

@@ -45,9 +45,7 @@ public enum TransferPaths {
         guard options.outputPath.lowercased().hasSuffix(".png") else {
             throw TransferError.file(role: "--output", path: options.outputPath, problem: "must be a .png file (the output is always PNG)")
         }
-        if let plot = options.plotPath, !(plot.lowercased().hasSuffix(".svg") || plot.lowercased().hasSuffix(".png")) {
-            throw TransferError.file(role: "--plot", path: plot, problem: "must end in .svg or .png (the plot's format)")
-        }
+        if let plot = options.plotPath { try LossPlot.checkExtension(plot, role: "--plot") }
         let outputs = outputs(options)
         for (option, path) in outputs {
             let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent

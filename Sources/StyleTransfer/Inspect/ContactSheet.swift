@@ -16,8 +16,8 @@ public struct ContactSheet: Sendable {
 
     static let gap = 8, captionHeight = 22
 
-    /// The height images get when none is asked: the shortest image's, at most 512.
-    public static func defaultHeight(_ images: [Image]) -> Int { min(images.map(\.height).min() ?? 256, 512) }
+    /// The height images get when none is asked: the shortest image's, at least 16 and at most 512.
+    public static func defaultHeight(_ images: [Image]) -> Int { min(max(images.map(\.height).min() ?? 256, 16), 512) }
 
     /// Lays out `images` at `height` pixels with `captions` (one per image; empty strings
     /// leave the caption out).

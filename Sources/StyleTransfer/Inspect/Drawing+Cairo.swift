@@ -29,7 +29,7 @@ extension Drawing {
         let status = cairo_status(cr)
         guard status == CAIRO_STATUS_SUCCESS, cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS,
               let data = cairo_image_surface_get_data(surface) else {
-            throw ImageError(.invalidImage, path: nil, "Cairo failed: \(String(cString: cairo_status_to_string(status)))")
+            throw ImageError(.invalidImage, path: nil, "Cairo failed: \(cairo_status_to_string(status).map { String(cString: $0) } ?? "status \(status.rawValue)")")
         }
         let stride = Int(cairo_image_surface_get_stride(surface))
         var raster = Raster(width: width, height: height)

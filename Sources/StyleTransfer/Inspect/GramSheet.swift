@@ -52,6 +52,9 @@ public struct GramSheet: Sendable {
     /// `names` label the images (file names).
     /// - Throws: `TransferError.option` when the two lists do not match layer by layer.
     public init(first: [GramMatrix], second: [GramMatrix]? = nil, names: [String]) throws {
+        for matrix in first + (second ?? []) where matrix.channels < 1 || matrix.values.count != matrix.channels * matrix.channels {
+            throw TransferError.option(matrix.layer, "a Gram matrix of \(matrix.channels) channels needs \(matrix.channels * matrix.channels) values, not \(matrix.values.count)")
+        }
         if let second, second.count != first.count || zip(first, second).contains(where: { $0.channels != $1.channels }) {
             throw TransferError.option("--compare", "the two images' Gram matrices do not match layer by layer")
         }

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 NST := .build/release/nst
 
-.PHONY: deps build demo test
+.PHONY: deps build demo test pictures
 deps:
 	bash scripts/install-deps.sh
 
@@ -22,3 +22,12 @@ demo: build
 
 test: deps
 	$(SWIFT) test --disable-swift-testing
+
+# The pictures of README.md's "Look inside", from the demo's output (run `make demo` first).
+pictures: build
+	$(NST) sheet --colors 256 --caption "content: examples/shipwreck.jpg" --caption "style: examples/starry_night.jpg" \
+	    --caption "result: $(DEMO_OUT)/demo.png" --output docs/demo-sheet.png examples/shipwreck.jpg examples/starry_night.jpg $(DEMO_OUT)/demo.png
+	$(NST) activations --image examples/shipwreck.jpg --layers relu1_1,relu3_1,relu5_1 --channels 8 --tile 80 --colors 256 --output docs/activations.png
+	$(NST) gram --image examples/shipwreck.jpg --compare examples/starry_night.jpg --layers relu1_1 --colors 256 --output docs/gram.png
+	$(NST) plot $(DEMO_OUT)/demo.csv --output docs/demo-loss.svg
+	$(NST) example conv --output docs/conv-example.png

@@ -26,6 +26,9 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
         // Our own C shim over libpng/libjpeg: they report errors by longjmp, which Swift
         // cannot catch, so the jump buffers are set here and errors come back as codes.
         .target(
@@ -44,7 +47,7 @@ let package = Package(
             plugins: ["EmbedKernels"]),
         .target(
             name: "StyleTransfer",
-            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs"],
+            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs", "CCairo"],
             path: "Sources/StyleTransfer"),
         // Embeds Kernels/*.cl into StyleTransfer as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),

@@ -7,6 +7,7 @@ packages=(
   pocl-opencl-icd clinfo                            # an OpenCL CPU device, so the OpenCL path runs without a GPU
   libpng-dev libjpeg62-turbo-dev                    # image codecs
   libopenblas-dev                                   # CPU matrix products
+  libcairo2-dev fonts-dejavu-core                   # drawing and text of the inspection pictures (nst plot, activations, ...)
 )
 missing=()
 for p in "${packages[@]}"; do

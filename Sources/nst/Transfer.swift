@@ -82,6 +82,9 @@ struct Transfer: ParsableCommand {
     @Option(help: ArgumentHelp("Write the losses of every iteration to this CSV file.", valueName: "file"))
     var lossLog: String?
 
+    @Option(help: ArgumentHelp("Write a plot of the losses (.svg or .png) at the end and at each --save-every snapshot.", valueName: "file"))
+    var plot: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Also write <output>-<iteration>.png every n iterations (0: never).", valueName: "n"))
     var saveEvery: Int = defaults.saveEvery
 
@@ -114,6 +117,7 @@ struct Transfer: ParsableCommand {
         options.styleScale = styleScale
         options.lossLogPath = lossLog
         options.saveEvery = saveEvery
+        options.plotPath = plot
         options.quiet = quiet
         options.large = try large.options()
         try TransferRunner.run(options) { try deviceChoices.map { try DeviceSelection.makeDevice($0) } }

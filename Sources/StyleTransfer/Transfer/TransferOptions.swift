@@ -62,6 +62,8 @@ public struct TransferOptions: Sendable {
     public var weightsPath: String?
     /// The CSV file of per-iteration losses, or nil for none.
     public var lossLogPath: String?
+    /// The loss plot (`.svg` or `.png`) written at the end and at each snapshot, or nil for none.
+    public var plotPath: String?
     /// Write a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
     /// No progress display.

@@ -16,6 +16,7 @@ public enum TransferPaths {
     /// The outputs of a run as (option, path); intermediates are checked by name pattern.
     static func outputs(_ options: TransferOptions) -> [(String, String)] {
         [("--output", options.outputPath)] + (options.lossLogPath.map { [("--loss-log", $0)] } ?? [])
+            + (options.plotPath.map { [("--plot", $0)] } ?? [])
     }
 
     /// `out.png` -> `out-0050.png` for iteration 50 of a run of up to 9999 iterations
@@ -46,6 +47,7 @@ public enum TransferPaths {
         guard options.outputPath.lowercased().hasSuffix(".png") else {
             throw TransferError.file(role: "--output", path: options.outputPath, problem: "must be a .png file (the output is always PNG)")
         }
+        if let plot = options.plotPath { try LossPlot.checkExtension(plot, role: "--plot") }
         let outputs = outputs(options)
         for (option, path) in outputs {
             let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
@@ -66,8 +68,10 @@ public enum TransferPaths {
                 throw TransferError.file(role: option, path: path, problem: "is also the \(inputOption) input; inputs are never overwritten")
             }
         }
-        if outputs.count == 2, sameFile(outputs[0].1, outputs[1].1) {
-            throw TransferError.file(role: "--loss-log", path: outputs[1].1, problem: "is also the --output image")
+        for (i, later) in outputs.enumerated() {
+            for earlier in outputs[..<i] where sameFile(earlier.1, later.1) {
+                throw TransferError.file(role: later.0, path: later.1, problem: "is also the \(earlier.0) \(earlier.0 == "--output" ? "image" : "file")")
+            }
         }
         if options.saveEvery > 0 {
             // An intermediate `out-NNNN.png` must not replace an input of that name.

@@ -87,6 +87,7 @@ public enum TransferRunner {
                     progress.update(iteration: k, losses: losses, seconds: seconds)
                     if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < stage.iterations || s + 1 < plan.stages.count {
                         try save(engine.currentImage(), to: snapshot(k))
+                        try writePlot(log, options)
                     }
                 }
             } catch let error as TransferError {
@@ -96,6 +97,7 @@ public enum TransferRunner {
                 if let lossLogPath = options.lossLogPath {
                     try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
                 }
+                try writePlot(log, options)
                 if options.saveEvery > 0, let last = log.rows.last {
                     let path = snapshot(last.iteration)
                     try save(engine.currentImage(), to: path)
@@ -113,8 +115,10 @@ public enum TransferRunner {
         if let lossLogPath = options.lossLogPath {
             try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
         }
+        try writePlot(log, options)
         if !options.quiet {
-            Console.error("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? "") + "\n")
+            Console.error("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? "")
+                          + (options.plotPath.map { " and \($0)" } ?? "") + "\n")
         }
         return log
     }
@@ -141,6 +145,15 @@ public enum TransferRunner {
         do { return try Image.load(path: path) } catch let error as ImageError {
             throw TransferError.file(role: role, path: path, problem: error.reason)
         }
+    }
+
+    /// Writes the loss plot of the rows so far to `--plot` (if given), read back from the
+    /// log's CSV so that it sees every column the log has.
+    static func writePlot(_ log: LossLog, _ options: TransferOptions) throws {
+        guard let path = options.plotPath else { return }
+        let table = try LossTable(csv: log.csv, source: options.lossLogPath ?? options.outputPath)
+        let weights = LossWeights(content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight)
+        try LossPlot(tables: [table], weights: weights).write(to: path, role: "--plot")
     }
 
     /// Writes `image` as a PNG (clamped to [0, 1], 8 bits), atomically.

@@ -1,0 +1,2 @@
+// CCairo shim: Cairo, the 2D drawing library (lines, text through fontconfig and FreeType).
+#include <cairo.h>

@@ -35,6 +35,9 @@ public final class TransferEngine {
         self.plan = plan
         height = content.height
         width = content.width
+        guard weights.model == plan.model else {
+            throw WeightsError(file: weights.source, problem: "holds \(weights.model), but the run is planned for \(plan.model)")
+        }
         let network = try VGGNetwork(device: device, weights: weights, pooling: options.pooling, depth: plan.depth)
         let shape = Shape(3, height, width)
 
@@ -46,7 +49,7 @@ public final class TransferEngine {
         let contentTensor = try Self.upload(content, to: device)
         objective = try TransferObjective(workspace: workspace, contentImage: contentTensor, content: plan.content,
                                           style: plan.style, styleTargets: targets, contentWeight: options.contentWeight,
-                                          styleWeight: options.styleWeight, tvWeight: options.tvWeight)
+                                          styleWeight: options.styleWeight, tvWeight: options.tvWeight, tvKind: plan.tv)
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)
         switch options.initMode {

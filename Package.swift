@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The zip container of PyTorch's `.pth` files (Weights/PthFile.swift).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries, found through pkg-config; `providers` tells SwiftPM which
@@ -47,7 +49,8 @@ let package = Package(
             plugins: ["EmbedKernels"]),
         .target(
             name: "StyleTransfer",
-            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs", "CCairo"],
+            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs", "CCairo",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Sources/StyleTransfer"),
         // Embeds Kernels/*.cl into StyleTransfer as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
@@ -63,7 +66,8 @@ let package = Package(
             path: "Sources/nst"),
         .testTarget(
             name: "StyleTransferTests",
-            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL"],
+            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/StyleTransferTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -76,6 +76,24 @@ __kernel void tv_partial(__global const float* img, __global float* partial, con
     if (get_local_id(0) == 0) partial[get_group_id(0)] = total;
 }
 
+// partial[group] = the L1 total-variation terms of this group's slice:
+// |x[c,y,x+1]-x[c,y,x]| + |x[c,y+1,x]-x[c,y,x]|, absent at the edges.
+__kernel void tv_l1_partial(__global const float* img, __global float* partial, const int H, const int W, const int n)
+{
+    __local float scratch[WGS];
+    float sum = 0.0f, carry = 0.0f;
+    for (int i = (int)get_global_id(0); i < n; i += (int)get_global_size(0)) {
+        const int x = i % W, y = (i / W) % H;
+        const float v = img[i];
+        float term = 0.0f;
+        if (x + 1 < W) term += fabs(img[i + 1] - v);
+        if (y + 1 < H) term += fabs(img[i + W] - v);
+        kahan_add(&sum, &carry, term);
+    }
+    const float total = group_sum(sum, scratch);
+    if (get_local_id(0) == 0) partial[get_group_id(0)] = total;
+}
+
 // out[r] = sum_c x[r, c] for a [rows, cols] matrix; one work-group per row (the bias gradient).
 __kernel void row_sum(__global const float* x, __global float* out, const int cols)
 {

@@ -30,6 +30,9 @@ extension CPUDevice {
         case let .styleLoss(generated, targetGram, gradient, scale, slots, index):
             try slots.check("styleLoss", index)
             slots.values[index] = try styleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale)
+        case let .totalVariationL1Loss(image, gradient, scale, slots, index):
+            try slots.check("totalVariationL1Loss", index)
+            slots.values[index] = try totalVariationL1Loss(image: image, gradient: gradient, scale: scale)
         case let .totalVariationLoss(image, gradient, scale, slots, index):
             try slots.check("totalVariationLoss", index)
             slots.values[index] = try totalVariationLoss(image: image, gradient: gradient, scale: scale)
@@ -66,9 +69,9 @@ extension CPUDevice {
     /// The scratch pool is grow-only and keeps the smaller buffers of earlier calls, so twice
     /// the largest convolution's buffers are counted, plus the partial Grams of a split Gram
     /// product and one `[C,C]` Gram difference.
-    public func scratchFloats(sizes: [ImageSize], depth: Int) -> Int {
-        let largest = sizes.flatMap { VGG19.convolutions(size: $0, depth: depth) }.map(convolutionScratchFloats).max() ?? 0
-        let gram = VGG19.largestChannels(depth: depth)
+    public func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int {
+        let largest = sizes.flatMap { model.convolutions(size: $0, depth: depth) }.map(convolutionScratchFloats).max() ?? 0
+        let gram = model.largestChannels(depth: depth)
         return 2 * largest + Self.gramPartialLimit + gram * gram
     }
 }

@@ -128,4 +128,42 @@ extension CPUDevice {
         }
         return sum
     }
+
+    func totalVariationL1Loss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        let op = "totalVariationL1Loss"
+        let (c, h, w) = try OpShapes.chw(op, "image", image.shape)
+        if let gradient { try OpShapes.same(op, ("image", image.shape), ("gradient", gradient.shape)) }
+        let x = try ptr(image, op)
+        let dg: UnsafeMutablePointer<Float>? = try ptr(gradient, op)
+        var sum: Double = 0
+        for ch in 0..<c {
+            let p = x + ch * h * w
+            for y in 0..<h {
+                for xx in 0..<w {
+                    let i = y * w + xx
+                    if xx + 1 < w { sum += abs(Double(p[i + 1]) - Double(p[i])) }
+                    if y + 1 < h { sum += abs(Double(p[i + w]) - Double(p[i])) }
+                }
+            }
+        }
+        if let dg {
+            // d/dx[i] of each |difference|: -sign(right - x) - sign(below - x) + sign(x - left) + sign(x - above).
+            func sign(_ d: Float) -> Float { d > 0 ? 1 : (d < 0 ? -1 : 0) }
+            for ch in 0..<c {
+                let p = x + ch * h * w, q = dg + ch * h * w
+                for y in 0..<h {
+                    for xx in 0..<w {
+                        let i = y * w + xx, v = p[i]
+                        var s: Float = 0
+                        if xx + 1 < w { s -= sign(p[i + 1] - v) }
+                        if xx > 0 { s += sign(v - p[i - 1]) }
+                        if y + 1 < h { s -= sign(p[i + w] - v) }
+                        if y > 0 { s += sign(v - p[i - w]) }
+                        q[i] += scale * s
+                    }
+                }
+            }
+        }
+        return sum
+    }
 }

@@ -28,6 +28,8 @@ extension OpenCLDevice {
             try contentLoss(generated: generated, target: target, gradient: gradient, scale: scale, into: slots, at: index)
         case let .styleLoss(generated, targetGram, gradient, scale, slots, index):
             try styleLoss(generated: generated, targetGram: targetGram, gradient: gradient, scale: scale, into: slots, at: index)
+        case let .totalVariationL1Loss(image, gradient, scale, slots, index):
+            try totalVariationL1Loss(image: image, gradient: gradient, scale: scale, into: slots, at: index)
         case let .totalVariationLoss(image, gradient, scale, slots, index):
             try totalVariationLoss(image: image, gradient: gradient, scale: scale, into: slots, at: index)
         case let .dot(x, y, slots, index): try dot(x, y, into: slots, at: index)
@@ -52,14 +54,14 @@ extension OpenCLDevice {
     /// a band of tile rows; the operand copies of a matrix product (CLBlast's padded copies or
     /// `Kernels/gemm.cl`'s packed panels, whichever engine runs); the partials of a split Gram
     /// product; and the `[C,C]` matrix of a style loss.
-    public func scratchFloats(sizes: [ImageSize], depth: Int) -> Int {
+    public func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int {
         var columns = 0, filters = 0, tiles = 0, copies = 0
         for size in sizes {
-            let (shapes, _) = VGG19.shapes(height: size.height, width: size.width, depth: depth)
+            let (shapes, _) = model.shapes(height: size.height, width: size.width, depth: depth)
             for shape in shapes {
                 copies = max(copies, 2 * shape.count + shape[0] * shape[0])   // a Gram product of this activation
             }
-            for g in VGG19.convolutions(size: size, depth: depth) {
+            for g in model.convolutions(size: size, depth: depth) {
                 let ci = g.inChannels, co = g.outChannels
                 if usesWinograd(g, inputGradient: false) || usesWinograd(g, inputGradient: true) {
                     let (rows, _, tx) = winogradBands(g)
@@ -79,7 +81,7 @@ extension OpenCLDevice {
         // `Kernels/gemm.cl` are padded to whole panels (at most 128 columns, on up to 9 * 512
         // rows), the column buffer likewise.
         let panelPadding = 9 * 512 * 128
-        let gram = VGG19.largestChannels(depth: depth)
+        let gram = model.largestChannels(depth: depth)
         return columns + filters + 2 * tiles + copies + 2 * panelPadding + Self.gramSliceLimit + gram * gram
     }
 }

@@ -108,6 +108,22 @@ extension OpenCLDevice {
         return 1
     }
 
+    func totalVariationL1Loss(image: Tensor, gradient: Tensor?, scale: Float, into slots: LossSlots, at index: Int) throws {
+        try loss(into: slots, at: index, "totalVariationL1Loss") { out, slot in
+            let op = "totalVariationL1Loss"
+            let (_, h, w) = try OpShapes.chw(op, "image", image.shape)
+            if let gradient { try OpShapes.same(op, ("image", image.shape), ("gradient", gradient.shape)) }
+            let x = try buffer(image, op)
+            let n = image.count
+            if let gradient {
+                try run("tv", "tv_l1_grad", count: n, [.buffer(x), .buffer(try buffer(gradient, op)), .float(scale),
+                                                       .int(h), .int(w), .int(n)])
+            }
+            try reduce("tv_l1_partial", count: n, [.buffer(x)], trailing: [.int(h), .int(w), .int(n)], into: out, at: slot)
+            return 1
+        }
+    }
+
     // MARK: Loss values read together
 
     public func makeLossSlots(count: Int) throws -> LossSlots {

@@ -8,7 +8,8 @@ struct NST: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nst",
         abstract: "Neural style transfer (Gatys, Ecker, Bethge 2015) on OpenCL or the CPU.",
-        subcommands: [Transfer.self, Devices.self, Bench.self, Tune.self, Plot.self, Activations.self, Gram.self, Example.self, Sheet.self])
+        subcommands: [Transfer.self, Devices.self, Bench.self, Tune.self, Weights.self, Plot.self, Activations.self, Gram.self,
+                      Example.self, Sheet.self])
 
     /// Makes the process-wide library settings, then parses and runs a command. `--help` and `--version` exit 0 as usual; any error,
     /// from the parser or the command, prints one plain line on stderr and exits 1 (no

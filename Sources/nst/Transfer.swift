@@ -5,14 +5,23 @@ import StyleTransfer
 
 extension OptimizerKind: ExpressibleByArgument {}
 extension PoolKind: ExpressibleByArgument {}
+extension Preprocess: ExpressibleByArgument {}
+extension TransferPreset: ExpressibleByArgument {}
+extension VGGModel: ExpressibleByArgument {
+    public init?(argument: String) { guard let m = VGGModel.named(argument) else { return nil }; self = m }
+    public var defaultValueDescription: String { name }
+    public static var allValueStrings: [String] { all.map(\.name) }
+}
 
 struct Transfer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render the content image in the style of one or more style images.",
         discussion: """
             Minimises J = alpha J_content + beta J_style + gamma J_tv over the pixels of the generated \
-            image, with VGG-19 features (built-in seeded random weights unless --weights is given). \
-            Layer names: conv{b}_{i}, relu{b}_{i}, pool{b} for blocks b = 1..5 (2, 2, 4, 4, 4 convolutions). \
+            image, with VGG-19 or VGG-16 features (built-in seeded random weights unless --weights is given). \
+            Layer names: conv{b}_{i}, relu{b}_{i}, pool{b} for blocks b = 1..5 (VGG-19: 2, 2, 4, 4, 4 convolutions; \
+            VGG-16: 2, 2, 3, 3, 3). With --preset neural-style the weights mean what they mean in neural-style \
+            (defaults 5, 100, 1e-3; docs/MATH.md section 10). \
             Bad input exits with status 1 and one line on stderr.
             """)
 
@@ -40,14 +49,23 @@ struct Transfer: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Step size on the [0,1] pixel scale (default: sgd \(OptimizerKind.sgd.defaultLearningRate), adam \(OptimizerKind.adam.defaultLearningRate), lbfgs \(OptimizerKind.lbfgs.defaultLearningRate) = first trial step of each line search).", valueName: "rate"))
     var learningRate: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content.", valueName: "alpha"))
-    var contentWeight: Double = defaults.contentWeight
+    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(defaults.contentWeight); neural-style preset: 5).", valueName: "alpha"))
+    var contentWeight: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style.", valueName: "beta"))
-    var styleWeight: Double = defaults.styleWeight
+    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(defaults.styleWeight); neural-style preset: 100).", valueName: "beta"))
+    var styleWeight: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv.", valueName: "gamma"))
-    var tvWeight: Double = defaults.tvWeight
+    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(defaults.tvWeight); neural-style preset: 0.001).", valueName: "gamma"))
+    var tvWeight: Double?
+
+    @Option(help: ArgumentHelp("An objective whose weights mean what they mean elsewhere: neural-style (jcjohnson/neural-style as neural-style-pt computes it).", valueName: "name"))
+    var preset: TransferPreset?
+
+    @Option(help: ArgumentHelp("Network: vgg19 or vgg16 (default: the one the weights file holds, else vgg19).", valueName: "name"))
+    var model: VGGModel?
+
+    @Option(help: ArgumentHelp("Input convention: torchvision (RGB, ImageNet mean/std) or caffe (BGR, 0-255 minus the mean pixel); default: what the weights need (.caffemodel and the caffe-converted files: caffe; .pth: torchvision), else the preset's.", valueName: "name"))
+    var preprocess: Preprocess?
 
     @Option(help: ArgumentHelp("Comma-separated layers of J_content (weight 1 each).", valueName: "layers"))
     var contentLayers: String = defaults.contentLayers.joined(separator: ",")
@@ -70,7 +88,7 @@ struct Transfer: ParsableCommand {
     @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`); a comma-separated list (opencl:0,cpu) spreads tiles over several, the first holding the image.", valueName: "name"))
     var device: String = "auto"
 
-    @Option(help: ArgumentHelp("VGG-19 weights in safetensors form (torchvision key names); default: built-in seeded random weights.", valueName: "file"))
+    @Option(help: ArgumentHelp("Pretrained weights: a .pth (PyTorch, zip or legacy), .caffemodel or .safetensors file, or a name fetched by `nst weights fetch` (vgg19, vgg16, ...); default: built-in seeded random weights.", valueName: "file|name"))
     var weights: String?
 
     @Option(help: ArgumentHelp("Pooling after each block: max or avg.", valueName: "kind"))
@@ -103,16 +121,19 @@ struct Transfer: ParsableCommand {
         options.iterations = iterations
         options.optimizer = optimizer
         options.learningRate = learningRate
-        options.contentWeight = contentWeight
-        options.styleWeight = styleWeight
-        options.tvWeight = tvWeight
+        options.contentWeight = contentWeight ?? preset?.contentWeight ?? Self.defaults.contentWeight
+        options.styleWeight = styleWeight ?? preset?.styleWeight ?? Self.defaults.styleWeight
+        options.tvWeight = tvWeight ?? preset?.tvWeight ?? Self.defaults.tvWeight
+        options.preset = preset
+        options.model = model
+        options.preprocess = preprocess
         options.contentLayers = Self.names(contentLayers)
         options.styleLayers = Self.names(styleLayers)
         options.styleLayerWeights = try styleLayerWeights.map { try Self.numbers($0, option: "--style-layer-weights") }
         options.styleBlendWeights = try styleBlendWeights.map { try Self.numbers($0, option: "--style-blend-weights") }
         options.initMode = InitMode(argument: initMode)
         options.seed = seed
-        options.weightsPath = weights
+        options.weightsPath = weights.map { WeightsCache().resolve($0) }
         options.pooling = pooling
         options.styleScale = styleScale
         options.lossLogPath = lossLog

@@ -36,9 +36,19 @@ extension ConvGeometry {
 }
 
 extension VGG19 {
-    /// The geometry of every convolution VGG-19 runs on an image of `size`, cut after
-    /// `depth` layers (in layer order; pooling halves the size, rounding down).
+    /// The geometry of every convolution VGG-19 runs (see `VGGModel.convolutions`).
     public static func convolutions(size: ImageSize, depth: Int) -> [ConvGeometry] {
+        model.convolutions(size: size, depth: depth)
+    }
+
+    /// The largest channel count of the first `depth` layers of VGG-19.
+    public static func largestChannels(depth: Int) -> Int { model.largestChannels(depth: depth) }
+}
+
+extension VGGModel {
+    /// The geometry of every convolution the model runs on an image of `size`, cut after
+    /// `depth` layers (in layer order; pooling halves the size, rounding down).
+    public func convolutions(size: ImageSize, depth: Int) -> [ConvGeometry] {
         var h = size.height, w = size.width
         var result: [ConvGeometry] = []
         for layer in layers.prefix(depth) {
@@ -53,7 +63,7 @@ extension VGG19 {
 
     /// The largest channel count of the first `depth` layers: the side of the largest Gram
     /// matrix a style loss there can need.
-    public static func largestChannels(depth: Int) -> Int {
+    public func largestChannels(depth: Int) -> Int {
         (0..<min(depth, layers.count)).map(outputChannels(of:)).max() ?? 3
     }
 }

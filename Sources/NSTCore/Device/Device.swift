@@ -34,9 +34,9 @@ public protocol Device: AnyObject, Sendable {
     func readLosses(_ slots: LossSlots) throws -> [Double]
 
     /// Floats of scratch memory this backend keeps inside its ops for the convolutions and
-    /// Gram products of VGG-19 on images of `sizes`, cut after `depth` layers: what no
+    /// Gram products of `model` on images of `sizes`, cut after `depth` layers: what no
     /// tensor shows but the device must hold (used by `MemoryEstimate`).
-    func scratchFloats(sizes: [ImageSize], depth: Int) -> Int
+    func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int
     /// The memory this backend can give a run, or nil when unknown.
     var memory: DeviceMemory? { get }
 }
@@ -65,4 +65,11 @@ extension Device {
     public func fill(_ tensor: Tensor, with value: Float) throws { try execute(.fill(tensor, value: value)) }
     /// Overwrites `destination` with `source` (same element count).
     public func copy(_ source: Tensor, to destination: Tensor) throws { try execute(.copy(source, to: destination)) }
+}
+
+extension Device {
+    /// `scratchFloats` for VGG-19.
+    public func scratchFloats(sizes: [ImageSize], depth: Int) -> Int {
+        scratchFloats(sizes: sizes, depth: depth, model: .vgg19)
+    }
 }

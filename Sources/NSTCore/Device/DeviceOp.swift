@@ -113,6 +113,12 @@ public enum DeviceOp {
     /// `G` is the loss's gradient with respect to the Gram matrix (times the caller's
     /// normalisation). Tiled evaluation applies the global Gram difference with it.
     case gramGradient(input: Tensor, gramGradient: Tensor, inputGradient: Tensor, scale: Float)
+    /// L1 total variation of an image `[C,H,W]`,
+    /// `J = sum_{c,y,x} |x[c,y,x+1] - x[c,y,x]| + |x[c,y+1,x] - x[c,y,x]|` (terms whose
+    /// neighbour falls outside are absent), into `slots[index]`; when `gradient` is given,
+    /// accumulates `scale * dJ/dx` into it, with `d|d|/dd = sign(d)` and `sign(0) = 0`
+    /// (neural-style's TV, on its preprocessed image; docs/MATH.md section 10).
+    case totalVariationL1Loss(image: Tensor, gradient: Tensor?, scale: Float, slots: LossSlots, index: Int)
     /// `sum x[i] * y[i]` (any shapes of equal element count) into `slots[index]`, accumulated
     /// as precisely as the losses.
     case dot(Tensor, Tensor, slots: LossSlots, index: Int)

@@ -40,9 +40,9 @@ public struct BenchmarkResult: Codable, Sendable {
 public enum Benchmark {
     /// Convolution GFLOP of one evaluation at `height x width` through the first `depth`
     /// layers: each convolution's forward pass and its input gradient.
-    public static func gflopPerEvaluation(height: Int, width: Int, depth: Int) -> Double {
+    public static func gflopPerEvaluation(height: Int, width: Int, depth: Int, model: VGGModel = .vgg19) -> Double {
         var h = height, w = width, flops = 0.0
-        for layer in VGG19.layers.prefix(depth) {
+        for layer in model.layers.prefix(depth) {
             switch layer.kind {
             case let .conv(inC, outC): flops += 2 * 2 * Double(inC * outC * 9) * Double(h * w)
             case .pool: h /= 2; w /= 2
@@ -79,7 +79,7 @@ public enum Benchmark {
         }
         let peak = peakResidentBytes()
         let depth = engine.plan.depth
-        let gflop = gflopPerEvaluation(height: size, width: size, depth: depth)
+        let gflop = gflopPerEvaluation(height: size, width: size, depth: depth, model: engine.plan.model)
         let median = samples.sorted()[samples.count / 2]
         var shares: [OpShare] = []
         if breakdown, tile == nil {
@@ -112,7 +112,7 @@ public enum Benchmark {
         let content = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 1))
         let style = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 2))
         let layout = tile.map { StageLayout(layout: .tiled(tileSide: $0), history: 1, note: nil) }
-        return try TransferEngine(device: device, plan: plan, weights: VGGWeights.builtIn(depth: plan.depth),
+        return try TransferEngine(device: device, plan: plan, weights: VGGWeights.builtIn(depth: plan.depth, model: plan.model),
                                   content: content, styles: [style], layout: layout, workers: workers)
     }
 

@@ -61,7 +61,7 @@ public final class ProfilingDevice: Device {
     public func execute(_ op: DeviceOp) throws { try timed(op.family, flops: op.flops) { try base.execute(op) } }
     public func makeLossSlots(count: Int) throws -> LossSlots { try base.makeLossSlots(count: count) }
     public func readLosses(_ slots: LossSlots) throws -> [Double] { try timed(.memory) { try base.readLosses(slots) } }
-    public func scratchFloats(sizes: [ImageSize], depth: Int) -> Int { base.scratchFloats(sizes: sizes, depth: depth) }
+    public func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int { base.scratchFloats(sizes: sizes, depth: depth, model: model) }
     public var memory: DeviceMemory? { base.memory }
 }
 
@@ -77,7 +77,7 @@ extension DeviceOp {
         case .normalize, .normalizeGradient: return .normalize
         case .gram, .styleLoss, .gramGradient: return .gramStyle
         case .contentLoss: return .content
-        case .totalVariationLoss: return .tv
+        case .totalVariationLoss, .totalVariationL1Loss: return .tv
         case .dot, .axpy, .scale, .dotCoefficient, .axpyCoefficients, .adamStep: return .vector
         }
     }

@@ -28,7 +28,7 @@ public enum StyleTargets {
         var targets: [Tensor] = []
         var scratch: [Tensor] = []
         for index in layers.indices {
-            let c = VGG19.outputChannels(of: index)
+            let c = network.model.outputChannels(of: index)
             let target = try device.makeTensor(Shape(c, c))
             try device.fill(target, with: 0)
             targets.append(target)

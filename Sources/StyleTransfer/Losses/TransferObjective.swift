@@ -4,7 +4,8 @@ import NSTCore
 /// The style transfer objective of docs/MATH.md for images of one size, evaluated on the device:
 /// - `J_content = sum_l w_l * 1/(4 nC nH nW) sum (a_C - a_G)^2`
 /// - `J_style = sum_l lambda_l * 1/(4 nC^2) sum_ij (T_l - Gram(a_G))_ij^2`
-/// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image
+/// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image,
+///   or with `tvKind == .absolute` `sum |..| + |..|` on the network's input (section 10)
 ///
 /// Each loss accumulates its gradient into the backward pass at its layer, scaled by its
 /// weight, so one forward and one backward give J and dJ/dx.
@@ -15,6 +16,8 @@ public final class TransferObjective: Objective {
     public let content: LayerWeights, style: LayerWeights
     /// alpha, beta and gamma.
     public let contentWeight: Double, styleWeight: Double, tvWeight: Double
+    /// Squared TV on the [0,1] image, or L1 TV on the network's input (the preprocessed image).
+    public let tvKind: TVKind
     private let contentTargets: [Tensor]
     private let styleTargets: [Tensor]
     private let tapped: Set<Int>
@@ -29,7 +32,8 @@ public final class TransferObjective: Objective {
     ///   - styleTargets: from `StyleTargets.compute`, one per style layer.
     /// - Throws: `DeviceError.invalidArgument` unless there is one target per style layer; device errors.
     public init(workspace: VGGWorkspace, contentImage: Tensor, content: LayerWeights, style: LayerWeights,
-                styleTargets: [Tensor], contentWeight: Double, styleWeight: Double, tvWeight: Double) throws {
+                styleTargets: [Tensor], contentWeight: Double, styleWeight: Double, tvWeight: Double,
+                tvKind: TVKind = .squared) throws {
         // `evaluate` indexes the targets by style layer.
         guard styleTargets.count == style.indices.count else {
             throw DeviceError.invalidArgument(op: "TransferObjective", detail: "\(styleTargets.count) style targets for \(style.indices.count) style layers")
@@ -41,6 +45,7 @@ public final class TransferObjective: Objective {
         self.contentWeight = contentWeight
         self.styleWeight = styleWeight
         self.tvWeight = tvWeight
+        self.tvKind = tvKind
         tapped = Set(content.indices).union(style.indices)
         let device = workspace.network.device
         lossSlots = try device.makeLossSlots(count: content.indices.count + style.indices.count + 1)
@@ -59,7 +64,13 @@ public final class TransferObjective: Objective {
         let device = workspace.network.device
         let slots = lossSlots, contentCount = content.indices.count, tvSlot = slots.count - 1
         try workspace.forward(image: x)
-        try workspace.backward(tapped: tapped, imageGradient: gradient) { layer, g in
+        let tvKind = tvKind, tvScale = Float(tvWeight)
+        // The L1 TV is taken on the network's input and its gradient joins there, before the
+        // normalisation's gradient (docs/MATH.md section 10).
+        let injectInput: ((Tensor, Tensor) throws -> Void)? = tvKind == .squared ? nil : { input, g in
+            try device.execute(.totalVariationL1Loss(image: input, gradient: g, scale: tvScale, slots: slots, index: tvSlot))
+        }
+        try workspace.backward(tapped: tapped, imageGradient: gradient, injectInput: injectInput) { layer, g in
             let a = self.workspace.activation(layer)
             for (k, index) in self.content.indices.enumerated() where index == layer {
                 try device.execute(.contentLoss(generated: a, target: self.contentTargets[k], gradient: g,
@@ -71,7 +82,9 @@ public final class TransferObjective: Objective {
                                               index: contentCount + k))
             }
         }
-        try device.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), slots: slots, index: tvSlot))
+        if tvKind == .squared {
+            try device.execute(.totalVariationLoss(image: x, gradient: gradient, scale: tvScale, slots: slots, index: tvSlot))
+        }
         let values = try device.readLosses(slots)
         var jContent = 0.0, jStyle = 0.0
         for (k, w) in content.weights.enumerated() { jContent += w * values[k] }

@@ -1,7 +1,7 @@
 // VGGNetwork: the VGG-19 stack cut after its deepest used layer, with its weights resident on a device.
 import NSTCore
 
-/// The VGG-19 convolution stack up to `depth` layers, its weights uploaded to `device`.
+/// A VGG convolution stack (the weights' model) up to `depth` layers, its weights uploaded to `device`.
 ///
 /// The network is written against the `Device` protocol only, so the same code runs on
 /// every backend. Activations live in a `VGGWorkspace`, one per image size.
@@ -12,28 +12,32 @@ public final class VGGNetwork {
     public let pooling: PoolKind
     /// Per-channel mean and standard deviation of the input normalisation.
     public let mean: [Float], std: [Float]
-    /// Number of layers run: the deepest layer in use is `VGG19.layers[depth - 1]`.
+    /// Number of layers run: the deepest layer in use is `model.layers[depth - 1]`.
     public let depth: Int
+    /// VGG-19 or VGG-16, as the weights are.
+    public let model: VGGModel
     /// Weight `[out,in,3,3]` and bias `[out]` per convolution, by layer index.
     let convs: [Int: (weight: Tensor, bias: Tensor)]
 
     /// Uploads `weights` for the first `depth` layers.
     /// - Throws: `WeightsError` when a convolution's weights are missing, device errors.
     public init(device: any Device, weights: VGGWeights, pooling: PoolKind, depth: Int) throws {
-        guard depth >= 1, depth <= VGG19.layers.count else {
-            throw DeviceError.invalidArgument(op: "VGGNetwork", detail: "depth must be in 1...\(VGG19.layers.count), got \(depth)")
+        let model = weights.model
+        guard depth >= 1, depth <= model.layers.count else {
+            throw DeviceError.invalidArgument(op: "VGGNetwork", detail: "depth must be in 1...\(model.layers.count), got \(depth)")
         }
+        self.model = model
         self.device = device
         self.pooling = pooling
         self.mean = weights.mean
         self.std = weights.std
         self.depth = depth
         var convs: [Int: (Tensor, Tensor)] = [:]
-        for index in VGG19.convIndices(depth: depth) {
-            guard case let .conv(inC, outC) = VGG19.layers[index].kind else { continue }
+        for index in model.convIndices(depth: depth) {
+            guard case let .conv(inC, outC) = model.layers[index].kind else { continue }
             guard let conv = weights.convs[index] else {
                 throw WeightsError(file: weights.source, key: "features.\(index).weight",
-                                   problem: "missing (needed by \(VGG19.layers[index].name))")
+                                   problem: "missing (needed by \(model.layers[index].name))")
             }
             let w = try device.makeTensor(Shape(outC, inC, 3, 3))
             let b = try device.makeTensor(Shape(outC))

@@ -29,9 +29,9 @@ public final class VGGWorkspace {
     ///   layer in use; allocation errors.
     public init(network: VGGNetwork, height: Int, width: Int, keepConvOutputs: Set<Int> = []) throws {
         let device = network.device
-        let (shapes, tooSmallAt) = VGG19.shapes(height: height, width: width, depth: network.depth)
+        let (shapes, tooSmallAt) = network.model.shapes(height: height, width: width, depth: network.depth)
         if let tooSmallAt {
-            throw DeviceError.invalidArgument(op: "VGG-19", detail:
+            throw DeviceError.invalidArgument(op: network.model.description, detail:
                 "an image of \(width)x\(height) pixels is too small for \(tooSmallAt) (needs 2x2 pixels there); use a larger size or shallower layers")
         }
         self.network = network
@@ -39,7 +39,7 @@ public final class VGGWorkspace {
         self.width = width
         normalized = try device.makeTensor(Shape(3, height, width))
         var activations: [Tensor] = []
-        for (i, layer) in VGG19.layers.prefix(network.depth).enumerated() {
+        for (i, layer) in network.model.layers.prefix(network.depth).enumerated() {
             if layer.kind == .relu, !keepConvOutputs.contains(i - 1) {
                 activations.append(activations[i - 1])
             } else {
@@ -99,7 +99,7 @@ public final class VGGWorkspace {
         let device = network.device
         try device.execute(.normalize(input: image, output: normalized, mean: network.mean, std: network.std))
         var input = normalized
-        for (i, layer) in VGG19.layers.prefix(network.depth).enumerated() {
+        for (i, layer) in network.model.layers.prefix(network.depth).enumerated() {
             let output = activations[i]
             switch layer.kind {
             case .conv:
@@ -119,8 +119,11 @@ public final class VGGWorkspace {
     /// Walking from the deepest layer down, `inject(layer, gradient)` is called once for
     /// each index in `tapped`: it must *accumulate* `dJ/d activation(layer)` into
     /// `gradient` (the losses' gradients do exactly that). `imageGradient` (`[3,H,W]`) is
-    /// overwritten with `dJ/dx`.
+    /// overwritten with `dJ/dx`. `injectInput`, when given, is called last with the
+    /// network's input `x_net` and the gradient with respect to it, into which it may
+    /// accumulate the gradient of a loss on `x_net` (neural-style's TV).
     public func backward(tapped: Set<Int>, imageGradient: Tensor,
+                         injectInput: ((_ input: Tensor, _ gradient: Tensor) throws -> Void)? = nil,
                          inject: (_ layer: Int, _ gradient: Tensor) throws -> Void) throws {
         let device = network.device
         let top = network.depth - 1
@@ -129,7 +132,7 @@ public final class VGGWorkspace {
         for i in stride(from: top, through: 0, by: -1) {
             if tapped.contains(i) { try inject(i, gradient) }
             let input = i > 0 ? activations[i - 1] : normalized
-            switch VGG19.layers[i].kind {
+            switch network.model.layers[i].kind {
             case .relu:
                 try device.execute(.reluGradient(output: activations[i], outputGradient: gradient, inputGradient: gradient))
             case .conv:
@@ -143,6 +146,7 @@ public final class VGGWorkspace {
                 gradient = next
             }
         }
+        try injectInput?(normalized, gradient)
         try device.execute(.normalizeGradient(outputGradient: gradient, inputGradient: imageGradient, std: network.std))
     }
 

@@ -26,7 +26,7 @@ public struct Tile: Equatable, Sendable {
     public let crop: PixelRect
 }
 
-/// The tiles of an image for the first `depth` layers of VGG-19, chosen so that evaluating
+/// The tiles of an image for the first `depth` layers of a VGG network, chosen so that evaluating
 /// the objective tile by tile gives the untiled values up to float summation order
 /// (docs/ARCHITECTURE.md, "Large images"):
 /// - tile and crop origins lie on the pooling grid of the deepest layer used (multiples of
@@ -37,7 +37,9 @@ public struct Tile: Equatable, Sendable {
 public struct TileGrid: Equatable, Sendable {
     /// The image the tiles cover.
     public let size: ImageSize
-    /// Layers of VGG-19 that run.
+    /// The network whose layers run.
+    public let model: VGGModel
+    /// Layers of the network that run.
     public let depth: Int
     /// Tile and crop origins are multiples of this (`2^pools` in the first `depth` layers).
     public let alignment: Int
@@ -52,9 +54,9 @@ public struct TileGrid: Equatable, Sendable {
     /// grid), balanced so the last row and column are not slivers.
     /// - Parameter halo: the context around each interior; nil for `TileGrid.halo(depth:)`.
     ///   Tests pass a shorter one to show that it is needed.
-    public init(size: ImageSize, depth: Int, tileSide: Int, halo: Int? = nil) {
-        let alignment = 1 << Self.pools(depth: depth)
-        let halo = halo ?? Self.halo(depth: depth)
+    public init(size: ImageSize, model: VGGModel = .vgg19, depth: Int, tileSide: Int, halo: Int? = nil) {
+        let alignment = 1 << Self.pools(model: model, depth: depth)
+        let halo = halo ?? Self.halo(model: model, depth: depth)
         let side = Self.roundUp(max(tileSide, 1), to: alignment)
         func cuts(_ extent: Int) -> [Int] {
             let count = (extent + side - 1) / side
@@ -74,6 +76,7 @@ public struct TileGrid: Equatable, Sendable {
             }
         }
         self.size = size
+        self.model = model
         self.depth = depth
         self.alignment = alignment
         self.halo = halo
@@ -92,17 +95,17 @@ public struct TileGrid: Equatable, Sendable {
     }
 
     /// Pooling layers among the first `depth` layers.
-    public static func pools(depth: Int) -> Int {
-        VGG19.layers.prefix(depth).filter { $0.kind == .pool }.count
+    public static func pools(model: VGGModel = .vgg19, depth: Int) -> Int {
+        model.layers.prefix(depth).filter { $0.kind == .pool }.count
     }
 
     /// The halo exact tiling needs through the first `depth` layers: walking up the stack,
     /// a cut edge contaminates one more row per 3x3 convolution and half as many (rounded
     /// up) after each 2x2 pooling; the largest contaminated band in pixels, rounded up to
     /// the pooling grid.
-    public static func halo(depth: Int) -> Int {
+    public static func halo(model: VGGModel = .vgg19, depth: Int) -> Int {
         var rows = 0, scale = 1, widest = 0
-        for layer in VGG19.layers.prefix(depth) {
+        for layer in model.layers.prefix(depth) {
             switch layer.kind {
             case .conv: rows += 1
             case .relu: break
@@ -112,15 +115,15 @@ public struct TileGrid: Equatable, Sendable {
             }
             widest = max(widest, rows * scale)
         }
-        return roundUp(widest, to: 1 << pools(depth: depth))
+        return roundUp(widest, to: 1 << pools(model: model, depth: depth))
     }
 
     /// The part of the whole image's activation at `layer` that `tile` is responsible for,
     /// in the coordinates of the activation of the tile's crop (empty when the interior is
     /// thinner than one position at that layer's scale).
     public func window(of tile: Tile, layer: Int) -> PixelRect {
-        let scale = 1 << VGG19.layers.prefix(layer + 1).filter { $0.kind == .pool }.count
-        let full = VGG19.shapes(height: size.height, width: size.width, depth: layer + 1).shapes
+        let scale = 1 << model.layers.prefix(layer + 1).filter { $0.kind == .pool }.count
+        let full = model.shapes(height: size.height, width: size.width, depth: layer + 1).shapes
         let fullRows = full.last?[1] ?? 0, fullColumns = full.last?[2] ?? 0
         let i = tile.interior
         // Pooling rounds down: the last tile of a row or column owns what remains of the layer.
@@ -131,7 +134,7 @@ public struct TileGrid: Equatable, Sendable {
 
     /// Positions of the whole image's activation at `layer` (`H*W` of its shape).
     public func positions(layer: Int) -> Int {
-        guard let shape = VGG19.shapes(height: size.height, width: size.width, depth: layer + 1).shapes.last else { return 0 }
+        guard let shape = model.shapes(height: size.height, width: size.width, depth: layer + 1).shapes.last else { return 0 }
         return shape[1] * shape[2]
     }
 

@@ -46,7 +46,7 @@ public enum TilePlanner {
                 return StageLayout(layout: .whole, history: defaultHistory, note: nil)
             }
         }
-        let alignment = 1 << TileGrid.pools(depth: plan.depth)
+        let alignment = 1 << TileGrid.pools(model: plan.model, depth: plan.depth)
         let longest = max(size.height, size.width)
         var sides = forcedTile.map { [TileGrid.roundUp(max($0, 1), to: alignment)] }
             ?? Array(stride(from: TileGrid.roundUp(longest, to: alignment), through: alignment, by: -alignment))
@@ -90,6 +90,7 @@ struct TiledMemory {
     let workerTensors: Int
     let scratchSizes: [ImageSize]
     let depth: Int
+    let model: VGGModel
     /// Host arrays: the image and its gradient as pixels, the content targets, the decoded
     /// images, the loaded weights and the process's own overhead.
     let host: Int
@@ -103,29 +104,31 @@ struct TiledMemory {
         case .adam: optimizer = 2 * image
         case .lbfgs: optimizer = (2 * history + 3) * image + 2 * history
         }
-        home = floats * ((keepLastGood ? 3 : 2) * image + optimizer)
-        let grids = ([size] + styleSizes).map { TileGrid(size: $0, depth: plan.depth, tileSide: tileSide) }
+        // The L1 TV of the network's input keeps that input and its gradient at full size too.
+        home = floats * ((keepLastGood ? 3 : 2) * image + optimizer + (plan.tv == .absolute ? 2 * image : 0))
+        let grids = ([size] + styleSizes).map { TileGrid(size: $0, model: plan.model, depth: plan.depth, tileSide: tileSide) }
         let crop = ImageSize(height: grids.map(\.largestCrop.height).max() ?? 0, width: grids.map(\.largestCrop.width).max() ?? 0)
         let tapped = Set(plan.content.indices).union(plan.style.indices)
-        let covering = TileGrid(size: crop, depth: plan.depth, tileSide: max(crop.height, crop.width))
+        let covering = TileGrid(size: crop, model: plan.model, depth: plan.depth, tileSide: max(crop.height, crop.width))
         var buffers = 0
         for layer in tapped {
-            let c = VGG19.outputChannels(of: layer)
+            let c = plan.model.outputChannels(of: layer)
             let window = covering.tiles.first.map { covering.window(of: $0, layer: layer) }
             let count = c * max((window?.height ?? 1) * (window?.width ?? 1), 1)
             buffers += (plan.content.indices.contains(layer) ? 3 : 2) * count
             if plan.style.indices.contains(layer) { buffers += 2 * c * c }
         }
-        let weights = VGG19.convIndices(depth: plan.depth).reduce(0) { sum, index in
-            guard case let .conv(inC, outC) = VGG19.layers[index].kind else { return sum }
+        let weights = plan.model.convIndices(depth: plan.depth).reduce(0) { sum, index in
+            guard case let .conv(inC, outC) = plan.model.layers[index].kind else { return sum }
             return sum + outC * inC * 9 + outC
         }
         let workspace = MemoryEstimate.workspaceFloats(height: crop.height, width: crop.width, depth: plan.depth, keep: tapped)
         workerTensors = floats * (weights + workspace + 2 * 3 * crop.height * crop.width + buffers)
         scratchSizes = [crop]
         depth = plan.depth
+        model = plan.model
         let targets = plan.content.indices.reduce(0) { sum, layer in
-            sum + VGG19.outputChannels(of: layer) * grids[0].positions(layer: layer)
+            sum + plan.model.outputChannels(of: layer) * grids[0].positions(layer: layer)
         }
         let images = ([size] + styleSizes).reduce(0) { $0 + 3 * $1.height * $1.width }
         host = floats * (3 * image + targets + images + weights) + MemoryEstimate.processOverhead
@@ -136,7 +139,7 @@ struct TiledMemory {
     func bytes(on device: any Device, isHome: Bool, isWorker: Bool) -> Int {
         var total = isHome ? home : 0
         if isWorker {
-            total += workerTensors + MemoryLayout<Float>.stride * device.scratchFloats(sizes: scratchSizes, depth: depth)
+            total += workerTensors + MemoryLayout<Float>.stride * device.scratchFloats(sizes: scratchSizes, depth: depth, model: model)
         }
         if device.memory?.isHostMemory == true { total += host }
         return total

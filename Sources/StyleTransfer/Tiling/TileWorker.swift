@@ -50,7 +50,7 @@ final class TileWorker: @unchecked Sendable {
         var interior: [Int: (Tensor, Tensor)] = [:], targets: [Int: Tensor] = [:]
         var grams: [Int: Tensor] = [:], differences: [Int: Tensor] = [:]
         for layer in tapped {
-            let channels = VGG19.outputChannels(of: layer)
+            let channels = network.model.outputChannels(of: layer)
             let largest = grid.tiles.map { grid.window(of: $0, layer: layer) }.map { max($0.height, 0) * max($0.width, 0) }.max() ?? 0
             let count = channels * max(largest, 1)
             interior[layer] = (try device.makeTensor(Shape(count)), try device.makeTensor(Shape(count)))
@@ -85,7 +85,7 @@ final class TileWorker: @unchecked Sendable {
     private func interiorActivation(_ ws: VGGWorkspace, _ tile: Tile, _ grid: TileGrid, layer: Int) throws -> (Tensor, PixelRect)? {
         let window = grid.window(of: tile, layer: layer)
         guard !window.isEmpty, let buffers = interior[layer] else { return nil }
-        let a = view(buffers.activation, Shape(VGG19.outputChannels(of: layer), window.height, window.width))
+        let a = view(buffers.activation, Shape(network.model.outputChannels(of: layer), window.height, window.width))
         try device.execute(.crop(ws.activation(layer), y: window.y, x: window.x, into: a))
         return (a, window)
     }
@@ -134,7 +134,7 @@ final class TileWorker: @unchecked Sendable {
         for (k, layer) in content.indices.enumerated() {
             let window = grid.window(of: tile, layer: layer)
             guard !window.isEmpty, let t = targets[layer] else { continue }
-            try device.upload(contentTargets[k], to: view(t, Shape(VGG19.outputChannels(of: layer), window.height, window.width)))
+            try device.upload(contentTargets[k], to: view(t, Shape(network.model.outputChannels(of: layer), window.height, window.width)))
         }
         let g = view(imageGradient, Shape(3, tile.crop.height, tile.crop.width))
         try ws.backward(tapped: Set(content.indices).union(style.indices), imageGradient: g) { layer, layerGradient in

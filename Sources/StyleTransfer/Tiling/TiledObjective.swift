@@ -28,6 +28,11 @@ public final class TiledObjective: Objective {
     /// Per style layer: the target Gram matrix `[C*C]`.
     private let styleTargets: [[Double]]
     private let tvSlots: LossSlots
+    /// The total variation's kind; for the L1 kind (taken on the network's input), the
+    /// normalisation and two full-size buffers for its gradient on the home device.
+    private let tvKind: TVKind
+    private let mean: [Float], std: [Float]
+    private let normalized: Tensor?, normalizedGradient: Tensor?
 
     /// Computes the content targets (tile by tile) and the style targets (each style image
     /// cut into tiles of the same side) with `workers`.
@@ -47,9 +52,9 @@ public final class TiledObjective: Objective {
         styleWeight = plan.options.styleWeight
         tvWeight = plan.options.tvWeight
         // Style images may be larger than the generated one: the workers hold the largest crop of any grid.
-        let styleGrids = styles.map { TileGrid(size: ImageSize(height: $0.height, width: $0.width), depth: plan.depth,
+        let styleGrids = styles.map { TileGrid(size: ImageSize(height: $0.height, width: $0.width), model: plan.model, depth: plan.depth,
                                                tileSide: grid.tileSide) }
-        let sizing = Self.covering([grid] + styleGrids, depth: plan.depth)
+        let sizing = Self.covering([grid] + styleGrids, model: plan.model, depth: plan.depth)
         workers = try devices.map {
             try TileWorker(device: $0, weights: weights, pooling: plan.options.pooling, depth: plan.depth, grid: sizing,
                            content: plan.content, style: plan.style)
@@ -60,7 +65,7 @@ public final class TiledObjective: Objective {
             try worker.activations(tile, pixels: HostImage.crop(contentPixels, channels: 3, size: contentSize, tile.crop),
                                    grid: grid, layers: contentLayers)
         }
-        var targets = plan.style.indices.map { Array(repeating: 0.0, count: VGG19.outputChannels(of: $0) * VGG19.outputChannels(of: $0)) }
+        var targets = plan.style.indices.map { Array(repeating: 0.0, count: grid.model.outputChannels(of: $0) * grid.model.outputChannels(of: $0)) }
         for (image, (styleGrid, b)) in zip(styles, zip(styleGrids, plan.blend)) {
             let grams = try Self.grams(image.pixels, grid: styleGrid, workers: workers)
             for k in targets.indices {
@@ -69,14 +74,20 @@ public final class TiledObjective: Objective {
         }
         styleTargets = targets
         tvSlots = try home.makeLossSlots(count: 1)
+        tvKind = plan.tv
+        mean = weights.mean
+        std = weights.std
+        let imageShape = Shape(3, grid.size.height, grid.size.width)
+        normalized = plan.tv == .absolute ? try home.makeTensor(imageShape) : nil
+        normalizedGradient = plan.tv == .absolute ? try home.makeTensor(imageShape) : nil
     }
 
     /// A grid whose largest crop and interiors bound those of all `grids` (for sizing buffers).
-    private static func covering(_ grids: [TileGrid], depth: Int) -> TileGrid {
+    private static func covering(_ grids: [TileGrid], model: VGGModel, depth: Int) -> TileGrid {
         let height = grids.map(\.largestCrop.height).max() ?? 0, width = grids.map(\.largestCrop.width).max() ?? 0
         // One tile of the largest crop size: its interior is the crop itself, which bounds
         // every tile's interior at every layer.
-        return TileGrid(size: ImageSize(height: height, width: width), depth: depth, tileSide: max(height, width))
+        return TileGrid(size: ImageSize(height: height, width: width), model: model, depth: depth, tileSide: max(height, width))
     }
 
     /// `Gram(A) = sum_t n_t Gram_t / N` at every style layer of an image, in Double, tile order.
@@ -87,7 +98,7 @@ public final class TiledObjective: Objective {
         }
         guard let style = workers.first?.style else { return [] }
         return style.indices.enumerated().map { k, layer in
-            let c = VGG19.outputChannels(of: layer), total = Double(grid.positions(layer: layer))
+            let c = grid.model.outputChannels(of: layer), total = Double(grid.positions(layer: layer))
             var g = Array(repeating: 0.0, count: c * c)
             for part in parts where part.positions[k] > 0 {
                 let weight = Double(part.positions[k]) / total
@@ -105,7 +116,7 @@ public final class TiledObjective: Objective {
         let generated = try Self.grams(pixels, grid: grid, workers: workers)
         var jStyle = 0.0, differences: [[Float]] = []
         for (k, layer) in style.indices.enumerated() {
-            let c = Double(VGG19.outputChannels(of: layer))
+            let c = Double(grid.model.outputChannels(of: layer))
             var sum = 0.0
             let e = zip(generated[k], styleTargets[k]).map { g, t -> Float in
                 let d = g - t
@@ -118,7 +129,7 @@ public final class TiledObjective: Objective {
         for worker in workers { try worker.setDifferences(differences) }
         // Pass 2: each tile's interior losses, back to its crop's pixels.
         let styleScales = style.indices.enumerated().map { k, layer -> Float in
-            let c = Double(VGG19.outputChannels(of: layer))
+            let c = Double(grid.model.outputChannels(of: layer))
             return Float(styleWeight * style.weights[k] / (c * c * Double(grid.positions(layer: layer))))
         }
         let contentLayers = content.indices, contentWeights = content.weights, alpha = contentWeight
@@ -139,7 +150,16 @@ public final class TiledObjective: Objective {
             }
         }
         try home.upload(total, to: gradient)
-        try home.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), slots: tvSlots, index: 0))
+        if tvKind == .absolute, let n = normalized, let gn = normalizedGradient {
+            // The L1 TV of the network's input (x - mean) / std; its gradient divided by std joins dJ/dx.
+            try home.execute(.normalize(input: x, output: n, mean: mean, std: std))
+            try home.fill(gn, with: 0)
+            try home.execute(.totalVariationL1Loss(image: n, gradient: gn, scale: Float(tvWeight), slots: tvSlots, index: 0))
+            try home.execute(.normalizeGradient(outputGradient: gn, inputGradient: n, std: std))
+            try home.execute(.axpy(alpha: 1, x: n, y: gradient))
+        } else {
+            try home.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), slots: tvSlots, index: 0))
+        }
         let jTV = try home.readLosses(tvSlots)[0]
         return LossValues(total: contentWeight * jContent + styleWeight * jStyle + tvWeight * jTV,
                           content: jContent, style: jStyle, tv: jTV)

@@ -58,21 +58,21 @@ public struct MemoryEstimate: Equatable, Sendable {
                 history: Int = LBFGS.defaultHistory, keepLastGood: Bool, device: (any Device)?) {
         let content = plan.content, style = plan.style
         let optimizer = plan.options.optimizer, iterations = plan.iterations
-        let depth = max(plan.depth, 1)
+        let depth = max(plan.depth, 1), model = plan.model
         let floats = MemoryLayout<Float>.stride
         let image = 3 * height * width
-        weights = floats * VGG19.convIndices(depth: depth).reduce(0) { sum, index in
-            guard case let .conv(inC, outC) = VGG19.layers[index].kind else { return sum }
+        weights = floats * model.convIndices(depth: depth).reduce(0) { sum, index in
+            guard case let .conv(inC, outC) = model.layers[index].kind else { return sum }
             return sum + outC * inC * 9 + outC
         }
-        let grams = style.indices.reduce(0) { $0 + VGG19.outputChannels(of: $1) * VGG19.outputChannels(of: $1) }
+        let grams = style.indices.reduce(0) { $0 + model.outputChannels(of: $1) * model.outputChannels(of: $1) }
         styleInputs = floats * (styleSizes.reduce(0) { $0 + 3 * $1.height * $1.width } + grams)
         let styleWorkspace = styleSizes.map {
-            Self.workspaceFloats(height: $0.height, width: $0.width, depth: depth, keep: Set(style.indices))
+            Self.workspaceFloats(height: $0.height, width: $0.width, depth: depth, keep: Set(style.indices), model: model)
         }.max() ?? 0
         styleTargetPhase = floats * (styleWorkspace + grams)
 
-        let (shapes, _) = VGG19.shapes(height: height, width: width, depth: depth)
+        let (shapes, _) = model.shapes(height: height, width: width, depth: depth)
         let contentTargets = content.indices.reduce(0) { $0 + (shapes.indices.contains($1) ? shapes[$1].count : 0) }
         let optimizerTensors: Int
         switch optimizer {
@@ -84,21 +84,21 @@ public struct MemoryEstimate: Equatable, Sendable {
         let coefficients = optimizer == .lbfgs ? 2 * max(min(history, max(iterations, 1)), 1) : 0
         optimizerState = floats * (optimizerTensors * image + coefficients)
         let workspace = Self.workspaceFloats(height: height, width: width, depth: depth,
-                                             keep: Set(content.indices).union(style.indices))
+                                             keep: Set(content.indices).union(style.indices), model: model)
         // The content image, the generated image, its gradient and the optional last good copy.
         let imageTensors = (keepLastGood ? 4 : 3) * image
         transferPhase = floats * (workspace + contentTargets + imageTensors) + optimizerState
 
         let sizes = [ImageSize(height: height, width: width)] + styleSizes.map { ImageSize(height: $0.height, width: $0.width) }
-        scratch = floats * (device?.scratchFloats(sizes: sizes, depth: depth) ?? 0)
+        scratch = floats * (device?.scratchFloats(sizes: sizes, depth: depth, model: model) ?? 0)
         host = floats * sizes.reduce(0) { $0 + 3 * $1.height * $1.width } + weights + Self.processOverhead
     }
 
     /// Floats of a `VGGWorkspace` made with `keepConvOutputs: keep`, following its `init`.
-    static func workspaceFloats(height: Int, width: Int, depth: Int, keep: Set<Int>) -> Int {
-        let (shapes, _) = VGG19.shapes(height: height, width: width, depth: depth)
+    static func workspaceFloats(height: Int, width: Int, depth: Int, keep: Set<Int>, model: VGGModel = .vgg19) -> Int {
+        let (shapes, _) = model.shapes(height: height, width: width, depth: depth)
         var total = 3 * height * width  // the normalised input
-        for (i, layer) in VGG19.layers.prefix(shapes.count).enumerated()
+        for (i, layer) in model.layers.prefix(shapes.count).enumerated()
         where !(layer.kind == .relu && !keep.contains(i - 1)) {
             total += shapes[i].count
         }

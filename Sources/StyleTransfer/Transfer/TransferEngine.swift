@@ -46,10 +46,13 @@ public final class TransferEngine {
         self.stage = stage
         height = content.height
         width = content.width
+        guard weights.model == plan.model else {
+            throw WeightsError(file: weights.source, problem: "holds \(weights.model), but the run is planned for \(plan.model)")
+        }
         let shape = Shape(3, height, width)
         var contentTensor: Tensor?
         if case let .tiled(side)? = layout?.layout {
-            let grid = TileGrid(size: ImageSize(height: height, width: width), depth: plan.depth, tileSide: side)
+            let grid = TileGrid(size: ImageSize(height: height, width: width), model: plan.model, depth: plan.depth, tileSide: side)
             objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
                                            plan: plan, grid: grid, content: content, styles: styles)
         } else {
@@ -62,7 +65,7 @@ public final class TransferEngine {
             contentTensor = uploaded
             objective = try TransferObjective(workspace: workspace, contentImage: uploaded, content: plan.content,
                                               style: plan.style, styleTargets: targets, contentWeight: options.contentWeight,
-                                              styleWeight: options.styleWeight, tvWeight: options.tvWeight)
+                                              styleWeight: options.styleWeight, tvWeight: options.tvWeight, tvKind: plan.tv)
         }
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)

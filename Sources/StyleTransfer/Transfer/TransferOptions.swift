@@ -20,6 +20,21 @@ public enum InitMode: Equatable, Sendable {
     }
 }
 
+/// A named objective whose option values mean what they mean in another program.
+public enum TransferPreset: String, Sendable, CaseIterable {
+    /// jcjohnson/neural-style as neural-style-pt implements it (docs/MATH.md, section 10):
+    /// content weight x MSE of the activations, style weight x MSE of Gram matrices divided by
+    /// C*H*W, TV weight x the L1 total variation of the 0-255 preprocessed image.
+    case neuralStyle = "neural-style"
+
+    /// neural-style's defaults: content 5, style 100, TV 1e-3.
+    public var contentWeight: Double { 5 }
+    public var styleWeight: Double { 100 }
+    public var tvWeight: Double { 1e-3 }
+    /// The input convention when neither `--preprocess` nor the weights state one.
+    public var preprocess: Preprocess { .caffe }
+}
+
 /// The settings of one run; the defaults are those of `nst transfer` (see its `--help`).
 public struct TransferOptions: Sendable {
     /// The content image file (`--content`).
@@ -60,6 +75,12 @@ public struct TransferOptions: Sendable {
     public var styleScale = 1.0
     /// nil: the built-in seeded weights.
     public var weightsPath: String?
+    /// nil: the model the weights file holds, else VGG-19.
+    public var model: VGGModel?
+    /// nil: the convention the weights state, else the preset's, else torchvision.
+    public var preprocess: Preprocess?
+    /// nil: the objective of docs/MATH.md as it stands; `.neuralStyle`: neural-style's.
+    public var preset: TransferPreset?
     /// The CSV file of per-iteration losses, or nil for none.
     public var lossLogPath: String?
     /// The loss plot (`.svg` or `.png`) written at the end and at each snapshot, or nil for none.

@@ -24,8 +24,15 @@ public struct TransferPlan: Sendable {
     public let content: LayerWeights, style: LayerWeights
     /// One weight per style image, summing to 1.
     public let blend: [Double]
-    /// Layers of VGG-19 that must run: up to the deepest one a loss reads.
+    /// Layers of the model that must run: up to the deepest one a loss reads.
     public let depth: Int
+    /// The network: `--model`, else the one the weights file holds, else VGG-19.
+    public let model: VGGModel
+    /// The input convention: `--preprocess`, else the weights' own, else the preset's, else torchvision.
+    public let preprocess: Preprocess
+    /// The total variation term: squared differences (docs/MATH.md section 6) or, with the
+    /// neural-style preset, absolute ones on the preprocessed image.
+    public let tv: TVKind
     /// The optimiser's step size (its default unless given).
     public let learningRate: Double
     /// Sizes and iterations, coarsest first; the last is the output's size.
@@ -34,8 +41,17 @@ public struct TransferPlan: Sendable {
     /// Validates `options`. `styleCount` is the number of style images when they do not
     /// come from `options.stylePaths` (images already in memory).
     /// - Throws: `TransferError.option` naming the first bad option.
-    public init(_ options: TransferOptions, styleCount: Int? = nil) throws {
+    /// `weights` is the weights file when one was opened: the model and the convention it
+    /// states are taken from it unless the options name them.
+    public init(_ options: TransferOptions, styleCount: Int? = nil, weights: WeightsFile? = nil) throws {
         let o = options
+        if let given = o.model, let held = weights?.model, given != held {
+            throw TransferError.option("--model", "is \(given.name), but '\(weights!.path)' holds the \(held.convolutionCount) convolutions of \(held)")
+        }
+        let model = o.model ?? weights?.model ?? .vgg19
+        self.model = model
+        preprocess = o.preprocess ?? weights?.statedPreprocess ?? o.preset?.preprocess ?? .torchvision
+        tv = o.preset == .neuralStyle ? .absolute : .squared
         guard o.size > 0 else { throw TransferError.option("--size", "must be a positive number of pixels, got \(o.size)") }
         guard o.size <= Image.maxSide else { throw TransferError.option("--size", "must be at most \(Image.maxSide), got \(o.size)") }
         guard o.iterations > 0 else { throw TransferError.option("--iterations", "must be positive, got \(o.iterations)") }
@@ -56,10 +72,19 @@ public struct TransferPlan: Sendable {
         guard o.saveEvery >= 0 else { throw TransferError.option("--save-every", "must be 0 (off) or positive, got \(o.saveEvery)") }
         let styles = styleCount ?? o.stylePaths.count
         guard styles > 0 else { throw TransferError.option("--style", "needs at least one style image") }
-        content = try Self.layers(o.contentLayers, weights: nil, defaultWeight: 1,
-                                  option: "--content-layers", weightsOption: "--content-layers")
-        style = try Self.layers(o.styleLayers, weights: o.styleLayerWeights, defaultWeight: 1 / Double(o.styleLayers.count),
-                                option: "--style-layers", weightsOption: "--style-layer-weights")
+        var content = try Self.layers(o.contentLayers, weights: nil, defaultWeight: 1, model: model,
+                                      option: "--content-layers", weightsOption: "--content-layers")
+        var style = try Self.layers(o.styleLayers, weights: o.styleLayerWeights,
+                                    defaultWeight: o.preset == .neuralStyle ? 1 : 1 / Double(o.styleLayers.count), model: model,
+                                    option: "--style-layers", weightsOption: "--style-layer-weights")
+        if o.preset == .neuralStyle {
+            // neural-style's terms in the specification's (docs/MATH.md section 10): MSE of the
+            // activations is 4 J_c^l; MSE of Gram/(C H W) is (4 / C^2) J_s^l.
+            content = content.scaled(by: { _ in 4 })
+            style = style.scaled(by: { index in 4 / Double(model.outputChannels(of: index) * model.outputChannels(of: index)) })
+        }
+        self.content = content
+        self.style = style
         do {
             blend = try StyleTargets.normalizedBlend(o.styleBlendWeights, count: styles)
         } catch let error as WeightListError {
@@ -107,10 +132,10 @@ public struct TransferPlan: Sendable {
     public var iterations: Int { stages.reduce(0) { $0 + $1.iterations } }
 
     /// Resolves a layer list, naming `option` (the names) or `weightsOption` (the weights).
-    private static func layers(_ names: [String], weights: [Double]?, defaultWeight: Double,
+    private static func layers(_ names: [String], weights: [Double]?, defaultWeight: Double, model: VGGModel,
                                option: String, weightsOption: String) throws -> LayerWeights {
         do {
-            return try LayerWeights(names: names, weights: weights, defaultWeight: defaultWeight)
+            return try LayerWeights(names: names, weights: weights, defaultWeight: defaultWeight, model: model)
         } catch let error as WeightListError {
             switch error {
             case .noLayers, .unknownLayer, .repeatedLayer: throw TransferError.option(option, error.reason)
@@ -127,4 +152,13 @@ public struct TransferPlan: Sendable {
         }
         return error.reason
     }
+}
+
+/// The total variation term's form.
+public enum TVKind: Equatable, Sendable {
+    /// `sum (x[.., x+1] - x)^2 + (x[y+1, ..] - x)^2` on the [0,1] image (docs/MATH.md section 6).
+    case squared
+    /// `sum_c (1/std_c) sum |x[.., x+1] - x| + |x[y+1, ..] - x|`: the L1 total variation of the
+    /// preprocessed image `(x - mean) / std` (docs/MATH.md section 10).
+    case absolute
 }

@@ -22,26 +22,29 @@ public enum TransferRunner {
     /// first holds the image and the optimiser's state.
     @discardableResult
     public static func run(_ options: TransferOptions, makeDevices: () throws -> [any Device]) throws -> LossLog {
-        let plan = try TransferPlan(options)
+        var plan = try TransferPlan(options)
         try TransferPaths.check(options)
 
-        let depth = plan.depth
         let weights: VGGWeights
         if let path = options.weightsPath {
-            weights = try VGGWeights.load(from: URL(fileURLWithPath: path), depth: depth)
+            // The file decides the model and the convention unless the options do.
+            let file = try WeightsFile(url: URL(fileURLWithPath: path))
+            plan = try TransferPlan(options, weights: file)
+            weights = try VGGWeights.load(from: file, depth: plan.depth, model: plan.model, preprocess: plan.preprocess)
         } else {
-            weights = VGGWeights.builtIn(depth: depth)
+            weights = VGGWeights.builtIn(depth: plan.depth, model: plan.model, preprocess: plan.preprocess)
         }
+        let depth = plan.depth
         // Sizes come from the decoded files; resizing waits until the memory check passed.
         let contentFile = try load(options.contentPath, role: "--content")
         let styleFiles = try options.stylePaths.map { try load($0, role: "--style") }
         for stage in plan.stages {
             let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: stage.size)
-            try checkFits(width: contentSize.width, height: contentSize.height, depth: depth,
+            try checkFits(width: contentSize.width, height: contentSize.height, depth: depth, model: plan.model,
                           option: plan.stages.count > 1 ? "--start-size" : "--size")
             for file in styleFiles {
                 let size = Image.size(width: file.width, height: file.height, longSide: styleSide(options, stage))
-                try checkFits(width: size.width, height: size.height, depth: depth, option: "--style-scale")
+                try checkFits(width: size.width, height: size.height, depth: depth, model: plan.model, option: "--style-scale")
             }
         }
         var initialFile: Image?
@@ -162,8 +165,8 @@ public enum TransferRunner {
     }
 
     /// Throws when an image of `width x height` is too small for the pooling layers in use.
-    static func checkFits(width: Int, height: Int, depth: Int, option: String) throws {
-        if let layer = VGG19.shapes(height: height, width: width, depth: depth).tooSmallAt {
+    static func checkFits(width: Int, height: Int, depth: Int, model: VGGModel = .vgg19, option: String) throws {
+        if let layer = model.shapes(height: height, width: width, depth: depth).tooSmallAt {
             throw TransferError.option(option, "gives a \(width)x\(height) image, too small for \(layer) (each side needs \(1 << (layer.last.flatMap { Int(String($0)) } ?? 1)) pixels or more); use a larger size or shallower layers")
         }
     }

@@ -193,6 +193,31 @@ enum NaiveReference {
         return (loss, grad)
     }
 
+    /// `J = sum of |right - here| + |below - here|`; each pair (a, b) adds `-sign(b - a)` to
+    /// dJ/da and `sign(b - a)` to dJ/db (sign(0) = 0).
+    static func totalVariationL1Loss(_ x: [Float], _ s: Shape) -> (loss: Double, gradient: [Double]) {
+        let (c, h, w) = (s[0], s[1], s[2])
+        var loss = 0.0
+        var grad = [Double](repeating: 0, count: x.count)
+        func pair(_ a: Int, _ b: Int) {
+            let d = Double(x[b]) - Double(x[a])
+            let sign: Double = d > 0 ? 1 : (d < 0 ? -1 : 0)
+            loss += abs(d)
+            grad[a] -= sign
+            grad[b] += sign
+        }
+        for ch in 0..<c {
+            for y in 0..<h {
+                for xx in 0..<w {
+                    let here = (ch * h + y) * w + xx
+                    if xx + 1 < w { pair(here, here + 1) }
+                    if y + 1 < h { pair(here, here + w) }
+                }
+            }
+        }
+        return (loss, grad)
+    }
+
     static func dot(_ x: [Float], _ y: [Float]) -> Double {
         var s = 0.0
         for k in 0..<x.count { s += Double(x[k]) * Double(y[k]) }
@@ -257,6 +282,8 @@ enum NaiveReference {
             return loss(styleLoss(generated: f("generated"), s, targetGram: f("targetGram")), gradient: g, scale: scale, prior: "gradient")
         case let .totalVariationLoss(s, g, scale):
             return loss(totalVariationLoss(f("image"), s), gradient: g, scale: scale, prior: "gradient")
+        case let .totalVariationL1Loss(s, g, scale):
+            return loss(totalVariationL1Loss(f("image"), s), gradient: g, scale: scale, prior: "gradient")
         case .dot:
             return [OpOutput(name: "value", values: [dot(f("x"), f("y"))])]
         case let .axpy(_, alpha):

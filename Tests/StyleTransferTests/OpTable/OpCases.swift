@@ -58,6 +58,8 @@ enum OpKind: Sendable {
     /// The target Gram comes from a style activation of `styleShape` (another image size).
     case styleLoss(Shape, styleShape: Shape, gradient: Bool, scale: Float)
     case totalVariationLoss(Shape, gradient: Bool, scale: Float)
+    /// The L1 variant (neural-style's TV).
+    case totalVariationL1Loss(Shape, gradient: Bool, scale: Float)
     case dot(count: Int)
     case axpy(count: Int, alpha: Float)
     case scale(count: Int, alpha: Float)
@@ -87,6 +89,7 @@ enum OpKind: Sendable {
         case .contentLoss: return "contentLoss"
         case .styleLoss: return "styleLoss"
         case .totalVariationLoss: return "totalVariationLoss"
+        case .totalVariationL1Loss: return "totalVariationL1Loss"
         case .dot: return "dot"
         case .axpy: return "axpy"
         case .scale: return "scale"
@@ -104,7 +107,7 @@ enum OpKind: Sendable {
         case .conv2d, .conv2dInputGradient, .gram, .dot, .dotCoefficient, .gramGradient: return .contraction
         case .relu, .reluGradient, .pool2x2, .pool2x2Gradient, .normalize, .normalizeGradient,
              .axpy, .scale, .axpyCoefficients, .crop, .addWindow: return .elementwise
-        case .contentLoss, .styleLoss, .totalVariationLoss: return .loss
+        case .contentLoss, .styleLoss, .totalVariationLoss, .totalVariationL1Loss: return .loss
         case .adamStep: return .optimizer
         }
     }
@@ -132,7 +135,7 @@ struct OpCase: Sendable, CustomStringConvertible {
         case let .relu(s, ip), let .reluGradient(s, ip): params = "\(s)\(ip ? " in place" : "")"
         case let .pool2x2(_, s), let .pool2x2Gradient(_, s), let .normalize(s), let .normalizeGradient(s), let .gram(s):
             params = "\(s)"
-        case let .contentLoss(s, g, sc), let .totalVariationLoss(s, g, sc):
+        case let .contentLoss(s, g, sc), let .totalVariationLoss(s, g, sc), let .totalVariationL1Loss(s, g, sc):
             params = "\(s)\(g ? " grad scale \(sc)" : "")"
         case let .styleLoss(s, t, g, sc): params = "\(s) target from \(t)\(g ? " grad scale \(sc)" : "")"
         case let .dot(n): params = "n \(n)"
@@ -156,7 +159,8 @@ struct OpCase: Sendable, CustomStringConvertible {
         switch kind {
         case let .conv2dInputGradient(i, h, w, _, _, _): return i * h * w
         case let .reluGradient(s, _), let .pool2x2Gradient(_, s), let .normalizeGradient(s): return s.count
-        case let .contentLoss(s, true, _), let .styleLoss(s, _, true, _), let .totalVariationLoss(s, true, _): return s.count
+        case let .contentLoss(s, true, _), let .styleLoss(s, _, true, _), let .totalVariationLoss(s, true, _),
+             let .totalVariationL1Loss(s, true, _): return s.count
         case let .crop(s, _, _, _, _), let .gramGradient(s, _): return s.count
         default: return nil
         }
@@ -240,6 +244,10 @@ enum OpCases {
         OpCase(kind: .totalVariationLoss(Shape(2, 4, 3), gradient: true, scale: 1)),
         OpCase(kind: .totalVariationLoss(Shape(3, 6, 5), gradient: true, scale: 0.9)),
         OpCase(kind: .totalVariationLoss(Shape(1, 1, 6), gradient: true, scale: 2)),
+        OpCase(kind: .totalVariationL1Loss(Shape(3, 5, 7), gradient: false, scale: 1)),
+        OpCase(kind: .totalVariationL1Loss(Shape(2, 4, 3), gradient: true, scale: 1)),
+        OpCase(kind: .totalVariationL1Loss(Shape(3, 6, 5), gradient: true, scale: 255)),
+        OpCase(kind: .totalVariationL1Loss(Shape(1, 1, 6), gradient: true, scale: 0.5)),
     ]
 
     /// Counts around the OpenCL work-group size (64) and one needing many work-groups.
@@ -310,6 +318,12 @@ enum OpCases {
         OpCase(kind: .totalVariationLoss(Shape(1, 2, 2), gradient: true, scale: 1),
                given: ["image": [1, 2, 3, 5], "gradient": [0, 0, 0, 0]],
                handExpected: ["loss": [18], "gradient": [-6, -4, 0, 10]], note: "hand, gradient"),
+        // L1: [[1, 2], [3, 5]]: |b-a| + |d-c| + |c-a| + |d-b| = 1 + 2 + 2 + 3 = 8;
+        // dJ/da = -1 - 1 = -2, dJ/db = 1 - 1 = 0, dJ/dc = 1 - 1 = 0, dJ/dd = 1 + 1 = 2. A tie
+        // (second channel all 2) contributes 0 to both.
+        OpCase(kind: .totalVariationL1Loss(Shape(2, 2, 2), gradient: true, scale: 1),
+               given: ["image": [1, 2, 3, 5, 2, 2, 2, 2], "gradient": [0, 0, 0, 0, 0, 0, 0, 0]],
+               handExpected: ["loss": [8], "gradient": [-2, 0, 0, 2, 0, 0, 0, 0]], note: "hand, gradient"),
         // 3x3 input: the last row and column are dropped; the window holds 1, 7, 7, 2.
         OpCase(kind: .pool2x2(.max, Shape(1, 3, 3)), given: ["input": [1, 7, 9, 7, 2, 9, 9, 9, 9]],
                handExpected: ["output": [7]], note: "hand"),
@@ -366,6 +380,10 @@ enum OpInputs {
                  "targetGram": NaiveReference.gram(style, Shape(t[0], t[1], t[2])).map(Float.init)]
         case let .totalVariationLoss(s, _, _):
             v = ["image": d.uniform(s.count, 0, 1), "gradient": d.uniform(s.count)]
+        case let .totalVariationL1Loss(s, _, _):
+            // (7 i mod 19) / 19: neighbours differ by at least 1/19 (rows under 19 wide), far
+            // from |d|'s kink at 0 for the finite-difference steps (<= 2e-2).
+            v = ["image": (0..<s.count).map { Float((7 * $0) % 19) / 19 }, "gradient": d.uniform(s.count)]
         case let .dot(n), let .dotCoefficient(n, _, _, _):
             v = ["x": d.uniform(n), "y": d.uniform(n)]
         case let .axpy(n, _):

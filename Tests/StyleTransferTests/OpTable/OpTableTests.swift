@@ -120,6 +120,10 @@ enum OpTableRunner {
             let image = try t(s, "image"), grad = g ? try t(s, "gradient") : nil
             let j = try loss { .totalVariationLoss(image: image, gradient: grad, scale: scale, slots: $0, index: 1) }
             return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
+        case let .totalVariationL1Loss(s, g, scale):
+            let image = try t(s, "image"), grad = g ? try t(s, "gradient") : nil
+            let j = try loss { .totalVariationL1Loss(image: image, gradient: grad, scale: scale, slots: $0, index: 1) }
+            return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
         case let .dot(n):
             let x = try t(Shape(n), "x"), y = try t(Shape(n), "y")
             return [try loss { .dot(x, y, slots: $0, index: 1) }]
@@ -350,6 +354,10 @@ enum OpTableGradients {
                 try forward(s) { try device.execute(.gramGradient(input: try t(s, v["input"]!), gramGradient: try t(Shape(c, c), gram),
                                                                   inputGradient: $0, scale: scale)) }
             })
+        case let .totalVariationL1Loss(s, true, scale):
+            return lossProblem(s, v["image"]!, scale, device) { image, gradient in
+                try device.scalar { .totalVariationL1Loss(image: image, gradient: gradient, scale: scale, slots: $0, index: 0) }
+            }
         default:
             return nil
         }

@@ -59,7 +59,7 @@ extension Device {
     }
 
     /// The value of one scalar-producing op, read back at once.
-    private func scalar(_ op: (LossSlots) -> DeviceOp) throws -> Double {
+    func scalar(_ op: (LossSlots) -> DeviceOp) throws -> Double {
         let slots = try makeLossSlots(count: 1)
         try execute(op(slots))
         return try readLosses(slots)[0]

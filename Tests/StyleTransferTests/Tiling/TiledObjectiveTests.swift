@@ -13,6 +13,8 @@ struct TilingProblem {
     var styleLayers = ["relu1_1", "relu2_1"]
     var pooling = PoolKind.max
     var seed: UInt64 = 5
+    var model: VGGModel? = nil
+    var preset: TransferPreset? = nil
 
     var plan: TransferPlan {
         get throws {
@@ -21,6 +23,8 @@ struct TilingProblem {
             options.styleLayers = styleLayers
             options.pooling = pooling
             options.tvWeight = 0.01
+            options.model = model
+            options.preset = preset
             return try TransferPlan(options, styleCount: 1)
         }
     }
@@ -33,10 +37,14 @@ struct TilingProblem {
         return (content, style, data.uniform(3 * size.height * size.width, 0, 1))
     }
 
+    func weights(_ plan: TransferPlan) -> VGGWeights {
+        .builtIn(depth: plan.depth, model: plan.model, preprocess: plan.preprocess)
+    }
+
     /// Losses and gradient of the untiled objective on `device`.
     func untiled(on device: any Device) throws -> (LossValues, [Float]) {
         let plan = try self.plan, (content, style, x) = try images()
-        let engine = try TransferEngine(device: device, plan: plan, weights: .builtIn(depth: plan.depth), content: content, styles: [style])
+        let engine = try TransferEngine(device: device, plan: plan, weights: weights(plan), content: content, styles: [style])
         let image = try device.tensor(Shape(3, size.height, size.width), x), gradient = try device.makeTensor(image.shape)
         let losses = try engine.objective.evaluate(image, gradient: gradient)
         return (losses, try device.download(gradient))
@@ -46,9 +54,9 @@ struct TilingProblem {
     /// (the image on the first).
     func tiled(tile: Int, on workers: [any Device], halo: Int? = nil) throws -> (LossValues, [Float], TileGrid) {
         let plan = try self.plan, (content, style, x) = try images()
-        let grid = TileGrid(size: size, depth: plan.depth, tileSide: tile, halo: halo)
+        let grid = TileGrid(size: size, model: plan.model, depth: plan.depth, tileSide: tile, halo: halo)
         let home = workers[0]
-        let objective = try TiledObjective(home: home, workers: workers, weights: .builtIn(depth: plan.depth), plan: plan,
+        let objective = try TiledObjective(home: home, workers: workers, weights: weights(plan), plan: plan,
                                            grid: grid, content: content, styles: [style])
         let image = try home.tensor(Shape(3, size.height, size.width), x), gradient = try home.makeTensor(image.shape)
         let losses = try objective.evaluate(image, gradient: gradient)
@@ -114,6 +122,19 @@ final class TiledObjectiveTests: XCTestCase {
         avg.contentLayers = ["conv1_2"]
         avg.styleLayers = ["relu1_1"]
         try assertTiledMatches(avg, tile: 16, on: [CPUDevice()], minTiles: 6)
+    }
+
+    /// VGG-16's layer table and neural-style's preset (caffe preprocessing, the L1 TV of the
+    /// network's input) through tiles.
+    func testTiledVGG16WithTheNeuralStylePreset() throws {
+        var problem = TilingProblem(size: ImageSize(height: 36, width: 30), contentLayers: ["relu3_1"],
+                                    styleLayers: ["relu1_1", "relu2_1", "relu3_1"])
+        problem.model = .vgg16
+        problem.preset = .neuralStyle
+        let plan = try problem.plan
+        XCTAssertEqual(plan.model, .vgg16)
+        XCTAssertEqual(plan.tv, .absolute)
+        try assertTiledMatches(problem, tile: 12, on: [CPUDevice()], minTiles: 4)
     }
 
     func testOneTileEqualsUntiled() throws {

@@ -41,6 +41,6 @@ final class CountingDevice: Device, @unchecked Sendable {
     }
     func makeLossSlots(count: Int) throws -> LossSlots { try base.makeLossSlots(count: count) }
     func readLosses(_ slots: LossSlots) throws -> [Double] { lossReads += 1; return try base.readLosses(slots) }
-    func scratchFloats(sizes: [ImageSize], depth: Int) -> Int { base.scratchFloats(sizes: sizes, depth: depth) }
+    func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int { base.scratchFloats(sizes: sizes, depth: depth, model: model) }
     var memory: DeviceMemory? { base.memory }
 }

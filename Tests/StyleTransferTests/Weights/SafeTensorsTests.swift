@@ -109,7 +109,7 @@ final class SafeTensorsTests: XCTestCase {
         var tensors = blockOneTensors()
         tensors[2].shape = [64, 64, 9]
         let message = try loadError(safetensorsData(tensors))
-        XCTAssertTrue(message.contains("'features.2.weight': shape [64, 64, 9] does not fit conv1_2: want [64, 64, 3, 3]"), message)
+        XCTAssertTrue(message.contains("'features.2.weight': shape [64, 64, 9] does not fit conv1_2 of VGG-19: want [64, 64, 3, 3]"), message)
         var transposed = blockOneTensors()
         transposed[0].shape = [3, 64, 3, 3]
         XCTAssertTrue(try loadError(safetensorsData(transposed)).contains("features.0.weight"))

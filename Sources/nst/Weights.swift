@@ -1,0 +1,87 @@
+// Weights: `nst weights list` and `nst weights fetch`, the pretrained files and the cache they are downloaded into.
+import ArgumentParser
+import Foundation
+import StyleTransfer
+
+struct Weights: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List and download pretrained VGG weights (no Python needed).",
+        subcommands: [List.self, Fetch.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Known files, what is in the cache, and where the cache is.")
+
+        func run() throws {
+            let cache = WeightsCache()
+            _ = Console.line("cache: \(cache.directory?.path ?? "none (set NST_CACHE_DIR)")")
+            let files = cache.files()
+            _ = Console.line("known files (nst weights fetch NAME; --weights NAME):")
+            for k in WeightsCache.known {
+                let have = files.first { $0.name == k.fileName }
+                let state = have.map { "cached, \(Self.megabytes($0.bytes))" } ?? "not fetched, ~\(Self.megabytes(k.approximateBytes))"
+                _ = Console.line("  \(k.name.padding(toLength: 17, withPad: " ", startingAt: 0)) \(k.fileName.padding(toLength: 32, withPad: " ", startingAt: 0)) \(k.model.name) \(k.preprocess.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(state)")
+            }
+            let others = files.filter { f in !WeightsCache.known.contains { $0.fileName == f.name } }
+            if !others.isEmpty {
+                _ = Console.line("other files in the cache:")
+                for f in others { _ = Console.line("  \(f.name)  \(Self.megabytes(f.bytes))") }
+            }
+        }
+
+        static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a known file (or any file with --url, --sha256 and --name) into the cache.",
+            discussion: "An interrupted download resumes when the same fetch is run again; the SHA-256 is checked before the file is moved into place, and a mismatch leaves nothing in the cache.")
+
+        @Argument(help: ArgumentHelp("A known name (see `nst weights list`).", valueName: "name"))
+        var name: String?
+
+        @Option(help: ArgumentHelp("Download this address instead of a known file's.", valueName: "url"))
+        var url: String?
+
+        @Option(help: ArgumentHelp("The expected SHA-256 (hex; a leading prefix is accepted).", valueName: "hex"))
+        var sha256: String?
+
+        @Option(name: .customLong("name"), help: ArgumentHelp("File name in the cache for --url.", valueName: "name"))
+        var fileName: String?
+
+        @Flag(help: "No progress display.")
+        var quiet = false
+
+        func run() throws {
+            let cache = WeightsCache()
+            guard let folder = cache.directory else { throw FetchError("no cache folder: set NST_CACHE_DIR (or HOME)") }
+            let source: URL, file: String, hash: String?
+            if let url {
+                guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https" else {
+                    throw ValidationError("--url must be an http or https address, got '\(url)'")
+                }
+                guard let fileName = fileName ?? name, !fileName.isEmpty, !fileName.contains("/") else {
+                    throw ValidationError("--url needs --name NAME, the file name to keep it under in the cache")
+                }
+                guard let sha256 else { throw ValidationError("--url needs --sha256 HEX, the file's checksum") }
+                source = parsed; file = fileName; hash = sha256
+            } else {
+                guard let name, let known = WeightsCache.knownFile(name) else {
+                    throw ValidationError("unknown weights '\(name ?? "")'; known: \(WeightsCache.known.map(\.name).joined(separator: ", ")) (or use --url, --sha256 and --name)")
+                }
+                source = URL(string: known.url)!; file = known.fileName; hash = sha256 ?? known.sha256Prefix
+            }
+            let isTerminal = isatty(STDERR_FILENO) != 0
+            var lastShown = -1
+            let result = try WeightsDownloader.fetch(url: source, to: folder, fileName: file, sha256: hash) { done, total in
+                guard !quiet else { return }
+                let percent = total.map { $0 > 0 ? Int(100 * done / $0) : 100 } ?? -1
+                guard percent != lastShown else { return }
+                lastShown = percent
+                let text = String(format: "%@: %.1f MB", file, Double(done) / 1e6) + (total.map { String(format: " of %.1f MB (%d%%)", Double($0) / 1e6, percent) } ?? "")
+                if isTerminal { _ = Console.error("\r\u{1B}[K" + text) } else if percent % 10 == 0 { _ = Console.error(text + "\n") }
+            }
+            if isTerminal, !quiet { _ = Console.error("\n") }
+            _ = Console.line("\(result.path.path)  sha256 \(result.sha256)")
+        }
+    }
+}

@@ -34,6 +34,10 @@ final class TileWorker: @unchecked Sendable {
     /// Per style layer: a tile's Gram matrix and the global Gram difference `G - T`.
     private let grams: [Int: Tensor], differences: [Int: Tensor]
     private let slots: LossSlots
+    /// The tile whose tape the workspace holds from this evaluation's Gram pass, if any: the
+    /// gradient pass starts with it and skips its forward (the tape is left intact by the
+    /// Gram pass, and the image has not changed within an evaluation).
+    private var taped: (tile: Int, workspace: VGGWorkspace)?
 
     /// Uploads the weights to `device` and allocates every buffer the grid's tiles need.
     init(device: any Device, weights: VGGWeights, pooling: PoolKind, depth: Int, grid: TileGrid,
@@ -70,8 +74,12 @@ final class TileWorker: @unchecked Sendable {
     /// A tensor of `shape` over the first elements of `tensor`'s memory.
     private func view(_ tensor: Tensor, _ shape: Shape) -> Tensor { Tensor(shape: shape, storage: tensor.storage) }
 
+    /// Forgets the tape kept from the last Gram pass (the image is about to change).
+    func beginEvaluation() { taped = nil }
+
     /// Runs the network on a crop's pixels (`[3, h, w]`, CHW) and returns the workspace holding the tape.
     private func forward(_ tile: Tile, pixels: [Float]) throws -> VGGWorkspace {
+        taped = nil
         let crop = tile.crop
         let ws = try workspace.sized(height: crop.height, width: crop.width)
         let x = view(image, Shape(3, crop.height, crop.width))
@@ -100,8 +108,9 @@ final class TileWorker: @unchecked Sendable {
     }
 
     /// Pass 1: the Gram matrix of the tile's interior at every style layer.
-    func grams(_ tile: Tile, pixels: [Float], grid: TileGrid) throws -> TileGrams {
+    func grams(_ tile: Tile, pixels: [Float], grid: TileGrid, keepTape: Bool = false) throws -> TileGrams {
         let ws = try forward(tile, pixels: pixels)
+        if keepTape { taped = (tile.index, ws) }
         var result = TileGrams(grams: [], positions: [])
         for layer in style.indices {
             guard let (a, window) = try interiorActivation(ws, tile, grid, layer: layer), let g = grams[layer] else {
@@ -129,7 +138,13 @@ final class TileWorker: @unchecked Sendable {
     /// `contentScales`, and the style gradient `styleScales[k] * (G - T) A` at each style layer.
     func gradient(_ tile: Tile, pixels: [Float], grid: TileGrid, targets contentTargets: [[Float]],
                   contentScales: [Float], styleScales: [Float]) throws -> TileGradient {
-        let ws = try forward(tile, pixels: pixels)
+        let ws: VGGWorkspace
+        if let taped, taped.tile == tile.index {
+            ws = taped.workspace
+            self.taped = nil
+        } else {
+            ws = try forward(tile, pixels: pixels)
+        }
         var written = Array(repeating: false, count: content.indices.count)
         for (k, layer) in content.indices.enumerated() {
             let window = grid.window(of: tile, layer: layer)

@@ -91,10 +91,12 @@ public final class TiledObjective: Objective {
     }
 
     /// `Gram(A) = sum_t n_t Gram_t / N` at every style layer of an image, in Double, tile order.
-    private static func grams(_ pixels: [Float], grid: TileGrid, workers: [TileWorker]) throws -> [[Double]] {
+    /// With `keepTape`, each worker keeps the tape of its last tile for the gradient pass.
+    private static func grams(_ pixels: [Float], grid: TileGrid, workers: [TileWorker], keepTape: Bool = false) throws -> [[Double]] {
         let size = grid.size
         let parts = try TileScheduler.run(grid.tiles, on: workers) { worker, tile in
-            try worker.grams(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid)
+            try worker.grams(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
+                             keepTape: keepTape)
         }
         guard let style = workers.first?.style else { return [] }
         return style.indices.enumerated().map { k, layer in
@@ -112,8 +114,9 @@ public final class TiledObjective: Objective {
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
         let size = grid.size, grid = self.grid, workers = self.workers
         let pixels = try home.download(x)
+        for worker in workers { worker.beginEvaluation() }
         // Pass 1: the whole image's Grams, the differences E = G - T and the style losses.
-        let generated = try Self.grams(pixels, grid: grid, workers: workers)
+        let generated = try Self.grams(pixels, grid: grid, workers: workers, keepTape: true)
         var jStyle = 0.0, differences: [[Float]] = []
         for (k, layer) in style.indices.enumerated() {
             let c = Double(grid.model.outputChannels(of: layer))
@@ -134,13 +137,16 @@ public final class TiledObjective: Objective {
         }
         let contentLayers = content.indices, contentWeights = content.weights, alpha = contentWeight
         let contentTargets = self.contentTargets
-        let parts = try TileScheduler.run(grid.tiles, on: workers) { worker, tile in
+        // Pass 2 runs the tiles last to first, so each worker starts with the tile whose tape
+        // it kept from pass 1; the parts come back in tile order all the same.
+        let reversed = try TileScheduler.run(grid.tiles.reversed(), on: workers) { worker, tile in
             // The op normalises by the interior's size; the whole layer's is wanted.
             let fractions = contentLayers.map { Self.fraction(of: tile, in: grid, layer: $0) }
             let scales = zip(contentWeights, fractions).map { Float(alpha * $0 * $1) }
             return try worker.gradient(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
                                        targets: contentTargets[tile.index], contentScales: scales, styleScales: styleScales)
         }
+        let parts = Array(reversed.reversed())
         var total = [Float](repeating: 0, count: pixels.count)
         var jContent = 0.0
         for (tile, part) in zip(grid.tiles, parts) {

@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The zip container of PyTorch's `.pth` files (Weights/PthFile.swift).
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries, found through pkg-config; `providers` tells SwiftPM which
@@ -49,8 +48,7 @@ let package = Package(
             plugins: ["EmbedKernels"]),
         .target(
             name: "StyleTransfer",
-            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs", "CCairo",
-                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs", "CCairo"],
             path: "Sources/StyleTransfer"),
         // Embeds Kernels/*.cl into StyleTransfer as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
@@ -66,8 +64,7 @@ let package = Package(
             path: "Sources/nst"),
         .testTarget(
             name: "StyleTransferTests",
-            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL",
-                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL"],
             path: "Tests/StyleTransferTests"),
     ],
     swiftLanguageModes: [.v6]

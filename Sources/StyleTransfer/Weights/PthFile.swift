@@ -1,11 +1,10 @@
 // PthFile: PyTorch's .pth state dicts (zip and legacy formats) read without Python and without running anything.
 import Foundation
-import ZIPFoundation
 
 /// A PyTorch state dict saved by `torch.save`, opened for reading tensors one at a time.
 ///
 /// Two containers exist:
-/// - zip (PyTorch 1.6 and later): a zip archive (ZIPFoundation reads it) whose entries are
+/// - zip (PyTorch 1.6 and later): a zip archive (`ZipArchive` reads it) whose entries are
 ///   `<name>/data.pkl` (the pickled dict) and `<name>/data/<key>` (one raw little-endian
 ///   storage per key); the storages are only read when a tensor is asked for, so the
 ///   classifier's hundreds of megabytes are never loaded.
@@ -25,7 +24,7 @@ public final class PthFile {
     /// The dict's keys in file order.
     public let keys: [String]
     private let handle: FileHandle
-    private let archive: Archive?
+    private let archive: ZipArchive?
     /// The zip entry prefix (`archive/`), or the legacy storages' byte offsets by key.
     private let zipPrefix: String
     private let legacyOffsets: [String: Int]
@@ -46,19 +45,16 @@ public final class PthFile {
         let head = (try? handle.read(upToCount: 4)) ?? Data()
         var tensors: [String: PickleTensor] = [:], keys: [String] = []
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            let archive: Archive
-            do { archive = try Archive(url: url, accessMode: .read) } catch {
-                throw WeightsError(file: path, problem: "not a PyTorch file: the zip archive cannot be read (\(error))")
-            }
-            guard let pickle = archive.first(where: { $0.path.hasSuffix("data.pkl") && $0.path.split(separator: "/").count == 2 }) else {
+            let archive = try ZipArchive(url: url, handle: handle)
+            guard let pickle = archive.entries.first(where: { $0.path.hasSuffix("data.pkl") && $0.path.split(separator: "/").count == 2 }) else {
                 throw WeightsError(file: path, problem: "not a PyTorch file: the zip archive has no <name>/data.pkl")
             }
             zipPrefix = String(pickle.path.dropLast("data.pkl".count))
             if let order = archive[zipPrefix + "byteorder"] {
-                let text = String(decoding: try Self.extract(archive, order, path: path), as: UTF8.self)
+                let text = String(decoding: try archive.contents(order), as: UTF8.self)
                 guard text.hasPrefix("little") else { throw WeightsError(file: path, problem: "storages are \(text)-endian; only little-endian files are supported") }
             }
-            let bytes = try Self.extract(archive, pickle, path: path)
+            let bytes = try archive.contents(pickle)
             let value = try Self.unpickle(bytes, path: path)
             (tensors, keys) = try Self.stateDict(value, path: path)
             self.archive = archive
@@ -143,7 +139,7 @@ public final class PthFile {
             guard let entry = archive[zipPrefix + "data/" + t.storage.key] else {
                 throw WeightsError(file: path, key: key, problem: "its storage '\(t.storage.key)' is missing from the archive")
             }
-            let all = try Self.extract(archive, entry, path: path)
+            let all = try archive.contents(entry)
             guard all.count >= t.storage.count * element else {
                 throw WeightsError(file: path, key: key, problem: "its storage has \(all.count) bytes, want \(t.storage.count * element) (truncated?)")
             }
@@ -168,17 +164,6 @@ public final class PthFile {
                     : Half.toFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
             }
         }
-    }
-
-    private static func extract(_ archive: Archive, _ entry: Entry, path: String) throws -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(Int(entry.uncompressedSize))
-        do {
-            _ = try archive.extract(entry, skipCRC32: false) { out.append(contentsOf: $0) }
-        } catch {
-            throw WeightsError(file: path, problem: "zip entry '\(entry.path)' cannot be read (\(error)); truncated?")
-        }
-        return out
     }
 
     private static func unpickle(_ bytes: [UInt8], path: String) throws -> PickleValue {

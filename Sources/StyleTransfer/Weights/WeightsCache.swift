@@ -86,7 +86,7 @@ public struct WeightsCache: Sendable {
         guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
         return names.filter { !$0.hasSuffix(".part") && !$0.hasPrefix(".") }.sorted().map { name in
             let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size] as? Int) ?? 0
-            return (name, size ?? 0)
+            return (name, size)
         }
     }
 

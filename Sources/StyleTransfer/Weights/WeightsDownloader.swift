@@ -35,7 +35,9 @@ public enum WeightsDownloader {
         }
         let final = folder.appendingPathComponent(fileName)
         let part = folder.appendingPathComponent(fileName + ".part")
-        if !fm.fileExists(atPath: part.path) { fm.createFile(atPath: part.path, contents: nil) }
+        if !fm.fileExists(atPath: part.path), !fm.createFile(atPath: part.path, contents: nil) {
+            throw FetchError("cannot create \(part.path)")
+        }
         guard let handle = try? FileHandle(forWritingTo: part) else { throw FetchError("cannot write \(part.path)") }
         defer { try? handle.close() }
         let have = Int64((try? handle.seekToEnd()) ?? 0)

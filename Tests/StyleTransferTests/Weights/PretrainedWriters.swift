@@ -1,7 +1,6 @@
 // PretrainedWriters: writes PyTorch .pth (zip and legacy) and Caffe .caffemodel files byte for byte as their formats specify, for the reader tests.
 import Foundation
-import StyleTransfer
-import ZIPFoundation
+@testable import StyleTransfer
 
 /// One tensor of a state dict to write.
 struct TorchTensor {
@@ -68,17 +67,45 @@ func storageBytes(_ t: TorchTensor) -> [UInt8] {
 
 /// The zip format: `archive/data.pkl`, `archive/data/<key>`, `archive/version`, `archive/byteorder`, stored uncompressed.
 func writeZipPth(_ tensors: [TorchTensor], to url: URL, pickle: [UInt8]? = nil) throws {
-    try? FileManager.default.removeItem(at: url)
-    let archive = try Archive(url: url, accessMode: .create)
-    func add(_ path: String, _ bytes: [UInt8]) throws {
-        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), provider: { position, size in
-            Data(bytes[Int(position)..<Int(position) + size])
-        })
+    var entries: [(String, [UInt8])] = [("archive/data.pkl", pickle ?? stateDictPickle(tensors, legacy: false)),
+                                        ("archive/byteorder", Array("little".utf8))]
+    for (k, t) in tensors.enumerated() where t.withData { entries.append(("archive/data/\(k)", storageBytes(t))) }
+    entries.append(("archive/version", Array("3\n".utf8)))
+    try Data(storedZip(entries)).write(to: url)
+}
+
+/// A zip archive of `entries` stored uncompressed, laid out as the zip specification says
+/// (local headers and data, the central directory, the end record); with `zip64`, sizes and
+/// offsets go in ZIP64 extra fields and a ZIP64 end record, as writers do for large files.
+func storedZip(_ entries: [(String, [UInt8])], zip64: Bool = false) -> [UInt8] {
+    func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+    func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16 & 0xFFFF) }
+    func u64(_ v: Int) -> [UInt8] { u32(v & 0xFFFF_FFFF) + u32(v >> 32) }
+    var out: [UInt8] = [], directory: [UInt8] = []
+    for (name, bytes) in entries {
+        let offset = out.count, crc = Int(CRC32.checksum(bytes)), nameBytes = Array(name.utf8)
+        let size32 = zip64 ? 0xFFFF_FFFF : bytes.count
+        out += u32(0x0403_4B50) + u16(zip64 ? 45 : 20) + u16(0) + u16(0) + u16(0) + u16(0) + u32(crc) + u32(size32) + u32(size32)
+        let localExtra = zip64 ? u16(1) + u16(16) + u64(bytes.count) + u64(bytes.count) : []
+        out += u16(nameBytes.count) + u16(localExtra.count) + nameBytes + localExtra + bytes
+        let extra = zip64 ? u16(1) + u16(24) + u64(bytes.count) + u64(bytes.count) + u64(offset) : []
+        directory += u32(0x0201_4B50) + u16(zip64 ? 45 : 20) + u16(zip64 ? 45 : 20) + u16(0) + u16(0) + u16(0) + u16(0)
+        directory += u32(crc) + u32(size32) + u32(size32) + u16(nameBytes.count) + u16(extra.count) + u16(0)
+        directory += u16(0) + u16(0) + u32(0) + u32(zip64 ? 0xFFFF_FFFF : offset) + nameBytes + extra
     }
-    try add("archive/data.pkl", pickle ?? stateDictPickle(tensors, legacy: false))
-    try add("archive/byteorder", Array("little".utf8))
-    for (k, t) in tensors.enumerated() where t.withData { try add("archive/data/\(k)", storageBytes(t)) }
-    try add("archive/version", Array("3\n".utf8))
+    let directoryOffset = out.count
+    out += directory
+    if zip64 {
+        let record = out.count
+        out += u32(0x0606_4B50) + u64(44) + u16(45) + u16(45) + u32(0) + u32(0) + u64(entries.count) + u64(entries.count)
+        out += u64(directory.count) + u64(directoryOffset)
+        out += u32(0x0706_4B50) + u32(0) + u64(record) + u32(1)
+        out += u32(0x0605_4B50) + u16(0) + u16(0) + u16(0xFFFF) + u16(0xFFFF) + u32(0xFFFF_FFFF) + u32(0xFFFF_FFFF) + u16(0)
+    } else {
+        out += u32(0x0605_4B50) + u16(0) + u16(0) + u16(entries.count) + u16(entries.count) + u32(directory.count)
+        out += u32(directoryOffset) + u16(0)
+    }
+    return out
 }
 
 /// The legacy format: magic, protocol 1001, system info, the dict, the storage keys, then

@@ -58,8 +58,15 @@ public enum TilePlanner {
             history = max(1, history / 2)
             note = "L-BFGS history capped at \(history) pairs to fit the memory budget"
         }
-        for side in sides where fits(plan, size, styleSizes, devices, budgets, side: side, history, keepLastGood) {
-            return StageLayout(layout: .tiled(tileSide: side), history: history, note: note)
+        // Memory grows with the tile side: the largest side that fits, by bisection.
+        let fitting = { (side: Int) in fits(plan, size, styleSizes, devices, budgets, side: side, history, keepLastGood) }
+        if let last = sides.last, fitting(last) {
+            var fit = sides.count - 1, miss = -1   // sides are in decreasing order
+            while fit - miss > 1 {
+                let mid = (fit + miss) / 2
+                if fitting(sides[mid]) { fit = mid } else { miss = mid }
+            }
+            return StageLayout(layout: .tiled(tileSide: sides[fit]), history: history, note: note)
         }
         let smallest = TiledMemory(plan: plan, size: size, styleSizes: styleSizes, tileSide: sides.last ?? alignment,
                                    history: history, keepLastGood: keepLastGood)
@@ -106,15 +113,21 @@ struct TiledMemory {
         }
         // The L1 TV of the network's input keeps that input and its gradient at full size too.
         home = floats * ((keepLastGood ? 3 : 2) * image + optimizer + (plan.tv == .absolute ? 2 * image : 0))
-        let grids = ([size] + styleSizes).map { TileGrid(size: $0, model: plan.model, depth: plan.depth, tileSide: tileSide) }
-        let crop = ImageSize(height: grids.map(\.largestCrop.height).max() ?? 0, width: grids.map(\.largestCrop.width).max() ?? 0)
+        // A bound on the largest crop of any image's grid, worked out without cutting it: an
+        // interior is at most `tileSide` (on the grid), plus a halo on each side, within the image.
+        let alignment = 1 << TileGrid.pools(model: plan.model, depth: plan.depth)
+        let side = TileGrid.roundUp(max(tileSide, 1), to: alignment), halo = TileGrid.halo(model: plan.model, depth: plan.depth)
+        let images = [size] + styleSizes
+        let crop = ImageSize(height: images.map { min($0.height, side + 2 * halo) }.max() ?? 0,
+                             width: images.map { min($0.width, side + 2 * halo) }.max() ?? 0)
         let tapped = Set(plan.content.indices).union(plan.style.indices)
-        let covering = TileGrid(size: crop, model: plan.model, depth: plan.depth, tileSide: max(crop.height, crop.width))
+        // A tile's window at a layer is at most the layer's extent over the whole crop.
+        let cropShapes = plan.model.shapes(height: crop.height, width: crop.width, depth: plan.depth).shapes
         var buffers = 0
         for layer in tapped {
             let c = plan.model.outputChannels(of: layer)
-            let window = covering.tiles.first.map { covering.window(of: $0, layer: layer) }
-            let count = c * max((window?.height ?? 1) * (window?.width ?? 1), 1)
+            let positions = cropShapes.indices.contains(layer) ? cropShapes[layer][1] * cropShapes[layer][2] : 1
+            let count = c * max(positions, 1)
             buffers += (plan.content.indices.contains(layer) ? 3 : 2) * count
             if plan.style.indices.contains(layer) { buffers += 2 * c * c }
         }
@@ -122,16 +135,18 @@ struct TiledMemory {
             guard case let .conv(inC, outC) = plan.model.layers[index].kind else { return sum }
             return sum + outC * inC * 9 + outC
         }
-        let workspace = MemoryEstimate.workspaceFloats(height: crop.height, width: crop.width, depth: plan.depth, keep: tapped)
+        let workspace = MemoryEstimate.workspaceFloats(height: crop.height, width: crop.width, depth: plan.depth, keep: tapped,
+                                                       model: plan.model)
         workerTensors = floats * (weights + workspace + 2 * 3 * crop.height * crop.width + buffers)
         scratchSizes = [crop]
         depth = plan.depth
         model = plan.model
+        let fullShapes = plan.model.shapes(height: size.height, width: size.width, depth: plan.depth).shapes
         let targets = plan.content.indices.reduce(0) { sum, layer in
-            sum + plan.model.outputChannels(of: layer) * grids[0].positions(layer: layer)
+            sum + (fullShapes.indices.contains(layer) ? fullShapes[layer].count : 0)
         }
-        let images = ([size] + styleSizes).reduce(0) { $0 + 3 * $1.height * $1.width }
-        host = floats * (3 * image + targets + images + weights) + MemoryEstimate.processOverhead
+        let pixels = images.reduce(0) { $0 + 3 * $1.height * $1.width }
+        host = floats * (3 * image + targets + pixels + weights) + MemoryEstimate.processOverhead
     }
 
     /// Bytes `device` must hold: its worker share (with its own scratch), the full-size

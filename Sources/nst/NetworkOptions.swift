@@ -12,8 +12,14 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Compute backend: auto, cpu, opencl or opencl:N (as for transfer).", valueName: "name"))
     var device: String = "auto"
 
-    @Option(help: ArgumentHelp("VGG-19 weights in safetensors form; default: built-in seeded random weights.", valueName: "file"))
+    @Option(help: ArgumentHelp("Pretrained weights as for transfer: a .pth, .caffemodel or .safetensors file, or a name fetched by `nst weights fetch`; default: built-in seeded random weights.", valueName: "file|name"))
     var weights: String?
+
+    @Option(help: ArgumentHelp("Network: vgg19 or vgg16 (default: what the weights file holds, else vgg19).", valueName: "name"))
+    var model: VGGModel?
+
+    @Option(help: ArgumentHelp("Input convention: torchvision or caffe (default: what the weights need, else torchvision).", valueName: "name"))
+    var preprocess: Preprocess?
 
     @Option(help: ArgumentHelp("Pooling after each block: max or avg.", valueName: "kind"))
     var pooling: PoolKind = .max
@@ -23,11 +29,13 @@ struct NetworkOptions: ParsableArguments {
     /// The backend, the extractor for the layers, and the images (each resized to --size).
     func open(images: [(role: String, path: String)]) throws -> (FeatureExtractor, [Image]) {
         let choice = try DeviceChoice(parsing: device)
-        let depth = try FeatureExtractor.depth(layerNames)
-        let weights = try InspectInputs.weights(path: self.weights, depth: depth)
-        let loaded = try images.map { try InspectInputs.image($0.path, role: $0.role, size: size, depth: depth) }
+        let model = try InspectInputs.model(self.model, weightsPath: self.weights)
+        let depth = try FeatureExtractor.depth(layerNames, model: model)
+        let weights = try InspectInputs.weights(path: self.weights, depth: depth, model: model, preprocess: preprocess)
+        let loaded = try images.map { try InspectInputs.image($0.path, role: $0.role, size: size, depth: depth, model: model) }
         let device = try DeviceSelection.makeDevice(choice)
-        let extractor = try FeatureExtractor(device: device, layers: layerNames, weights: { _ in weights }, pooling: pooling)
+        let extractor = try FeatureExtractor(device: device, layers: layerNames, model: model, weights: { _ in weights },
+                                             pooling: pooling)
         return (extractor, loaded)
     }
 

@@ -40,24 +40,24 @@ public final class FeatureExtractor {
     /// Resolves layer names (`--layers`) and uploads the weights the deepest one needs.
     /// - Throws: `TransferError.option` naming `option` for an unknown, repeated or missing
     ///   layer name; weight and device errors.
-    public init(device: any Device, layers names: [String], option: String = "--layers",
+    public init(device: any Device, layers names: [String], option: String = "--layers", model: VGGModel = .vgg19,
                 weights: (Int) throws -> VGGWeights, pooling: PoolKind = .max) throws {
-        layers = try Self.resolve(names, option: option)
+        layers = try Self.resolve(names, option: option, model: model)
         let depth = (layers.map(\.index).max() ?? 0) + 1
         network = try VGGNetwork(device: device, weights: weights(depth), pooling: pooling, depth: depth)
     }
 
     /// The network depth (layers run) that `names` need; throws as `init` does for bad names.
-    public static func depth(_ names: [String], option: String = "--layers") throws -> Int {
-        (try resolve(names, option: option).map(\.index).max() ?? 0) + 1
+    public static func depth(_ names: [String], option: String = "--layers", model: VGGModel = .vgg19) throws -> Int {
+        (try resolve(names, option: option, model: model).map(\.index).max() ?? 0) + 1
     }
 
-    static func resolve(_ names: [String], option: String) throws -> [(name: String, index: Int)] {
+    static func resolve(_ names: [String], option: String, model: VGGModel = .vgg19) throws -> [(name: String, index: Int)] {
         guard !names.isEmpty else { throw TransferError.option(option, "give at least one layer name") }
         var seen: Set<String> = []
         return try names.map { name in
-            guard let index = VGG19.index(of: name) else {
-                throw TransferError.option(option, "unknown layer '\(name)'; layers are conv{b}_{i}, relu{b}_{i} and pool{b} for blocks b = 1..5 (2, 2, 4, 4, 4 convolutions)")
+            guard let index = model.index(of: name) else {
+                throw TransferError.option(option, "unknown layer '\(name)' of \(model); layers are conv{b}_{i}, relu{b}_{i} and pool{b} for blocks b = 1..5 (\(model.blockSizes.map(String.init).joined(separator: ", ")) convolutions)")
             }
             guard seen.insert(name).inserted else { throw TransferError.option(option, "layer '\(name)' is listed twice") }
             return (name, index)

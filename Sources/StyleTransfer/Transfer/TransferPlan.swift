@@ -45,8 +45,8 @@ public struct TransferPlan: Sendable {
     /// states are taken from it unless the options name them.
     public init(_ options: TransferOptions, styleCount: Int? = nil, weights: WeightsFile? = nil) throws {
         let o = options
-        if let given = o.model, let held = weights?.model, given != held {
-            throw TransferError.option("--model", "is \(given.name), but '\(weights!.path)' holds the \(held.convolutionCount) convolutions of \(held)")
+        if let given = o.model, let file = weights, let held = file.model, given != held {
+            throw TransferError.option("--model", "is \(given.name), but '\(file.path)' holds the \(held.convolutionCount) convolutions of \(held)")
         }
         let model = o.model ?? weights?.model ?? .vgg19
         self.model = model

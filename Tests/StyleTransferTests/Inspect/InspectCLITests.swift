@@ -50,6 +50,10 @@ final class InspectCLITests: XCTestCase {
             let rowHeight = 16 + ActivationSheet.labelHeight + ActivationSheet.gap
             XCTAssertEqual(image.height, 2 * ActivationSheet.margin + 22 + 2 * (ActivationSheet.headingHeight + 2 * rowHeight) - ActivationSheet.gap)
         }
+        // VGG-16 (its own layer names) with Caffe's input convention.
+        _ = try expectSuccess(["activations", "--image", "a.png", "--layers", "relu3_3", "--model", "vgg16", "--preprocess", "caffe",
+                               "--size", "36", "--device", "cpu", "--output", "act-vgg16.png"])
+        XCTAssertGreaterThan(try Image.load(path: path("act-vgg16.png")).width, 0)
     }
 
     func testGramWithCompareAndSheetAndPlotsDecode() throws {
@@ -89,6 +93,9 @@ final class InspectCLITests: XCTestCase {
         try Data().write(to: URL(fileURLWithPath: path("empty.csv")))
         try Data("iteration,total\n0,1\n1,oops\n".utf8).write(to: URL(fileURLWithPath: path("broken.csv")))
         try expectFailure(["activations", "--image", "a.png", "--layers", "relu1_1,relu7_2", "--output", "x.png"], mentions: ["--layers", "relu7_2"])
+        // VGG-16's block 3 has three convolutions: relu3_4 is VGG-19's only.
+        try expectFailure(["activations", "--image", "a.png", "--layers", "relu3_4", "--model", "vgg16", "--output", "x.png"],
+                          mentions: ["--layers", "relu3_4", "VGG-16"])
         try expectFailure(["gram", "--image", "a.png", "--layers", "", "--output", "x.png"], mentions: ["--layers"])
         try expectFailure(["activations", "--image", "missing.png", "--output", "x.png", "--device", "cpu"], mentions: ["--image", "missing.png"])
         try expectFailure(["activations", "--image", "a.png", "--channels", "0", "--output", "x.png", "--device", "cpu", "--size", "24"], mentions: ["--channels"])

@@ -52,7 +52,7 @@ struct Transfer: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(defaults.contentWeight); neural-style preset: 5).", valueName: "alpha"))
     var contentWeight: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(defaults.styleWeight); neural-style preset: 100).", valueName: "beta"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(defaults.styleWeight); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones; neural-style preset: 100).", valueName: "beta"))
     var styleWeight: Double?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(defaults.tvWeight); neural-style preset: 0.001).", valueName: "gamma"))
@@ -122,7 +122,11 @@ struct Transfer: ParsableCommand {
         options.optimizer = optimizer
         options.learningRate = learningRate
         options.contentWeight = contentWeight ?? preset?.contentWeight ?? Self.defaults.contentWeight
-        options.styleWeight = styleWeight ?? preset?.styleWeight ?? Self.defaults.styleWeight
+        // Pretrained weights without a preset get the style weight derived for their convention
+        // (docs/MATH.md section 10); a file that cannot be opened is reported by the run itself.
+        let weightsFile = weights.flatMap { try? WeightsFile(url: URL(fileURLWithPath: WeightsCache().resolve($0))) }
+        options.styleWeight = styleWeight ?? preset?.styleWeight
+            ?? PretrainedDefaults.styleWeight(contentWeight: options.contentWeight, weights: weightsFile, preprocess: preprocess)
         options.tvWeight = tvWeight ?? preset?.tvWeight ?? Self.defaults.tvWeight
         options.preset = preset
         options.model = model

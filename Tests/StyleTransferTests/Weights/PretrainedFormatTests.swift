@@ -80,6 +80,12 @@ final class PretrainedFormatTests: XCTestCase {
             XCTAssertEqual(file.statedPreprocess, .caffe)
             XCTAssertEqual(try rows(url).map(\.total), reference.map(\.total), v1 ? "V1" : "V2")
         }
+        // Without --style-weight, pretrained weights get the style weight derived for their
+        // convention: Caffe's here, torchvision's for a .pth, unless --preprocess says otherwise.
+        let caffe = try WeightsFile(url: folder.appendingPathComponent("v1.caffemodel"))
+        XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: caffe, preprocess: nil), 2 * 0.0066, accuracy: 1e-12)
+        XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: caffe, preprocess: .torchvision), 44, accuracy: 1e-12)
+        XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: nil, preprocess: nil), TransferOptions().styleWeight)
         // The first convolution reads BGR in the file and RGB in the network.
         let loaded = try VGGWeights.load(from: folder.appendingPathComponent("v1.caffemodel"), depth: 7)
         XCTAssertEqual(Array(loaded.convs[0]!.weight[0..<9]), Array(t[0].values[18..<27]))

@@ -1,0 +1,19 @@
+// PretrainedDefaults: the default style weight when pretrained weights are used without a preset, derived in docs/MATH.md section 10.
+import NSTCore
+
+/// The loss weights `nst transfer` uses when `--style-weight` is not given.
+public enum PretrainedDefaults {
+    /// beta over alpha that reproduces neural-style's balance for Caffe-convention weights,
+    /// and for torchvision-convention weights, whose inputs are about 58 times smaller
+    /// (docs/MATH.md section 10; derived on paper, as no pretrained file could be measured).
+    public static let caffeRatio = 0.0066, torchvisionRatio = 22.0
+
+    /// beta for a run: the built-in network's default without a weights file, else the
+    /// derived ratio times `contentWeight` for the convention the weights are read with
+    /// (`preprocess` if given, else what the file states, else torchvision's).
+    public static func styleWeight(contentWeight: Double, weights: WeightsFile?, preprocess: Preprocess?) -> Double {
+        guard let weights else { return TransferOptions().styleWeight }
+        let convention = preprocess ?? weights.statedPreprocess ?? .torchvision
+        return contentWeight * (convention == .caffe ? caffeRatio : torchvisionRatio)
+    }
+}

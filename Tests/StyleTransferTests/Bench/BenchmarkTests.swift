@@ -1,4 +1,4 @@
-// BenchmarkTests: the benchmark's work count against DESIGN.md's figures, and a tiny profiled run.
+// BenchmarkTests: the benchmark's work count against the convolutions' multiply-adds counted by hand, and a tiny profiled run.
 @testable import NSTCPU
 @testable import NSTCore
 @testable import NSTOpenCL
@@ -6,7 +6,7 @@
 import XCTest
 
 final class BenchmarkTests: XCTestCase {
-    /// DESIGN.md: about 95 GFLOP at 256x256 and 379 at 512x512 to relu5_1.
+    /// The convolutions to relu5_1 (forward and input gradient, 2 FLOP per multiply-add) come to about 95 GFLOP at 256x256 and 379 at 512x512.
     func testWorkCountMatchesDesignFigures() throws {
         let depth = try XCTUnwrap(VGG19.index(of: "relu5_1")) + 1
         XCTAssertEqual(Benchmark.gflopPerEvaluation(height: 256, width: 256, depth: depth), 95, accuracy: 0.5)

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 NST := .build/release/nst
 
-.PHONY: deps build demo test pictures
+.PHONY: deps build demo test pictures controls-sheet
 deps:
 	bash scripts/install-deps.sh
 
@@ -31,3 +31,18 @@ pictures: build
 	$(NST) gram --image examples/shipwreck.jpg --compare examples/starry_night.jpg --layers relu1_1 --colors 256 --output docs/gram.png
 	$(NST) plot $(DEMO_OUT)/demo.csv --output docs/demo-loss.svg
 	$(NST) example conv --output docs/conv-example.png
+
+# README.md's "Controlling the result": one small transfer without and with each control.
+CONTROLS_ARGS := --content examples/shipwreck.jpg --style examples/starry_night.jpg --size 128 --iterations 60 --device cpu --quiet
+controls-sheet: build
+	@mkdir -p $(DEMO_OUT)
+	$(NST) transfer $(CONTROLS_ARGS) --output $(DEMO_OUT)/controls-none.png
+	$(NST) transfer $(CONTROLS_ARGS) --original-colors --output $(DEMO_OUT)/controls-original-colors.png
+	$(NST) transfer $(CONTROLS_ARGS) --color-match --output $(DEMO_OUT)/controls-color-match.png
+	$(NST) transfer $(CONTROLS_ARGS) --normalize-gradients --output $(DEMO_OUT)/controls-normalize.png
+	$(NST) transfer $(CONTROLS_ARGS) --style examples/woman-with-hat-matisse.jpg \
+	    --style-mask examples/mask-left.png --style-mask examples/mask-right.png --output $(DEMO_OUT)/controls-masks.png
+	$(NST) sheet --colors 256 --height 96 --caption "no control" --caption "original colors" --caption "color match" \
+	    --caption "normalized" --caption "two masks" --output docs/controls-sheet.png \
+	    $(DEMO_OUT)/controls-none.png $(DEMO_OUT)/controls-original-colors.png $(DEMO_OUT)/controls-color-match.png \
+	    $(DEMO_OUT)/controls-normalize.png $(DEMO_OUT)/controls-masks.png

@@ -25,16 +25,19 @@ let package = Package(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(
+            name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4",
+            providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
-        // Our own C shim over libpng/libjpeg: they report errors by longjmp, which Swift
-        // cannot catch, so the jump buffers are set here and errors come back as codes.
+        // Our own C shim over libpng/libjpeg/libtiff: the first two report errors by longjmp, which
+        // Swift cannot catch, libtiff through handlers; here both become codes.
         .target(
             name: "CCodecs",
-            dependencies: ["CPNG", "CJPEG"],
+            dependencies: ["CPNG", "CJPEG", "CTIFF"],
             path: "Sources/CCodecs"),
         // The layers, each a target so the compiler enforces which way dependencies point
         // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; the

@@ -1,4 +1,4 @@
-// elementwise.cl: one-work-item-per-element kernels: fill, ReLU and its gradient, bias add, channel normalisation, optimiser vector ops.
+// elementwise.cl: one-work-item-per-element kernels: fill, ReLU and its gradient, bias add, channel normalisation, mask scaling, optimiser vector ops.
 //
 // Every kernel takes the element count `n` last and ignores work-items past it, so the
 // host may round the global size up to a multiple of the work-group size.
@@ -68,6 +68,13 @@ __kernel void scale(__global float* x, const float alpha, const int n)
 {
     const int i = (int)get_global_id(0);
     if (i < n) x[i] *= alpha;
+}
+
+// x[c, p] *= mask[p] for a [C, hw] tensor: a spatial weight on every channel (its own gradient).
+__kernel void scale_by_mask(__global float* x, __global const float* mask, const int hw, const int n)
+{
+    const int i = (int)get_global_id(0);
+    if (i < n) x[i] *= mask[i % hw];
 }
 
 // y += alpha * (a - b): the content-loss gradient without a temporary for a - b.

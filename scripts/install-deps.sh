@@ -5,7 +5,7 @@ packages=(
   pkg-config
   ocl-icd-opencl-dev opencl-headers libclblast-dev   # OpenCL ICD loader + headers, CLBlast
   pocl-opencl-icd clinfo                            # an OpenCL CPU device, so the OpenCL path runs without a GPU
-  libpng-dev libjpeg62-turbo-dev                    # image codecs
+  libpng-dev libjpeg62-turbo-dev libtiff-dev        # image codecs
   libopenblas-dev                                   # CPU matrix products
   libcairo2-dev fonts-dejavu-core                   # drawing and text of the inspection pictures (nst plot, activations, ...)
 )

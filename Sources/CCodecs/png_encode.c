@@ -24,6 +24,7 @@ typedef struct {
     int palette_count;
     const unsigned char *trns_alpha;
     int trns_count;
+    int srgb;
 } png_encode_request;
 
 static void png_encoder_error(png_structp png, png_const_charp text) {
@@ -84,6 +85,10 @@ static void png_encode_run(png_encoder *encoder, const png_encode_request *reque
             png_set_tRNS(png, info, request->trns_alpha, request->trns_count, NULL);
         }
     }
+    if (request->srgb) {
+        // The sRGB chunk, with the gAMA and cHRM values the PNG specification asks to go with it.
+        png_set_sRGB_gAMA_and_cHRM(png, info, PNG_sRGB_INTENT_PERCEPTUAL);
+    }
     encoder->rows = malloc(sizeof(png_bytep) * (size_t)request->height);
     if (encoder->rows == NULL) {
         nst_fail(&encoder->sink, NST_ERR_NO_MEMORY, "out of memory encoding PNG");
@@ -108,10 +113,11 @@ static int png_channels(int color_type) {
     }
 }
 
-nst_status nst_encode_png_raw(const unsigned char *rows, int width, int height, int bit_depth,
-                              int color_type, const unsigned char *palette, int palette_count,
-                              const unsigned char *trns_alpha, int trns_count, int interlace,
-                              nst_buffer *out, char *message, size_t message_capacity) {
+/// nst_encode_png_raw with the sRGB flag of nst_encode_png_rgb.
+static nst_status png_encode(const unsigned char *rows, int width, int height, int bit_depth,
+                             int color_type, const unsigned char *palette, int palette_count,
+                             const unsigned char *trns_alpha, int trns_count, int interlace, int srgb,
+                             nst_buffer *out, char *message, size_t message_capacity) {
     nst_error_sink argument_sink = {NST_OK, message, message_capacity};
     int channels = png_channels(color_type);
     if (rows == NULL || out == NULL || width < 1 || height < 1 || channels == 0 ||
@@ -124,7 +130,7 @@ nst_status nst_encode_png_raw(const unsigned char *rows, int width, int height, 
     png_encode_request request = {
         rows, ((size_t)width * (size_t)channels * (size_t)bit_depth + 7) / 8,
         width, height, bit_depth, color_type, interlace,
-        palette, palette_count, trns_alpha, trns_count,
+        palette, palette_count, trns_alpha, trns_count, srgb,
     };
     png_encoder *encoder = calloc(1, sizeof *encoder);
     if (encoder == NULL) {
@@ -143,8 +149,27 @@ nst_status nst_encode_png_raw(const unsigned char *rows, int width, int height, 
     return status;
 }
 
+nst_status nst_encode_png_raw(const unsigned char *rows, int width, int height, int bit_depth,
+                              int color_type, const unsigned char *palette, int palette_count,
+                              const unsigned char *trns_alpha, int trns_count, int interlace,
+                              nst_buffer *out, char *message, size_t message_capacity) {
+    return png_encode(rows, width, height, bit_depth, color_type, palette, palette_count, trns_alpha,
+                      trns_count, interlace, 0, out, message, message_capacity);
+}
+
 nst_status nst_encode_png_rgb8(const unsigned char *rgb, int width, int height, nst_buffer *out,
                                char *message, size_t message_capacity) {
     return nst_encode_png_raw(rgb, width, height, 8, PNG_COLOR_TYPE_RGB, NULL, 0, NULL, 0, 0, out,
                               message, message_capacity);
+}
+
+nst_status nst_encode_png_rgb(const unsigned char *rows, int width, int height, int bit_depth, int srgb,
+                              nst_buffer *out, char *message, size_t message_capacity) {
+    if (bit_depth != 8 && bit_depth != 16) {
+        nst_error_sink sink = {NST_OK, message, message_capacity};
+        nst_fail(&sink, NST_ERR_ARGUMENT, "cannot encode PNG: bit depth %d (want 8 or 16)", bit_depth);
+        return sink.status;
+    }
+    return png_encode(rows, width, height, bit_depth, PNG_COLOR_TYPE_RGB, NULL, 0, NULL, 0, 0, srgb, out,
+                      message, message_capacity);
 }

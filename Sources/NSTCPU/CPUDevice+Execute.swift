@@ -39,6 +39,7 @@ extension CPUDevice {
         case let .dot(x, y, slots, index):
             try slots.check("dot", index)
             slots.values[index] = try dot(x, y)
+        case let .scaleByMask(tensor, mask): try scaleByMask(tensor, mask: mask)
         case let .axpy(alpha, x, y): try axpy(alpha, x, y)
         case let .scale(x, alpha): try scale(x, by: alpha)
         case let .dotCoefficient(x, y, scale, coefficients, index):

@@ -33,6 +33,7 @@ extension OpenCLDevice {
         case let .totalVariationLoss(image, gradient, scale, slots, index):
             try totalVariationLoss(image: image, gradient: gradient, scale: scale, into: slots, at: index)
         case let .dot(x, y, slots, index): try dot(x, y, into: slots, at: index)
+        case let .scaleByMask(tensor, mask): try scaleByMask(tensor, mask: mask)
         case let .axpy(alpha, x, y): try axpy(alpha, x, y)
         case let .scale(x, alpha): try scale(x, by: alpha)
         case let .dotCoefficient(x, y, scale, coefficients, index):

@@ -28,13 +28,13 @@ struct Transfer: ParsableCommand {
     /// The library's defaults, shown by --help.
     static let defaults = TransferOptions(contentPath: "", stylePaths: [], outputPath: "")
 
-    @Option(help: ArgumentHelp("Content image (PNG or JPEG).", valueName: "file"))
+    @Option(help: ArgumentHelp("Content image (PNG, JPEG or TIFF).", valueName: "file"))
     var content: String
 
-    @Option(help: ArgumentHelp("Style image (PNG or JPEG); repeat for several, blended by --style-blend-weights.", valueName: "file"))
+    @Option(help: ArgumentHelp("Style image (PNG, JPEG or TIFF); repeat for several, blended by --style-blend-weights.", valueName: "file"))
     var style: [String] = []
 
-    @Option(help: ArgumentHelp("Output image (.png), written atomically.", valueName: "file"))
+    @Option(help: ArgumentHelp("Output image, written atomically; the format follows the extension: .png, .jpg or .tif.", valueName: "file"))
     var output: String
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept).", valueName: "pixels"))
@@ -103,7 +103,7 @@ struct Transfer: ParsableCommand {
     @Option(help: ArgumentHelp("Write a plot of the losses (.svg or .png) at the end and at each --save-every snapshot.", valueName: "file"))
     var plot: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Also write <output>-<iteration>.png every n iterations (0: never).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also write <output>-<iteration>.<ext> every n iterations (0: never).", valueName: "n"))
     var saveEvery: Int = defaults.saveEvery
 
     @Flag(help: "No progress display.")
@@ -111,6 +111,9 @@ struct Transfer: ParsableCommand {
 
     @OptionGroup(title: "Large images")
     var large: LargeImageArguments
+
+    @OptionGroup(title: "Controls")
+    var controls: ControlArguments
 
     func run() throws {
         let deviceChoices = try device.split(separator: ",", omittingEmptySubsequences: false).map {
@@ -145,6 +148,7 @@ struct Transfer: ParsableCommand {
         options.plotPath = plot
         options.quiet = quiet
         options.large = try large.options()
+        options.controls = controls.options()
         try TransferRunner.run(options) { try deviceChoices.map { try DeviceSelection.makeDevice($0) } }
     }
 

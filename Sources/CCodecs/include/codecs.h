@@ -56,6 +56,27 @@ nst_status nst_decode_jpeg(const unsigned char *data, size_t size, nst_image *ou
 nst_status nst_encode_png_rgb8(const unsigned char *rgb, int width, int height, nst_buffer *out,
                                char *message, size_t message_capacity);
 
+/// Encodes RGB rows laid out as PNG stores them (8-bit samples, or big-endian 16-bit
+/// ones) at `bit_depth` 8 or 16; `srgb` adds an sRGB chunk (perceptual intent) with the
+/// gAMA and cHRM chunks the PNG specification pairs with it.
+nst_status nst_encode_png_rgb(const unsigned char *rows, int width, int height, int bit_depth, int srgb,
+                              nst_buffer *out, char *message, size_t message_capacity);
+
+/// Encodes interleaved RGB samples (8-bit bytes, or 16-bit values in host order) as an
+/// uncompressed baseline TIFF (one strip per 64 KiB or so, contiguous RGB); `icc`, when
+/// not NULL, is an ICC profile of `icc_size` bytes stored in the ICCProfile tag.
+nst_status nst_encode_tiff_rgb(const void *samples, int width, int height, int bit_depth,
+                               const unsigned char *icc, size_t icc_size, nst_buffer *out,
+                               char *message, size_t message_capacity);
+
+/// Decodes a TIFF held in memory (the first image): 8- and 16-bit RGB and grey with or
+/// without alpha are read at full precision (v/255 or v/65535); every other kind libtiff
+/// can convert (palette, YCbCr, CMYK, tiled, other bit depths) through its RGBA reader at
+/// 8 bits. Alpha is composited on white. libtiff's messages become the error text;
+/// nothing is printed.
+nst_status nst_decode_tiff(const unsigned char *data, size_t size, nst_image *out,
+                           char *message, size_t message_capacity);
+
 /// Encodes rows already laid out as PNG stores them (packed low bit depths,
 /// big-endian 16-bit samples), for any bit depth and colour type libpng accepts.
 /// `palette` holds `palette_count` RGB triples (colour type 3 only); `trns_alpha`

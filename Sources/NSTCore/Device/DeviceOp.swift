@@ -119,6 +119,10 @@ public enum DeviceOp {
     /// accumulates `scale * dJ/dx` into it, with `d|d|/dd = sign(d)` and `sign(0) = 0`
     /// (neural-style's TV, on its preprocessed image; docs/MATH.md section 10).
     case totalVariationL1Loss(image: Tensor, gradient: Tensor?, scale: Float, slots: LossSlots, index: Int)
+    /// `tensor[c,y,x] *= mask[y,x]` in place for `tensor [C,H,W]` and `mask [H,W]`: a
+    /// spatial weight on every channel (guided Gram matrices, masked content). The op is
+    /// linear in `tensor` and self-adjoint, so it is also its own gradient.
+    case scaleByMask(Tensor, mask: Tensor)
     /// `sum x[i] * y[i]` (any shapes of equal element count) into `slots[index]`, accumulated
     /// as precisely as the losses.
     case dot(Tensor, Tensor, slots: LossSlots, index: Int)

@@ -78,7 +78,7 @@ extension DeviceOp {
         case .gram, .styleLoss, .gramGradient: return .gramStyle
         case .contentLoss: return .content
         case .totalVariationLoss, .totalVariationL1Loss: return .tv
-        case .dot, .axpy, .scale, .dotCoefficient, .axpyCoefficients, .adamStep: return .vector
+        case .dot, .axpy, .scale, .scaleByMask, .dotCoefficient, .axpyCoefficients, .adamStep: return .vector
         }
     }
 

@@ -7,7 +7,7 @@ enum CodecBridge {
     /// Room for the shim's one-line messages.
     private static let messageCapacity = 512
 
-    /// Decodes PNG or JPEG bytes to an image.
+    /// Decodes PNG, JPEG or TIFF bytes to an image.
     static func decode(_ bytes: [UInt8], format: ImageFormat, path: String) throws -> Image {
         var decoded = nst_image()
         var message = [CChar](repeating: 0, count: messageCapacity)
@@ -16,6 +16,7 @@ enum CodecBridge {
             switch format {
             case .png: return nst_decode_png(data.baseAddress, data.count, &decoded, &message, capacity)
             case .jpeg: return nst_decode_jpeg(data.baseAddress, data.count, &decoded, &message, capacity)
+            case .tiff: return nst_decode_tiff(data.baseAddress, data.count, &decoded, &message, capacity)
             }
         }
         defer { nst_image_free(&decoded) }
@@ -32,6 +33,38 @@ enum CodecBridge {
         try encode(path: path) { buffer, message in
             rgb.withUnsafeBufferPointer { rows in
                 nst_encode_png_rgb8(rows.baseAddress, Int32(width), Int32(height), &buffer, message, messageCapacity)
+            }
+        }
+    }
+
+    /// Encodes RGB rows in PNG's layout (8-bit, or big-endian 16-bit samples), with an sRGB
+    /// chunk when `srgb` is set.
+    static func encodePNG(rows: [UInt8], width: Int, height: Int, bitDepth: Int, srgb: Bool, path: String) throws -> [UInt8] {
+        try encode(path: path) { buffer, message in
+            rows.withUnsafeBufferPointer { data in
+                nst_encode_png_rgb(data.baseAddress, Int32(width), Int32(height), Int32(bitDepth), srgb ? 1 : 0,
+                                   &buffer, message, messageCapacity)
+            }
+        }
+    }
+
+    /// Encodes interleaved RGB samples as an uncompressed TIFF (`samples16` when not empty,
+    /// else `samples8`), with `icc` in its ICCProfile tag when not empty.
+    static func encodeTIFF(samples8: [UInt8], samples16: [UInt16], width: Int, height: Int, icc: [UInt8],
+                           path: String) throws -> [UInt8] {
+        try encode(path: path) { buffer, message in
+            icc.withUnsafeBufferPointer { profile in
+                let iccBase = profile.isEmpty ? nil : profile.baseAddress
+                if samples16.isEmpty {
+                    return samples8.withUnsafeBytes { data in
+                        nst_encode_tiff_rgb(data.baseAddress, Int32(width), Int32(height), 8, iccBase, profile.count,
+                                            &buffer, message, messageCapacity)
+                    }
+                }
+                return samples16.withUnsafeBytes { data in
+                    nst_encode_tiff_rgb(data.baseAddress, Int32(width), Int32(height), 16, iccBase, profile.count,
+                                        &buffer, message, messageCapacity)
+                }
             }
         }
     }
@@ -66,12 +99,12 @@ enum CodecBridge {
     /// Encodes interleaved 8-bit samples as JPEG: 1 component is grey, 3 RGB, 4 CMYK
     /// in Adobe's inverted convention (255 = no ink). Makes test fixtures.
     static func encodeJPEGRaw(samples: [UInt8], width: Int, height: Int, components: Int,
-                              quality: Int = 95, progressive: Bool = false) throws -> [UInt8] {
+                              quality: Int = 95, progressive: Bool = false, path: String = "raw JPEG") throws -> [UInt8] {
         guard width > 0, height > 0, samples.count >= width * height * components else {
             throw ImageError(.invalidImage, path: nil,
                              "raw JPEG samples: \(samples.count) bytes do not fill \(width)x\(height)x\(components)")
         }
-        return try encode(path: "raw JPEG") { buffer, message in
+        return try encode(path: path) { buffer, message in
             samples.withUnsafeBufferPointer { data in
                 nst_encode_jpeg_raw(data.baseAddress, Int32(width), Int32(height), Int32(components),
                                     Int32(quality), progressive ? 1 : 0, &buffer, message, messageCapacity)

@@ -1,9 +1,9 @@
-// Image+Load: reading PNG and JPEG files into images, the format found by magic bytes.
+// Image+Load: reading PNG, JPEG and TIFF files into images, the format found by magic bytes.
 import Foundation
 import NSTCore
 
 extension Image {
-    /// Reads the PNG or JPEG file at `path` (the format is found from the file's
+    /// Reads the PNG, JPEG or TIFF file at `path` (the format is found from the file's
     /// first bytes, not its name). 8-bit samples become v/255, 16-bit v/65535; grey
     /// and palette images become RGB; alpha is composited on white.
     ///
@@ -16,12 +16,12 @@ extension Image {
         return try decode(bytes, path: path)
     }
 
-    /// Reads the PNG or JPEG file at `url`; see `load(path:)`.
+    /// Reads the PNG, JPEG or TIFF file at `url`; see `load(path:)`.
     public init(contentsOf url: URL) throws {
         self = try Image.load(path: url.path)
     }
 
-    /// Decodes PNG or JPEG bytes; `path` only names them in errors.
+    /// Decodes PNG, JPEG or TIFF bytes; `path` only names them in errors.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Image {
         try CodecBridge.decode(bytes, format: format(of: bytes, path: path), path: path)
     }
@@ -31,7 +31,7 @@ extension Image {
     static func format(of bytes: [UInt8], path: String) throws -> ImageFormat {
         guard !bytes.isEmpty else { throw ImageError(.empty, path: path, "file is empty") }
         guard let format = ImageFormat.sniff(bytes) else {
-            throw ImageError(.unsupportedFormat, path: path, "unsupported image format (only PNG and JPEG can be read)")
+            throw ImageError(.unsupportedFormat, path: path, "unsupported image format (only PNG, JPEG and TIFF can be read)")
         }
         return format
     }

@@ -18,22 +18,25 @@ public final class TransferObjective: Objective {
     public let contentWeight: Double, styleWeight: Double, tvWeight: Double
     /// Squared TV on the [0,1] image, or L1 TV on the network's input (the preprocessed image).
     public let tvKind: TVKind
-    private let contentTargets: [Tensor]
-    private let styleTargets: [Tensor]
-    private let tapped: Set<Int>
+    let contentTargets: [Tensor]
+    let styleTargets: [Tensor]
+    let tapped: Set<Int>
     /// The losses of one evaluation (content layers, style layers, TV), read back in one
     /// transfer after the backward pass.
     private let lossSlots: LossSlots
+    /// Masks and normalised gradients (`ControlTerms`); nil: the evaluation below, untouched.
+    private var controlTerms: ControlTerms?
 
     /// - Parameters:
     ///   - workspace: buffers of the generated image's size (made with `keepConvOutputs`
     ///     covering every layer in `content` and `style`).
     ///   - contentImage: `[3,H,W]` of the workspace's size; its activations become the targets.
     ///   - styleTargets: from `StyleTargets.compute`, one per style layer.
+    ///   - controls: masks and normalised gradients (`ObjectiveControls.make`), or nil.
     /// - Throws: `DeviceError.invalidArgument` unless there is one target per style layer; device errors.
     public init(workspace: VGGWorkspace, contentImage: Tensor, content: LayerWeights, style: LayerWeights,
                 styleTargets: [Tensor], contentWeight: Double, styleWeight: Double, tvWeight: Double,
-                tvKind: TVKind = .squared) throws {
+                tvKind: TVKind = .squared, controls: ObjectiveControls? = nil) throws {
         // `evaluate` indexes the targets by style layer.
         guard styleTargets.count == style.indices.count else {
             throw DeviceError.invalidArgument(op: "TransferObjective", detail: "\(styleTargets.count) style targets for \(style.indices.count) style layers")
@@ -56,11 +59,13 @@ public final class TransferObjective: Objective {
             try device.copy(source, to: target)
             return target
         }
+        if let controls { controlTerms = try ControlTerms(objective: self, controls: controls) }
     }
 
     /// J and its parts at `x`; `gradient` is overwritten with dJ/dx (one forward, one
     /// backward, and one wait for the loss values at the end).
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
+        if let controlTerms { return try controlTerms.evaluate(self, x, gradient: gradient) }
         let device = workspace.network.device
         let slots = lossSlots, contentCount = content.indices.count, tvSlot = slots.count - 1
         try workspace.forward(image: x)

@@ -24,6 +24,8 @@ public final class TransferEngine {
     private let optimizer: Optimizer
     /// A copy of the image before the current update, kept when `keepLastGood` is set.
     private let lastGood: Tensor?
+    /// The iteration after which `--tolerance` ended the last `run`, or nil when it ran them all.
+    public private(set) var stoppedAt: Int?
 
     /// - Parameters:
     ///   - content: the content image at the generated size.
@@ -36,9 +38,11 @@ public final class TransferEngine {
     ///   - layout: whole or tiled evaluation and the L-BFGS history (default: whole, the
     ///     optimiser's default history).
     ///   - workers: the devices tiles go to (default: `device` alone); `device` holds the image.
+    ///   - masks: style and content masks at the content size (`--style-mask`, `--content-mask`).
     public init(device: any Device, plan: TransferPlan, weights: VGGWeights,
                 content: Image, styles: [Image], initial: Image? = nil, keepLastGood: Bool = false,
-                stage: TransferStage? = nil, layout: StageLayout? = nil, workers: [any Device] = []) throws {
+                stage: TransferStage? = nil, layout: StageLayout? = nil, workers: [any Device] = [],
+                masks: TransferMasks? = nil) throws {
         let options = plan.options
         self.device = device
         self.plan = plan
@@ -52,6 +56,9 @@ public final class TransferEngine {
         let shape = Shape(3, height, width)
         var contentTensor: Tensor?
         if case let .tiled(side)? = layout?.layout {
+            if let option = options.controls.untiledOption {
+                throw TransferError.option(option, "needs the whole-image evaluation, but this stage runs in tiles (--tile, or an image too large for the memory budget); use a smaller --size or a larger --max-memory")
+            }
             let grid = TileGrid(size: ImageSize(height: height, width: width), model: plan.model, depth: plan.depth, tileSide: side)
             objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
                                            plan: plan, grid: grid, content: content, styles: styles)
@@ -63,9 +70,11 @@ public final class TransferEngine {
                                              keepConvOutputs: Set(plan.content.indices).union(plan.style.indices))
             let uploaded = try Self.upload(content, to: device)
             contentTensor = uploaded
+            let controls = try ObjectiveControls.make(plan: plan, network: network, styles: styleTensors, masks: masks)
             objective = try TransferObjective(workspace: workspace, contentImage: uploaded, content: plan.content,
                                               style: plan.style, styleTargets: targets, contentWeight: options.contentWeight,
-                                              styleWeight: options.styleWeight, tvWeight: options.tvWeight, tvKind: plan.tv)
+                                              styleWeight: options.styleWeight, tvWeight: options.tvWeight, tvKind: plan.tv,
+                                              controls: controls)
         }
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)
@@ -102,6 +111,7 @@ public final class TransferEngine {
 
     /// Runs the stage's iterations. `report(k, losses, seconds)` is called for
     /// k = 0 (the initial image) through N, with the wall time since the loop began.
+    /// With `--tolerance`, the run ends early (`stoppedAt`) when `EarlyStop` says so.
     /// - Throws: `TransferError.diverged` when a loss is NaN or infinite (the image then
     ///   holds the last good state when `keepLastGood` was set); errors of `report`.
     public func run(report: (_ iteration: Int, _ losses: LossValues, _ seconds: Double) throws -> Void) throws {
@@ -110,6 +120,10 @@ public final class TransferEngine {
         var losses = try objective.evaluate(image, gradient: gradient)
         guard losses.isFinite else { throw diverged(0, losses) }
         try report(0, losses, elapsed())
+        let controls = plan.options.controls
+        var stop = controls.tolerance.map { EarlyStop(tolerance: $0, window: controls.toleranceWindow) }
+        stoppedAt = nil
+        _ = stop?.shouldStop(after: losses.total)
         for k in 1...stage.iterations {
             if let lastGood { try device.copy(image, to: lastGood) }
             losses = try optimizer.step(x: image, gradient: gradient, current: losses, objective: objective)
@@ -118,6 +132,10 @@ public final class TransferEngine {
                 throw diverged(k, losses)
             }
             try report(k, losses, elapsed())
+            if k < stage.iterations, stop?.shouldStop(after: losses.total) == true {
+                stoppedAt = k
+                return
+            }
         }
     }
 

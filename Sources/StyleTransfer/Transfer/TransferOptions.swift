@@ -41,7 +41,7 @@ public struct TransferOptions: Sendable {
     public var contentPath: String
     /// The style image files (`--style`, one or more).
     public var stylePaths: [String]
-    /// The output PNG (`--output`).
+    /// The output image (`--output`): PNG, JPEG or TIFF by its extension.
     public var outputPath: String
     /// Long side of the generated image in pixels.
     public var size = 256
@@ -91,6 +91,8 @@ public struct TransferOptions: Sendable {
     public var quiet = false
     /// Tiles, memory budget and coarse-to-fine stages.
     public var large = LargeImageOptions()
+    /// Colours, gradients, masks, early stop and the output format (all off by default).
+    public var controls = ControlOptions()
 
     /// The default settings with no files named (for runs on images already in memory).
     public init() {

@@ -3,13 +3,15 @@ import Foundation
 import NSTCore
 
 /// Path checks done before any work: inputs exist and are readable files; outputs go to an
-/// existing, writable folder, are PNG, and never name an input.
+/// existing, writable folder, have an image extension (`OutputFormat`), and never name an input.
 public enum TransferPaths {
     /// The inputs of a run as (option, path).
     static func inputs(_ options: TransferOptions) -> [(String, String)] {
         var list = [("--content", options.contentPath)] + options.stylePaths.map { ("--style", $0) }
         if case let .file(path) = options.initMode { list.append(("--init", path)) }
         if let weights = options.weightsPath { list.append(("--weights", weights)) }
+        list += options.controls.styleMaskPaths.map { ("--style-mask", $0) }
+        if let mask = options.controls.contentMaskPath { list.append(("--content-mask", mask)) }
         return list
     }
 
@@ -44,8 +46,8 @@ public enum TransferPaths {
             guard !isFolder.boolValue else { throw TransferError.file(role: option, path: path, problem: "is a folder, not a file") }
             guard fm.isReadableFile(atPath: path) else { throw TransferError.file(role: option, path: path, problem: "cannot be read (permission denied)") }
         }
-        guard options.outputPath.lowercased().hasSuffix(".png") else {
-            throw TransferError.file(role: "--output", path: options.outputPath, problem: "must be a .png file (the output is always PNG)")
+        guard OutputFormat(path: options.outputPath) != nil else {
+            throw TransferError.file(role: "--output", path: options.outputPath, problem: "must end in \(OutputFormat.extensionList) (the format follows the extension)")
         }
         if let plot = options.plotPath { try LossPlot.checkExtension(plot, role: "--plot") }
         let outputs = outputs(options)

@@ -72,6 +72,7 @@ public struct TransferPlan: Sendable {
         guard o.saveEvery >= 0 else { throw TransferError.option("--save-every", "must be 0 (off) or positive, got \(o.saveEvery)") }
         let styles = styleCount ?? o.stylePaths.count
         guard styles > 0 else { throw TransferError.option("--style", "needs at least one style image") }
+        try Self.checkControls(o, styleCount: styles)
         var content = try Self.layers(o.contentLayers, weights: nil, defaultWeight: 1, model: model,
                                       option: "--content-layers", weightsOption: "--content-layers")
         var style = try Self.layers(o.styleLayers, weights: o.styleLayerWeights,

@@ -37,7 +37,9 @@ public enum TransferRunner {
         let depth = plan.depth
         // Sizes come from the decoded files; resizing waits until the memory check passed.
         let contentFile = try load(options.contentPath, role: "--content")
-        let styleFiles = try options.stylePaths.map { try load($0, role: "--style") }
+        var styleFiles = try options.stylePaths.map { try load($0, role: "--style") }
+        if options.controls.colorMatch { styleFiles = try styleFiles.map { try ColorMatch.match($0, to: contentFile) } }
+        let maskFiles = try RunControls.loadMasks(options.controls)
         for stage in plan.stages {
             let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: stage.size)
             try checkFits(width: contentSize.width, height: contentSize.height, depth: depth, model: plan.model,
@@ -76,10 +78,14 @@ public enum TransferRunner {
             progress.note("nst: " + (multiStage ? "stage \(s + 1)/\(plan.stages.count): " : "")
                           + "\(content.width)x\(content.height), \(stage.iterations) iterations of \(options.optimizer.rawValue) \(how), \(weights.source) weights")
             if let note = layout.note { progress.note("nst: " + note) }
+            let masks = try maskFiles.resized(width: content.width, height: content.height)
             let engine = try blamingSize(options) {
                 try TransferEngine(device: device, plan: plan, weights: weights, content: content, styles: styles,
                                    initial: initial, keepLastGood: options.saveEvery > 0, stage: stage, layout: layout,
-                                   workers: devices)
+                                   workers: devices, masks: masks)
+            }
+            func finish(_ image: Image) throws -> Image {
+                options.controls.originalColors ? try OriginalColors.apply(result: image, content: content) : image
             }
             func snapshot(_ k: Int) -> String {
                 TransferPaths.intermediate(options, iteration: k, stage: multiStage ? stage : nil)
@@ -89,7 +95,7 @@ public enum TransferRunner {
                     log.append(iteration: k, losses: losses, seconds: seconds, scale: stage.size)
                     progress.update(iteration: k, losses: losses, seconds: seconds)
                     if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < stage.iterations || s + 1 < plan.stages.count {
-                        try save(engine.currentImage(), to: snapshot(k))
+                        try save(finish(engine.currentImage()), to: snapshot(k), plan)
                         try writePlot(log, options)
                     }
                 }
@@ -103,7 +109,7 @@ public enum TransferRunner {
                 try writePlot(log, options)
                 if options.saveEvery > 0, let last = log.rows.last {
                     let path = snapshot(last.iteration)
-                    try save(engine.currentImage(), to: path)
+                    try save(finish(engine.currentImage()), to: path, plan)
                     extra = "; the last good image (iteration \(last.iteration)) is in '\(path)'"
                 }
                 throw TransferError.diverged(message + extra)
@@ -111,10 +117,15 @@ public enum TransferRunner {
                 progress.interrupt()
                 throw Self.withOption(error, options)
             }
+            if let k = engine.stoppedAt {
+                progress.interrupt()
+                progress.note("nst: " + (multiStage ? "stage \(s + 1)/\(plan.stages.count): " : "") + RunControls.stopNote(options.controls, iteration: k))
+            }
             previous = try engine.currentImage()
+            if s + 1 == plan.stages.count { previous = try previous.map(finish) }
         }
         guard let result = previous else { throw TransferError.option("--iterations", "no stage ran") }
-        try save(result, to: options.outputPath)
+        try save(result, to: options.outputPath, plan)
         if let lossLogPath = options.lossLogPath {
             try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
         }
@@ -159,9 +170,10 @@ public enum TransferRunner {
         try LossPlot(tables: [table], weights: weights).write(to: path, role: "--plot")
     }
 
-    /// Writes `image` as a PNG (clamped to [0, 1], 8 bits), atomically.
-    static func save(_ image: Image, to path: String) throws {
-        try image.writePNG(to: path)
+    /// Writes `image` (clamped to [0, 1]) in the plan's encoding (`--output`'s format,
+    /// `--bit-depth`, `--jpeg-quality`), atomically.
+    static func save(_ image: Image, to path: String, _ plan: TransferPlan) throws {
+        try image.write(to: path, encoding: plan.encoding)
     }
 
     /// Throws when an image of `width x height` is too small for the pooling layers in use.

@@ -170,7 +170,8 @@ final class TransferCLITests: XCTestCase {
         try expectFailure(arguments(output: path("no-such-folder/out.png")), mentions: ["--output", "does not exist"])
         try expectFailure(arguments(output: "/proc/nst-out.png"), mentions: ["--output", "not writable"])
         try expectFailure(arguments(output: content), mentions: ["--output", "--content"])
-        try expectFailure(arguments(output: path("out.jpg")), mentions: ["--output", ".png"])
+        // Only the extensions of the formats it writes (`.jpg` and `.tif` are outputs too now).
+        try expectFailure(arguments(output: path("out.gif")), mentions: ["--output", ".png, .jpg (.jpeg) or .tif (.tiff)"])
         try expectFailure(arguments(["--loss-log", style]), mentions: ["--loss-log", "--style"])
         try expectFailure(arguments(["--loss-log", path("missing/loss.csv")]), mentions: ["--loss-log", "does not exist"])
         try expectFailure(arguments(output: style + "/out.png"), mentions: ["--output", "is a file, not a folder"])

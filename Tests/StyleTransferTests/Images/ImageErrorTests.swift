@@ -48,7 +48,7 @@ final class ImageErrorTests: XCTestCase {
     func testEndlessNonImageStreamIsRefusedByItsFirstBytes() throws {
         XCTAssertThrowsError(try Image.load(path: "/dev/zero")) { error in
             XCTAssertEqual((error as? ImageError)?.kind, .unsupportedFormat, "\(error)")
-            XCTAssertEqual("\(error)", "/dev/zero: unsupported image format (only PNG and JPEG can be read)")
+            XCTAssertEqual("\(error)", "/dev/zero: unsupported image format (only PNG, JPEG and TIFF can be read)")
         }
     }
 

@@ -318,6 +318,9 @@ enum NaiveReference {
                 out[i * n + p] += Double(scale) * sum
             } }
             return [OpOutput(name: "inputGradient", values: out)]
+        case let .scaleByMask(s):
+            let a = f("tensor"), m = f("mask"), n = s[1] * s[2]
+            return [OpOutput(name: "tensor", values: a.indices.map { Double(a[$0]) * Double(m[$0 % n]) })]
         case let .axpyCoefficients(_, terms, _):
             let coefficients = f("coefficients")
             var factor = 0.0

@@ -73,6 +73,8 @@ enum OpKind: Sendable {
     case addWindow(large: Shape, y: Int, x: Int, height: Int, width: Int)
     /// `dA += scale * G A` for a symmetric `[C,C]` G.
     case gramGradient(Shape, scale: Float)
+    /// `a[c,y,x] *= m[y,x]` in place for `a` of this shape and a mask `[H,W]`.
+    case scaleByMask(Shape)
 
     /// The op's name, the key the worst mismatches are reported under.
     var opName: String {
@@ -99,6 +101,7 @@ enum OpKind: Sendable {
         case .crop: return "crop"
         case .addWindow: return "addWindow"
         case .gramGradient: return "gramGradient"
+        case .scaleByMask: return "scaleByMask"
         }
     }
 
@@ -106,7 +109,7 @@ enum OpKind: Sendable {
         switch self {
         case .conv2d, .conv2dInputGradient, .gram, .dot, .dotCoefficient, .gramGradient: return .contraction
         case .relu, .reluGradient, .pool2x2, .pool2x2Gradient, .normalize, .normalizeGradient,
-             .axpy, .scale, .axpyCoefficients, .crop, .addWindow: return .elementwise
+             .axpy, .scale, .axpyCoefficients, .crop, .addWindow, .scaleByMask: return .elementwise
         case .contentLoss, .styleLoss, .totalVariationLoss, .totalVariationL1Loss: return .loss
         case .adamStep: return .optimizer
         }
@@ -145,6 +148,7 @@ struct OpCase: Sendable, CustomStringConvertible {
         case let .axpyCoefficients(n, terms, _): params = "n \(n) \(terms.count) terms"
         case let .crop(s, y, x, h, w), let .addWindow(s, y, x, h, w): params = "\(h)x\(w) at (\(y), \(x)) of \(s)"
         case let .gramGradient(s, sc): params = "\(s) scale \(sc)"
+        case let .scaleByMask(s): params = "\(s) mask [\(s[1]),\(s[2])]"
         }
         let extras = (path == .plain ? "" : " [\(path.rawValue)]") + (note.isEmpty ? "" : " (\(note))")
         return "\(kind.opName) \(params)\(extras)"
@@ -161,7 +165,7 @@ struct OpCase: Sendable, CustomStringConvertible {
         case let .reluGradient(s, _), let .pool2x2Gradient(_, s), let .normalizeGradient(s): return s.count
         case let .contentLoss(s, true, _), let .styleLoss(s, _, true, _), let .totalVariationLoss(s, true, _),
              let .totalVariationL1Loss(s, true, _): return s.count
-        case let .crop(s, _, _, _, _), let .gramGradient(s, _): return s.count
+        case let .crop(s, _, _, _, _), let .gramGradient(s, _), let .scaleByMask(s): return s.count
         default: return nil
         }
     }
@@ -172,7 +176,15 @@ struct OpCase: Sendable, CustomStringConvertible {
 /// case (32 channels, 8x8).
 enum OpCases {
     static let all: [OpCase] = conv + convInputGradient + activations + normalisation + losses + vectors + windows
-        + handComputed
+        + masks + handComputed
+
+    /// One channel, many (off the work-group size), a 1x1 image, and a mask wider than tall.
+    static let masks: [OpCase] = [
+        OpCase(kind: .scaleByMask(Shape(1, 1, 1))),
+        OpCase(kind: .scaleByMask(Shape(1, 4, 5))),
+        OpCase(kind: .scaleByMask(Shape(3, 5, 7))),
+        OpCase(kind: .scaleByMask(Shape(65, 3, 2))),
+    ]
 
     static let conv: [OpCase] = [
         OpCase(kind: .conv2d(inChannels: 1, height: 1, width: 1, outChannels: 1, kernel: 1, padding: 0, bias: false)),
@@ -403,6 +415,8 @@ enum OpInputs {
             let c = s[0], raw = d.uniform(c * c)
             let g = (0..<(c * c)).map { k in 0.5 * (raw[k] + raw[(k % c) * c + k / c]) }
             v = ["input": d.uniform(s.count), "gramGradient": g, "inputGradient": d.uniform(s.count)]
+        case let .scaleByMask(s):
+            v = ["tensor": d.uniform(s.count), "mask": d.uniform(s[1] * s[2], 0, 1), "outputGradient": d.uniform(s.count)]
         }
         if case let .dotCoefficient(_, _, slots, _) = c.kind { v["coefficients"] = d.uniform(slots, 5, 6) }
         // Given values replace the random ones of the same name; the rest stay random.

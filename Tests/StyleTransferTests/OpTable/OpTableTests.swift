@@ -162,6 +162,10 @@ enum OpTableRunner {
             try device.execute(.gramGradient(input: try t(s, "input"), gramGradient: try t(Shape(s[0], s[0]), "gramGradient"),
                                              inputGradient: dA, scale: scale))
             return [try get("inputGradient", dA)]
+        case let .scaleByMask(s):
+            let a = try t(s, "tensor")
+            try device.execute(.scaleByMask(a, mask: try t(Shape(s[1], s[2]), "mask")))
+            return [try get("tensor", a)]
         }
     }
 
@@ -353,6 +357,18 @@ enum OpTableGradients {
             }, analytic: {
                 try forward(s) { try device.execute(.gramGradient(input: try t(s, v["input"]!), gramGradient: try t(Shape(c, c), gram),
                                                                   inputGradient: $0, scale: scale)) }
+            })
+        case let .scaleByMask(s):
+            // L = sum r * (a . m): the op is self-adjoint, so dL/da is the op applied to r.
+            let r = v["outputGradient"]!, mask = try t(Shape(s[1], s[2]), v["mask"]!)
+            return OpGradientProblem(point: v["tensor"]!, value: { a in
+                let x = try t(s, a)
+                try device.execute(.scaleByMask(x, mask: mask))
+                return weighted(try device.download(x), r)
+            }, analytic: {
+                let x = try t(s, r)
+                try device.execute(.scaleByMask(x, mask: mask))
+                return try device.download(x)
             })
         case let .totalVariationL1Loss(s, true, scale):
             return lossProblem(s, v["image"]!, scale, device) { image, gradient in

@@ -1,0 +1,2 @@
+// CTIFF shim: libtiff.
+#include <tiffio.h>

@@ -1,5 +1,8 @@
 // ControlCLITests: `nst transfer`'s "Controls" options through the real executable: one run with all of them, and bad values.
 import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 import StyleTransfer
 import XCTest
 

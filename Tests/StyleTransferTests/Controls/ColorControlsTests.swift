@@ -1,4 +1,7 @@
 // ColorControlsTests: --original-colors (luminance from the result, chroma from the content) and --color-match (mean and covariance).
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

@@ -1,5 +1,7 @@
 // ControlObjective: a small objective on built-in weights for the normalised-gradient and mask tests.
+@testable import NSTCPU
 @testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

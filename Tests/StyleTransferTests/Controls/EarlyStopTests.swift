@@ -1,4 +1,7 @@
 // EarlyStopTests: --tolerance stops when J stalls over the window and not while it improves, in the rule, the engine and the CLI.
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

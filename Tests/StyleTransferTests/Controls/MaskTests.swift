@@ -1,6 +1,7 @@
 // MaskTests: --style-mask and --content-mask: ones equal no mask, zeros remove a style, complementary masks put each style in its region.
 @testable import NSTCPU
 @testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

@@ -1,5 +1,8 @@
 // OutputFormatTests: PNG (8/16-bit, sRGB chunk), JPEG quality and TIFF (8/16-bit, ICC profile) outputs, read back two ways.
 import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

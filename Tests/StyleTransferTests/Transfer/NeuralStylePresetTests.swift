@@ -1,6 +1,7 @@
 // NeuralStylePresetTests: --preset neural-style's objective against neural-style-pt's formulas, computed independently on the host.
 @testable import NSTCPU
 @testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

@@ -2,6 +2,7 @@
 import Foundation
 @testable import NSTCPU
 @testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

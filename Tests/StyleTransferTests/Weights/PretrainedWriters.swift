@@ -1,5 +1,8 @@
 // PretrainedWriters: writes PyTorch .pth (zip and legacy) and Caffe .caffemodel files byte for byte as their formats specify, for the reader tests.
 import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 
 /// One tensor of a state dict to write.

@@ -1,5 +1,8 @@
 // WeightsFetchTests: `nst weights fetch`'s downloader against a loopback server: success, bad hash, resume after a dropped connection, server errors; the cache and --weights NAME.
 import Foundation
+@testable import NSTCPU
+@testable import NSTCore
+@testable import NSTOpenCL
 @testable import StyleTransfer
 import XCTest
 

@@ -1,4 +1,4 @@
-// CPUDevice+Winograd: 3x3 stride-1 pad-1 convolution by Winograd F(2x2, 3x3): 2.25x fewer multiplies than im2col.
+// CPUDevice+Winograd: Winograd F(2x2, 3x3) (2.25x fewer multiplies than im2col) and the entry points of both Winograd variants.
 import CBLAS
 import NSTCore
 

@@ -2,17 +2,24 @@
 import NSTCore
 
 extension CPUDevice {
+    /// Floats of the transformed weights `WinogradWeightCache` keeps for one convolution:
+    /// both directions (forward and input gradient), zero for an im2col convolution.
+    func winogradWeightFloats(_ g: ConvGeometry) -> Int {
+        usesWinograd(g) ? 2 * winogradTile.points * g.inChannels * g.outChannels : 0
+    }
+
     /// Output rows per band so that a `[I*KH*KW, rows*W']` column buffer fits the budget.
     private func bandRows(_ g: ConvGeometry) -> Int {
         ConvBands.im2colRows(g, limit: columnBudget)
     }
 
     /// Scratch floats one convolution (or its input gradient, no larger) borrows: an im2col
-    /// band, or Winograd's transformed weights and two tile bands.
+    /// band, or Winograd's two tile bands (its transformed weights are cached, see
+    /// `winogradWeightFloats`).
     func convolutionScratchFloats(_ g: ConvGeometry) -> Int {
         guard usesWinograd(g) else { return ConvBands.im2colFloats(g, limit: columnBudget) }
         let (_, tilesXP, band) = winogradBands(ci: g.inChannels, co: g.outChannels, height: g.height, width: g.width)
-        return 16 * g.outChannels * g.inChannels + 16 * (g.inChannels + g.outChannels) * band * tilesXP
+        return winogradTile.points * (g.inChannels + g.outChannels) * band * tilesXP
     }
 
     /// Fills `col[(i*KH+ky)*KW+kx, r*W'+x] = in[i, y0+r+ky-p, x+kx-p]` (0 outside) for
@@ -83,9 +90,11 @@ extension CPUDevice {
         let op = "conv2d"
         let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
                                  output: output.shape, padding: padding)
-        let x = try ptr(input, op), w = try ptr(weight, op), y = try ptr(output, op)
+        // The weight is only read: not counted as an access, so its Winograd transform stays cached.
+        let ws = try cpuStorage(weight, op), w = ws.pointer
+        let x = try ptr(input, op), y = try ptr(output, op)
         let b: UnsafeMutablePointer<Float>? = try ptr(bias, op)
-        if usesWinograd(g) { return try winogradForward(g, x: x, w: w, bias: b, y: y) }
+        if usesWinograd(g) { return try winogradForward(g, x: x, w: ws, bias: b, y: y) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         try forEachBand(g) { col, y0, rows, n in
             im2col(x, g, y0: y0, rows: rows, col)
@@ -104,8 +113,9 @@ extension CPUDevice {
         let op = "conv2dInputGradient"
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)
-        let dy = try ptr(outputGradient, op), w = try ptr(weight, op), dx = try ptr(inputGradient, op)
-        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: w, dx: dx) }
+        let ws = try cpuStorage(weight, op), w = ws.pointer   // read only, as in `conv2d`
+        let dy = try ptr(outputGradient, op), dx = try ptr(inputGradient, op)
+        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: ws, dx: dx) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         dx.update(repeating: 0, count: inputGradient.count)
         try forEachBand(g) { col, y0, rows, n in

@@ -69,11 +69,13 @@ extension CPUDevice {
 
     /// The scratch pool is grow-only and keeps the smaller buffers of earlier calls, so twice
     /// the largest convolution's buffers are counted, plus the partial Grams of a split Gram
-    /// product and one `[C,C]` Gram difference.
+    /// product and one `[C,C]` Gram difference, plus the cached Winograd weights of every
+    /// convolution of the model (the same at every size).
     public func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int {
         let largest = sizes.flatMap { model.convolutions(size: $0, depth: depth) }.map(convolutionScratchFloats).max() ?? 0
         let gram = model.largestChannels(depth: depth)
-        return 2 * largest + Self.gramPartialLimit + gram * gram
+        let weights = sizes.first.map { model.convolutions(size: $0, depth: depth).map(winogradWeightFloats).reduce(0, +) } ?? 0
+        return 2 * largest + Self.gramPartialLimit + gram * gram + weights
     }
 }
 

@@ -1,4 +1,4 @@
-// CPUDevice+Winograd: 3x3 stride-1 pad-1 convolution by Winograd F(2x2, 3x3): 2.25x fewer multiplies than im2col.
+// CPUDevice+Winograd: Winograd F(2x2, 3x3) (2.25x fewer multiplies than im2col) and the entry points of both Winograd variants.
 import CBLAS
 import NSTCore
 
@@ -131,40 +131,62 @@ extension CPUDevice {
         }
     }
 
-    /// Tile rows, padded tile columns and tile rows per band of a Winograd convolution.
+    /// Tile rows, padded tile columns and tile rows per band of a Winograd convolution of
+    /// the device's variant.
     func winogradBands(ci: Int, co: Int, height h: Int, width w: Int) -> (tilesY: Int, tilesXP: Int, band: Int) {
+        if winogradTile == .f4x4 { return winograd4Bands(ci: ci, co: co, height: h, width: w) }
         let (tilesY, tilesX) = ConvBands.winogradTiles(height: h, width: w)
         let tilesXP = 4 * ((tilesX + 3) / 4)   // padded to whole SIMD4 groups
         return (tilesY, tilesXP, ConvBands.rows(total: tilesY, perRow: 16 * (ci + co) * tilesXP, limit: columnBudget))
     }
 
-    /// Runs `winogradConvolve` with its weight, input-tile and product buffers borrowed
-    /// from the scratch pool; `transform` fills the `[16][co][ci]` weights.
+    /// Runs the device's Winograd variant with its transformed weights from the cache and
+    /// its input-tile and product buffers borrowed from the scratch pool. `weight` holds the
+    /// `[O,I,3,3]` weight of the forward convolution; `flip` convolves with its adjoint
+    /// (`ci` and `co` are then the adjoint's).
     private func winograd(ci: Int, co: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                          y: UnsafeMutablePointer<Float>, transform: (UnsafeMutablePointer<Float>) -> Void) throws {
+                          y: UnsafeMutablePointer<Float>, weight: CPUStorage, flip: Bool) throws {
         let (_, tilesXP, band) = winogradBands(ci: ci, co: co, height: h, width: w)
-        try scratch.with([16 * co * ci, 16 * ci * band * tilesXP, 16 * co * band * tilesXP]) { b in
-            transform(b[0])
-            winogradConvolve(x, inChannels: ci, outChannels: co, height: h, width: w, u: b[0], bias: bias, y, v: b[1], m: b[2])
+        let points = winogradTile.points, tile = winogradTile
+        // The forward weight's [O, I] are the adjoint's [co, ci] swapped.
+        let (o, i) = flip ? (ci, co) : (co, ci)
+        let u = try transformedWeights.transformed(weight, flip: flip, count: points * co * ci) { u in
+            switch tile {
+            case .f2x2: winogradWeights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
+            case .f4x4: winograd4Weights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
+            }
+        }
+        try withExtendedLifetime(u) {
+            try scratch.with([points * ci * band * tilesXP, points * co * band * tilesXP]) { b in
+                switch tile {
+                case .f2x2:
+                    winogradConvolve(x, inChannels: ci, outChannels: co, height: h, width: w, u: u.pointer, bias: bias, y,
+                                     v: b[0], m: b[1])
+                case .f4x4:
+                    winograd4Convolve(x, inChannels: ci, outChannels: co, height: h, width: w, u: u.pointer, bias: bias, y,
+                                      v: b[0], m: b[1])
+                }
+            }
         }
     }
 
     /// Forward convolution by Winograd (geometry already validated, `usesWinograd(g)`).
-    func winogradForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+    func winogradForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: CPUStorage,
                          bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
-        try winograd(ci: g.inChannels, co: g.outChannels, h: g.height, w: g.width, x: x, bias: bias, y: y) {
-            winogradWeights(w, outChannels: g.outChannels, inChannels: g.inChannels, flip: false, $0)
-        }
+        try winograd(ci: g.inChannels, co: g.outChannels, h: g.height, w: g.width, x: x, bias: bias, y: y, weight: w, flip: false)
     }
 
     /// Input gradient by Winograd: the adjoint of a 3x3 pad-1 convolution is the 3x3
     /// pad-1 convolution of `dOut` with the weights transposed and rotated 180 degrees.
-    func winogradInputGradient(_ g: ConvGeometry, dy: UnsafePointer<Float>, w: UnsafePointer<Float>,
+    func winogradInputGradient(_ g: ConvGeometry, dy: UnsafePointer<Float>, w: CPUStorage,
                                dx: UnsafeMutablePointer<Float>) throws {
-        try winograd(ci: g.outChannels, co: g.inChannels, h: g.height, w: g.width, x: dy, bias: nil, y: dx) {
-            winogradWeights(w, outChannels: g.outChannels, inChannels: g.inChannels, flip: true, $0)
-        }
+        try winograd(ci: g.outChannels, co: g.inChannels, h: g.height, w: g.width, x: dy, bias: nil, y: dx, weight: w, flip: true)
     }
+}
+
+extension WinogradTile {
+    /// Points of the input tile (and products per tile and channel pair): 16 or 36.
+    var points: Int { self == .f2x2 ? 16 : 36 }
 }
 
 /// One column of `B^T d` (or one row of `(B^T d) B`): `(a - c, b + c, c - b, b - d)`.

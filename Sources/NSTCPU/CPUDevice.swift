@@ -1,6 +1,7 @@
 // CPUDevice: the reference backend's type, its host-memory storage and the memory ops.
 import Foundation
 import NSTCore
+import Synchronization
 
 /// Host memory behind a `CPUDevice` tensor: one aligned float32 allocation, freed with the tensor.
 // @unchecked: the allocation is owned by this storage and written only through the ops of
@@ -8,18 +9,31 @@ import NSTCore
 final class CPUStorage: TensorStorage, @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    /// How many times an op has been handed this storage (`CPUDevice.ptr`): a change tells
+    /// `WinogradWeightCache` that a weight may have been written since it was transformed.
+    let accesses = Atomic<Int>(0)
 
-    init?(count: Int) {
+    /// Allocates `count` floats, zeroed unless `zeroed` is false (for buffers that are
+    /// written whole before any read).
+    init?(count: Int, zeroed: Bool = true) {
         guard count >= 0, count <= Int.max / MemoryLayout<Float>.stride else { return nil }
         // posix_memalign reports failure instead of trapping, so out-of-memory is an error.
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride) == 0, let raw else { return nil }
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: count)
+        if zeroed { pointer.initialize(repeating: 0, count: count) }
         self.count = count
     }
 
     deinit { free(pointer) }
+}
+
+/// The Winograd variants of the CPU backend's 3x3 convolutions (by output tile).
+enum WinogradTile: Sendable {
+    /// F(2x2, 3x3): 16 products per 4 outputs; transforms by additions and halvings only.
+    case f2x2
+    /// F(4x4, 3x3): 36 products per 16 outputs (`CPUDevice+Winograd4.swift`).
+    case f4x4
 }
 
 /// The reference backend: plain loops that follow docs/MATH.md, matrix products through
@@ -37,28 +51,42 @@ public final class CPUDevice: Device {
     /// so their size stays bounded (about this many floats) however large the image is.
     let columnBudget: Int
     /// 3x3 pad-1 convolutions with at least this many input and output channels use
-    /// Winograd F(2x2, 3x3); thinner ones (VGG's first layer) use im2col.
+    /// Winograd; thinner ones (VGG's first layer) use im2col.
     let winogradMinChannels: Int
+    /// The Winograd variant those convolutions take.
+    let winogradTile: WinogradTile
     /// Temporaries of the ops, reused across calls.
     let scratch = ScratchPool()
+    /// Transformed Winograd weights, reused across calls while the weights are unchanged.
+    let transformedWeights = WinogradWeightCache()
 
     /// Makes the CPU backend. It has no state beyond the tensors it makes.
     public convenience init() { self.init(columnBudget: 1 << 22, winogradMinChannels: 16) }
 
-    /// Makes the CPU backend with a given scratch budget and Winograd threshold (tests
-    /// use tiny budgets to exercise the banded paths on small images, and thresholds
-    /// that force one algorithm or the other).
-    init(columnBudget: Int, winogradMinChannels: Int = 16) {
+    /// Makes the CPU backend with a given scratch budget, Winograd threshold and variant
+    /// (tests use tiny budgets to exercise the banded paths on small images, thresholds
+    /// that force one algorithm or the other, and both variants).
+    init(columnBudget: Int, winogradMinChannels: Int = 16, winogradTile: WinogradTile = .f4x4) {
         self.columnBudget = max(1, columnBudget)
         self.winogradMinChannels = winogradMinChannels
+        self.winogradTile = winogradTile
     }
 
-    /// Returns the host pointer of a tensor made by this backend.
+    /// Returns the host pointer of a tensor made by this backend, for an op that may write
+    /// it (counted in `CPUStorage.accesses`).
     func ptr(_ tensor: Tensor, _ op: String) throws -> UnsafeMutablePointer<Float> {
+        let storage = try cpuStorage(tensor, op)
+        storage.accesses.add(1, ordering: .releasing)
+        return storage.pointer
+    }
+
+    /// The storage of a tensor made by this backend, not counted as an access: for the
+    /// convolutions' weights, which they only read.
+    func cpuStorage(_ tensor: Tensor, _ op: String) throws -> CPUStorage {
         guard let storage = tensor.storage as? CPUStorage else {
             throw DeviceError.foreignTensor(op: op, device: name)
         }
-        return storage.pointer
+        return storage
     }
 
     func ptr(_ tensor: Tensor?, _ op: String) throws -> UnsafeMutablePointer<Float>? {

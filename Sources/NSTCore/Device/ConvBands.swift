@@ -20,9 +20,11 @@ public enum ConvBands {
         g.inChannels * g.kernelHeight * g.kernelWidth * im2colRows(g, limit: limit) * g.outWidth
     }
 
-    /// The tile grid of Winograd F(2x2, 3x3) on an `height x width` image: 2x2 output tiles.
-    public static func winogradTiles(height: Int, width: Int) -> (rows: Int, columns: Int) {
-        ((height + 1) / 2, (width + 1) / 2)
+    /// The tile grid of Winograd F(m x m, 3x3) on an `height x width` image: `outputTile`
+    /// square output tiles (2 for F(2x2, 3x3), 4 for F(4x4, 3x3)).
+    public static func winogradTiles(height: Int, width: Int, outputTile: Int = 2) -> (rows: Int, columns: Int) {
+        let m = max(outputTile, 1)
+        return ((height + m - 1) / m, (width + m - 1) / m)
     }
 }
 

@@ -15,9 +15,11 @@ final class ConvolutionTests: XCTestCase {
             (1, 1, 1, 1, (3, 3), 1), (3, 8, 8, 4, (3, 3), 1), (5, 7, 9, 6, (3, 3), 1),
             (2, 6, 5, 3, (3, 3), 0), (4, 5, 6, 2, (1, 1), 0), (3, 9, 4, 5, (5, 2), 2), (17, 6, 7, 33, (3, 3), 1),
         ]
-        // im2col (whole and banded) and Winograd (whole and banded, forced on every 3x3 pad-1 case).
-        for (budget, winograd) in [(1 << 22, Int.max), (50, Int.max), (1 << 22, 1), (300, 1)] {
-            let device = CPUDevice(columnBudget: budget, winogradMinChannels: winograd)
+        // im2col (whole and banded) and both Winograd variants (whole and banded, forced on every 3x3 pad-1 case).
+        let settings: [(Int, Int, WinogradTile)] = [(1 << 22, Int.max, .f4x4), (50, Int.max, .f4x4), (1 << 22, 1, .f4x4),
+                                                    (300, 1, .f4x4), (1 << 22, 1, .f2x2), (300, 1, .f2x2)]
+        for (budget, winograd, tile) in settings {
+            let device = CPUDevice(columnBudget: budget, winogradMinChannels: winograd, winogradTile: tile)
             for c in cases {
                 let x = data.uniform(c.i * c.h * c.w), w = data.uniform(c.o * c.i * c.k.0 * c.k.1), b = data.uniform(c.o)
                 let ho = c.h + 2 * c.p - c.k.0 + 1, wo = c.w + 2 * c.p - c.k.1 + 1
@@ -27,27 +29,55 @@ final class ConvolutionTests: XCTestCase {
                                   weight: try device.tensor(Shape(c.o, c.i, c.k.0, c.k.1), w),
                                   bias: try device.tensor(Shape(c.o), b), output: out, padding: c.p)
                 let want = referenceConv2d(input: x, c.i, c.h, c.w, weight: w, c.o, c.k.0, c.k.1, bias: b, padding: c.p)
-                assertClose(try device.download(out), want, abs: 1e-5, rel: 1e-5, "conv \(c) budget \(budget) winograd from \(winograd)")
+                assertClose(try device.download(out), want, abs: 1e-5, rel: 1e-5, "conv \(c) budget \(budget) winograd \(tile) from \(winograd)")
             }
         }
     }
 
-    /// The input gradient by Winograd against the im2col/col2im path, on odd and even sizes.
+    /// The input gradient by both Winograd variants against the im2col/col2im path, on odd and even sizes.
     func testWinogradInputGradientMatchesIm2col() throws {
         var data = TestData(seed: 9)
         let im2col = CPUDevice(columnBudget: 1 << 22, winogradMinChannels: .max)
-        let winograd = CPUDevice(columnBudget: 500, winogradMinChannels: 1)
-        for (i, o, h, w) in [(1, 1, 1, 1), (3, 5, 7, 6), (16, 8, 9, 9), (20, 24, 4, 5)] {
+        let winograd4 = CPUDevice(columnBudget: 500, winogradMinChannels: 1, winogradTile: .f4x4)
+        let winograd2 = CPUDevice(columnBudget: 500, winogradMinChannels: 1, winogradTile: .f2x2)
+        for (i, o, h, w) in [(1, 1, 1, 1), (3, 5, 7, 6), (16, 8, 9, 9), (20, 24, 4, 5), (6, 7, 17, 23)] {
             let dyValues = data.uniform(o * h * w), wValues = data.uniform(o * i * 9)
             var results: [[Float]] = []
-            for device in [im2col, winograd] {
+            for device in [im2col, winograd4, winograd2] {
                 let dx = try device.makeTensor(Shape(i, h, w))
                 try device.fill(dx, with: 5) // overwritten
                 try device.conv2dInputGradient(outputGradient: try device.tensor(Shape(o, h, w), dyValues),
                                                weight: try device.tensor(Shape(o, i, 3, 3), wValues), inputGradient: dx, padding: 1)
                 results.append(try device.download(dx))
             }
-            assertClose(results[1], results[0], abs: 1e-5, rel: 1e-5, "input gradient \(i)->\(o) at \(h)x\(w)")
+            assertClose(results[1], results[0], abs: 1e-5, rel: 1e-5, "F(4x4) input gradient \(i)->\(o) at \(h)x\(w)")
+            assertClose(results[2], results[0], abs: 1e-5, rel: 1e-5, "F(2x2) input gradient \(i)->\(o) at \(h)x\(w)")
+        }
+    }
+
+    /// The cached Winograd weights follow every write to the weight tensor (an upload, an op
+    /// that scales it in place) and are reused, not recomputed, while it is unchanged.
+    func testWinogradWeightCacheFollowsWrites() throws {
+        var data = TestData(seed: 11)
+        let (i, o, h, w) = (5, 6, 9, 10)
+        for tile in [WinogradTile.f4x4, .f2x2] {
+            let device = CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 1, winogradTile: tile)
+            let x = data.uniform(i * h * w), first = data.uniform(o * i * 9), second = data.uniform(o * i * 9)
+            let input = try device.tensor(Shape(i, h, w), x), weight = try device.tensor(Shape(o, i, 3, 3), first)
+            let out = try device.makeTensor(Shape(o, h, w))
+            func check(_ weights: [Float], _ what: String) throws {
+                try device.conv2d(input: input, weight: weight, bias: nil, output: out, padding: 1)
+                let want = referenceConv2d(input: x, i, h, w, weight: weights, o, 3, 3, bias: nil, padding: 1)
+                assertClose(try device.download(out), want, abs: 1e-5, rel: 1e-5, "\(tile) \(what)")
+            }
+            try check(first, "first weights")
+            XCTAssertEqual(device.transformedWeights.floats, tile.points * o * i, "one direction cached")
+            try check(first, "cached weights")
+            XCTAssertEqual(device.transformedWeights.floats, tile.points * o * i, "reused, not added")
+            try device.upload(second, to: weight)
+            try check(second, "after an upload")
+            try device.scale(weight, by: -2)
+            try check(second.map { -2 * $0 }, "after scaling in place")
         }
     }
 

@@ -6,13 +6,14 @@ import StyleTransfer
 
 /// A tiny transfer problem: random content and style images of a few pixels.
 struct TinyProblem {
-    let device = CPUDevice()
+    let device: CPUDevice
     let content: Image
     let style: Image
     var options: TransferOptions
 
     /// `size x size` content, a style of another size, shallow layers so debug builds stay fast.
-    init(size: Int = 16, seed: UInt64 = 7) throws {
+    init(size: Int = 16, seed: UInt64 = 7, device: CPUDevice = CPUDevice()) throws {
+        self.device = device
         var data = TestData(seed: seed)
         content = try Image(width: size, height: size - 2, pixels: data.uniform(3 * size * (size - 2), 0.1, 0.9))
         style = try Image(width: size + 4, height: size, pixels: data.uniform(3 * (size + 4) * size, 0, 1))

@@ -80,13 +80,37 @@ final class VGGNetworkTests: XCTestCase {
             convs[index] = ConvWeights(inChannels: c.inChannels, outChannels: c.outChannels, weight: c.weight,
                                        bias: [Float](repeating: 4, count: c.outChannels))
         }
-        let (analytic, numeric) = try gradients(pooling: .max, weights: VGGWeights(source: "test", convs: convs))
+        // The large activations this bias makes put J near 1e3, where the rounding of
+        // Winograd F(4x4)'s forward pass (a few 1e-6 of the largest output) divided by 2 eps
+        // is as large as the differences themselves; im2col's direct sums keep the
+        // differences clean. `testWinogradGradientMatchesIm2col` ties the default path to it.
+        let im2col = CPUDevice(columnBudget: 1 << 22, winogradMinChannels: .max)
+        let (analytic, numeric) = try gradients(pooling: .max, weights: VGGWeights(source: "test", convs: convs), device: im2col)
         // Near-ties between positive values still bend J within eps of a few pixels: 5%.
         assertClose(analytic, numeric, abs: 2e-3, rel: 5e-2, "J through VGG (max pooling)")
     }
 
-    private func gradients(pooling: PoolKind, weights: VGGWeights? = nil, eps: Float = 1e-3) throws -> ([Float], [Double]) {
-        var problem = try TinyProblem(size: 6)
+    /// dJ/dx through the network with the default Winograd F(4x4, 3x3) equals the one with
+    /// im2col convolutions (both analytic), on the max-pooling problem above.
+    func testWinogradGradientMatchesIm2col() throws {
+        var convs = VGGWeights.builtIn(depth: 7).convs
+        for index in [0, 2] {
+            let c = convs[index]!
+            convs[index] = ConvWeights(inChannels: c.inChannels, outChannels: c.outChannels, weight: c.weight,
+                                       bias: [Float](repeating: 4, count: c.outChannels))
+        }
+        let weights = VGGWeights(source: "test", convs: convs)
+        let im2col = CPUDevice(columnBudget: 1 << 22, winogradMinChannels: .max)
+        let winograd = CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 16, winogradTile: .f4x4)
+        let reference = try gradients(pooling: .max, weights: weights, device: im2col, numeric: false).0
+        let fast = try gradients(pooling: .max, weights: weights, device: winograd, numeric: false).0
+        let scale = Double(reference.map(abs).max() ?? 0)
+        assertClose(fast, reference.map(Double.init), abs: 2e-5 * scale, rel: 0, "dJ/dx, F(4x4) against im2col")
+    }
+
+    private func gradients(pooling: PoolKind, weights: VGGWeights? = nil, eps: Float = 1e-3, device: CPUDevice = CPUDevice(),
+                           numeric wanted: Bool = true) throws -> ([Float], [Double]) {
+        var problem = try TinyProblem(size: 6, device: device)
         problem.options.pooling = pooling
         problem.options.contentLayers = ["conv2_1"]
         problem.options.styleLayers = ["relu1_1", "pool1", "relu2_1"]
@@ -103,6 +127,7 @@ final class VGGNetworkTests: XCTestCase {
         }
         _ = try value()
         let analytic = try device.download(g)
+        guard wanted else { return (analytic, []) }
         var numeric = [Double](repeating: 0, count: v.count)
         for i in v.indices {
             let x0 = v[i]

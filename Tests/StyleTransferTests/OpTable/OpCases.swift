@@ -12,8 +12,11 @@ enum ConvPath: String, Sendable {
     case plain
     /// A tiny im2col budget: the convolution runs in several bands of output rows.
     case banded
-    /// Winograd F(2x2, 3x3) (3x3, padding 1, >= 16 summed channels).
+    /// Winograd as the backend takes it from 16 channels (3x3, padding 1): F(4x4, 3x3) on
+    /// the CPU, F(2x2, 3x3) on OpenCL.
     case winograd
+    /// Winograd F(2x2, 3x3) on the CPU, which keeps it as a variant (OpenCL: its Winograd path).
+    case winograd2x2 = "winograd F(2x2)"
 }
 
 /// The tolerance families of the reference mode: how far a float backend may be from the
@@ -172,8 +175,8 @@ struct OpCase: Sendable, CustomStringConvertible {
 }
 
 /// The table. Shapes are small (the whole run stays within seconds in a debug build);
-/// odd sizes, 1x1 images, channel counts off the work-group size, and one Winograd-sized
-/// case (32 channels, 8x8).
+/// odd sizes, 1x1 images, channel counts off the work-group size, and Winograd-sized cases
+/// (32 channels at 8x8 and at sizes that cut tiles, 256 summed channels for the rounding).
 enum OpCases {
     static let all: [OpCase] = conv + convInputGradient + activations + normalisation + losses + vectors + windows
         + masks + handComputed
@@ -199,6 +202,10 @@ enum OpCases {
         OpCase(kind: .conv2d(inChannels: 5, height: 7, width: 9, outChannels: 6, kernel: 3, padding: 1, bias: true), path: .banded),
         OpCase(kind: .conv2d(inChannels: 3, height: 6, width: 5, outChannels: 2, kernel: 3, padding: 0, bias: false), path: .banded),
         OpCase(kind: .conv2d(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1, bias: true), path: .winograd),
+        OpCase(kind: .conv2d(inChannels: 32, height: 9, width: 21, outChannels: 17, kernel: 3, padding: 1, bias: true), path: .winograd),
+        OpCase(kind: .conv2d(inChannels: 256, height: 8, width: 8, outChannels: 16, kernel: 3, padding: 1, bias: false), path: .winograd),
+        OpCase(kind: .conv2d(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1, bias: true), path: .winograd2x2),
+        OpCase(kind: .conv2d(inChannels: 256, height: 8, width: 8, outChannels: 16, kernel: 3, padding: 1, bias: false), path: .winograd2x2),
     ]
 
     static let convInputGradient: [OpCase] = [
@@ -211,6 +218,10 @@ enum OpCases {
         OpCase(kind: .conv2dInputGradient(inChannels: 3, height: 7, width: 6, outChannels: 5, kernel: 3, padding: 1), path: .banded),
         OpCase(kind: .conv2dInputGradient(inChannels: 2, height: 5, width: 5, outChannels: 2, kernel: 3, padding: 0), path: .banded),
         OpCase(kind: .conv2dInputGradient(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1), path: .winograd),
+        OpCase(kind: .conv2dInputGradient(inChannels: 17, height: 11, width: 6, outChannels: 32, kernel: 3, padding: 1), path: .winograd),
+        OpCase(kind: .conv2dInputGradient(inChannels: 16, height: 8, width: 8, outChannels: 256, kernel: 3, padding: 1), path: .winograd),
+        OpCase(kind: .conv2dInputGradient(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1), path: .winograd2x2),
+        OpCase(kind: .conv2dInputGradient(inChannels: 16, height: 8, width: 8, outChannels: 256, kernel: 3, padding: 1), path: .winograd2x2),
     ]
 
     static let activations: [OpCase] = [

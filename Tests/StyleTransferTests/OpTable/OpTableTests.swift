@@ -12,28 +12,32 @@ struct OpTableBackend {
     var plain: Device
     var banded: Device
     var winograd: Device
+    var winograd2x2: Device
 
     func device(_ path: ConvPath) -> Device {
         switch path {
         case .plain: return plain
         case .banded: return banded
         case .winograd: return winograd
+        case .winograd2x2: return winograd2x2
         }
     }
 
     /// The CPU backend: as opened, with a 40-float column budget (one output row per band),
-    /// and with Winograd from 16 channels (its default, stated here so the case cannot drift).
+    /// and with Winograd from 16 channels (its default, stated here so the case cannot drift)
+    /// in each variant: F(4x4, 3x3), the default, and F(2x2, 3x3).
     static func cpu() -> OpTableBackend {
         OpTableBackend(name: "cpu", plain: CPUDevice(), banded: CPUDevice(columnBudget: 40),
-                       winograd: CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 16))
+                       winograd: CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 16, winogradTile: .f4x4),
+                       winograd2x2: CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 16, winogradTile: .f2x2))
     }
 
     /// The shared OpenCL test device, its banded twin (im2col budget 90 floats), and one tuned
     /// to take Winograd from 16 channels (the untuned default never does).
     static func opencl() throws -> OpTableBackend {
-        let plain = try OpenCLTestDevice.get()
+        let plain = try OpenCLTestDevice.get(), winograd = try OpTableWinogradDevice.get()
         return OpTableBackend(name: "opencl", plain: plain, banded: try OpenCLTestDevice.get(banded: true),
-                              winograd: try OpTableWinogradDevice.get())
+                              winograd: winograd, winograd2x2: winograd)
     }
 }
 
@@ -193,7 +197,8 @@ enum OpTableRunner {
             return nil
         }
         switch c.path {
-        case .winograd: return winograd
+        case .winograd: return winograd && (device as? CPUDevice).map { $0.winogradTile == .f4x4 } ?? true
+        case .winograd2x2: return winograd && (device as? CPUDevice).map { $0.winogradTile == .f2x2 } ?? true
         case .banded: return !winograd && ConvBands.im2colRows(g, limit: limit) < g.outHeight
         case .plain: return nil
         }
@@ -427,7 +432,8 @@ final class OpTableTests: XCTestCase {
             let tol = c.kind.family.tolerance
             let comparisons = OpComparison.compare(try OpTableRunner.run(c, v, on: device), NaiveReference.evaluate(c, v),
                                                    abs: tol.abs, rel: tol.rel)
-            worst.record(c.kind.opName, comparisons, "\(c)")
+            // Each convolution path is reported on its own line, so a new algorithm's error shows.
+            worst.record(c.path == .plain ? c.kind.opName : "\(c.kind.opName) \(c.path.rawValue)", comparisons, "\(c)")
             for m in comparisons where !(m.ratio <= 1) {
                 XCTFail("\(backend.name): \(c) [\(c.kind.family) tolerance abs \(tol.abs) rel \(tol.rel)]: \(m.description)")
             }
@@ -450,7 +456,8 @@ final class OpTableTests: XCTestCase {
             let analytic = try problem.analytic(), numeric = try OpTableGradients.numeric(problem, eps: fd.eps)
             let comparisons = OpComparison.compare([OpOutput(name: "analytic", values: analytic.map(Double.init))],
                                                    [OpOutput(name: "analytic", values: numeric)], abs: fd.abs, rel: fd.rel)
-            worst.record(c.kind.opName, comparisons, "\(c)")
+            // Each convolution path is reported on its own line, so a new algorithm's error shows.
+            worst.record(c.path == .plain ? c.kind.opName : "\(c.kind.opName) \(c.path.rawValue)", comparisons, "\(c)")
             for m in comparisons where !(m.ratio <= 1) {
                 XCTFail("\(backend.name): \(c): analytic vs finite differences (eps \(fd.eps)): \(m.description)")
             }

@@ -108,7 +108,7 @@ final class OpenCLTuningTests: XCTestCase {
             XCTAssertEqual(tuned.tuning, tuning, label)
             XCTAssertEqual(tuned.usesProjectGemm, label == "tuned gemm.cl")
             // The op table's plain convolution and contraction cases, then the weight gradients.
-            try OpTableTests.checkReference(OpTableBackend(name: label, plain: tuned, banded: tuned, winograd: tuned)) {
+            try OpTableTests.checkReference(OpTableBackend(name: label, plain: tuned, banded: tuned, winograd: tuned, winograd2x2: tuned)) {
                 $0.path == .plain && $0.kind.family == .contraction
             }
             try OpenCLParityTests(name: "tuned", testClosure: { _ in }).checkWeightGradients(on: tuned, label: label)

@@ -74,11 +74,16 @@ final class MemoryEstimateTests: XCTestCase {
         let cpu = CPUDevice()
         let mid = cpu.scratchFloats(sizes: [ImageSize(height: 2000, width: 2000)], depth: 30)
         XCTAssertEqual(CountingDevice(cpu).scratchFloats(sizes: [ImageSize(height: 2000, width: 2000)], depth: 30), mid)
-        // 2 x (16 x 512 x 512 Winograd weights + bands of at most the budget), the partial Grams and one Gram.
-        XCTAssertLessThanOrEqual(mid, 2 * (16 * 512 * 512 + (1 << 22)) + CPUDevice.gramPartialLimit + 512 * 512)
-        XCTAssertGreaterThanOrEqual(mid, 2 * 16 * 512 * 512)
+        // The cached F(4x4) weights of every Winograd convolution (3x3 with >= 16 channels in
+        // and out), 36 floats per channel pair in each direction, whatever the image size.
+        let weights = VGG19.convolutions(size: ImageSize(height: 64, width: 64), depth: 30)
+            .filter { min($0.inChannels, $0.outChannels) >= 16 }.reduce(0) { $0 + 2 * 36 * $1.inChannels * $1.outChannels }
+        // 2 x bands of at most the budget, the partial Grams, one Gram and the cached weights.
+        XCTAssertLessThanOrEqual(mid, 2 * (1 << 22) + CPUDevice.gramPartialLimit + 512 * 512 + weights)
+        XCTAssertGreaterThanOrEqual(mid, weights)
         let wide = cpu.scratchFloats(sizes: [ImageSize(height: 100, width: 16000)], depth: 30)
-        XCTAssertGreaterThan(wide, 2 * (16 * 512 * 512 + (1 << 22)), "one tile row of a 16000-wide image exceeds the budget")
+        XCTAssertGreaterThan(wide, 2 * (1 << 22) + CPUDevice.gramPartialLimit + 512 * 512 + weights,
+                             "one tile row of a 16000-wide image exceeds the budget")
         let device = try OpenCLTestDevice.get()
         let opencl = try OpenCLDevice(info: device.info, im2colLimit: 1 << 25, tuning: .none)
         let cl = opencl.scratchFloats(sizes: [ImageSize(height: 2000, width: 2000)], depth: 30)

@@ -36,12 +36,14 @@ public enum TilePlanner {
                               forcedTile: Int?, maxMemory: Int?, keepLastGood: Bool, option: String) throws -> StageLayout {
         let defaultHistory = min(LBFGS.defaultHistory, max(plan.iterations, 1))
         let budgets = devices.map { budget(for: $0, maxMemory: maxMemory) }
+        var reasons: [String] = []
         if forcedTile == nil, devices.count == 1 {
             let whole = MemoryEstimate(plan: plan, height: size.height, width: size.width,
                                        styleSizes: styleSizes.map { ($0.height, $0.width) }, history: defaultHistory,
                                        keepLastGood: keepLastGood, device: devices[0])
             if let budget = budgets[0], whole.bytesNeeded(on: devices[0]) > budget {
-                // Fall through to tiles.
+                reasons.append("the whole image needs about \(MemoryEstimate.gib(whole.bytesNeeded(on: devices[0]))), "
+                               + "more than the budget of \(MemoryEstimate.gib(budget)), so it is evaluated in tiles")
             } else {
                 return StageLayout(layout: .whole, history: defaultHistory, note: nil)
             }
@@ -53,11 +55,13 @@ public enum TilePlanner {
         if sides.isEmpty { sides = [alignment] }
         // The history first: as many pairs as fit beside the smallest tile.
         var history = defaultHistory
-        var note: String?
+        var capped = false
         while history > 1, !fits(plan, size, styleSizes, devices, budgets, side: sides.last ?? alignment, history, keepLastGood) {
             history = max(1, history / 2)
-            note = "L-BFGS history capped at \(history) pairs to fit the memory budget"
+            capped = true
         }
+        if capped { reasons.append("L-BFGS history capped at \(history) pairs to fit the memory budget") }
+        let note = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
         // Memory grows with the tile side: the largest side that fits, by bisection.
         let fitting = { (side: Int) in fits(plan, size, styleSizes, devices, budgets, side: side, history, keepLastGood) }
         if let last = sides.last, fitting(last) {

@@ -74,9 +74,21 @@ extension CPUDevice {
     public func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int {
         let largest = sizes.flatMap { model.convolutions(size: $0, depth: depth) }.map(convolutionScratchFloats).max() ?? 0
         let gram = model.largestChannels(depth: depth)
-        let weights = sizes.first.map { model.convolutions(size: $0, depth: depth).map(winogradWeightFloats).reduce(0, +) } ?? 0
+        let transforms = sizes.first.map { model.convolutions(size: $0, depth: depth).map(winogradWeightFloats) } ?? []
+        // Kept: every convolution's transforms; not kept: the largest one's, during its call.
+        let weights = transformedWeights.isKeeping ? transforms.reduce(0, +) : (transforms.max() ?? 0) / 2
         return 2 * largest + Self.gramPartialLimit + gram * gram + weights
     }
 }
 
 extension CPUDevice: WeightGradientDevice {}
+
+extension CPUDevice: MemoryTrading {
+    /// Stops keeping transformed Winograd weights between calls (each convolution transforms
+    /// its weights again): the weights' transforms are the one thing the backend can give up.
+    public func tradeSpeedForMemory() -> Bool {
+        guard transformedWeights.isKeeping else { return false }
+        transformedWeights.stopKeeping()
+        return true
+    }
+}

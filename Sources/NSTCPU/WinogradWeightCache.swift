@@ -34,12 +34,31 @@ final class WinogradWeightCache: Sendable {
     }
 
     private let entries = Mutex<[Key: Entry]>([:])
+    /// Whether transforms are kept (off: each call transforms into a buffer freed after it,
+    /// for runs whose memory budget cannot hold every layer's transforms).
+    private let keeping = Atomic<Bool>(true)
+
+    /// Whether transformed weights are kept between calls.
+    var isKeeping: Bool { keeping.load(ordering: .relaxed) }
+
+    /// Stops keeping transforms and frees those kept.
+    func stopKeeping() {
+        keeping.store(false, ordering: .relaxed)
+        entries.withLock { $0 = [:] }
+    }
 
     /// The transformed weights of `weight` in direction `flip` (`count` floats), made by
     /// `fill` when no valid entry exists. The returned storage stays alive while the caller holds it.
     /// - Throws: `DeviceError.outOfMemory` when the buffer cannot be allocated.
     func transformed(_ weight: CPUStorage, flip: Bool, count: Int,
                      fill: (UnsafeMutablePointer<Float>) -> Void) throws -> CPUStorage {
+        guard isKeeping else {
+            guard let values = CPUStorage(count: count, zeroed: false) else {
+                throw DeviceError.outOfMemory(bytes: count * MemoryLayout<Float>.stride, device: "cpu", hint: "try a smaller image")
+            }
+            fill(values.pointer)
+            return values
+        }
         let key = Key(source: ObjectIdentifier(weight), flip: flip)
         let accesses = weight.accesses.load(ordering: .acquiring)
         let cached: CPUStorage? = entries.withLock { entries in

@@ -41,6 +41,13 @@ public protocol Device: AnyObject, Sendable {
     var memory: DeviceMemory? { get }
 }
 
+/// A backend that can give up memory it keeps for speed (caches), when a run's memory
+/// budget asks for it (`TilePlanner`).
+public protocol MemoryTrading: Device {
+    /// Frees and stops using what it keeps for speed; false when nothing is left to give up.
+    func tradeSpeedForMemory() -> Bool
+}
+
 /// How much memory a device has and how to name it in a message.
 public struct DeviceMemory: Equatable, Sendable {
     /// Bytes the device can hold.

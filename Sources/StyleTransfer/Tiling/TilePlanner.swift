@@ -72,6 +72,14 @@ public enum TilePlanner {
             }
             return StageLayout(layout: .tiled(tileSide: sides[fit]), history: history, note: note)
         }
+        // Still too large: devices that keep caches for speed give them up, and the search runs again.
+        let traded = devices.compactMap { $0 as? any MemoryTrading }.map { $0.tradeSpeedForMemory() }
+        if traded.contains(true) {
+            let retry = try choose(plan: plan, size: size, styleSizes: styleSizes, devices: devices, forcedTile: forcedTile,
+                                   maxMemory: maxMemory, keepLastGood: keepLastGood, option: option)
+            let lean = "transformed convolution weights recomputed on every call to fit the memory budget"
+            return StageLayout(layout: retry.layout, history: retry.history, note: [retry.note, lean].compactMap { $0 }.joined(separator: "; "))
+        }
         let smallest = TiledMemory(plan: plan, size: size, styleSizes: styleSizes, tileSide: sides.last ?? alignment,
                                    history: history, keepLastGood: keepLastGood)
         let need = smallest.bytes(on: devices[0], isHome: true, isWorker: true)

@@ -70,6 +70,33 @@ final class LargeRunTests: XCTestCase {
         XCTAssertEqual(forced.layout, .tiled(tileSide: 112))
     }
 
+    /// When even the smallest tile does not fit, the CPU backend gives up its cache of
+    /// transformed convolution weights and the search runs again; the note says so.
+    func testPlannerTradesTheWeightCacheForMemory() throws {
+        let plan = try plan { $0.optimizer = .adam; $0.iterations = 1 }
+        let size = ImageSize(height: 1412, width: 2048), styles = [ImageSize(height: 1280, width: 2048)]
+        func smallest(_ device: CPUDevice) -> Int {
+            TiledMemory(plan: plan, size: size, styleSizes: styles, tileSide: 16, history: 1, keepLastGood: false)
+                .bytes(on: device, isHome: true, isWorker: true)
+        }
+        let lean = CPUDevice()
+        XCTAssertTrue(lean.tradeSpeedForMemory())
+        XCTAssertFalse(lean.tradeSpeedForMemory(), "nothing left to give up")
+        let keeping = CPUDevice()
+        XCTAssertLessThan(smallest(lean), smallest(keeping))
+        let budget = (smallest(lean) + smallest(keeping)) / 2
+        let layout = try TilePlanner.choose(plan: plan, size: size, styleSizes: styles, devices: [keeping], forcedTile: nil,
+                                            maxMemory: budget, keepLastGood: false, option: "--size 2048")
+        guard case .tiled = layout.layout else { return XCTFail("expected tiles") }
+        XCTAssertFalse(keeping.transformedWeights.isKeeping)
+        XCTAssertTrue(layout.note?.contains("recomputed") == true, layout.note ?? "")
+        // With room to spare the cache stays.
+        let roomy = CPUDevice()
+        _ = try TilePlanner.choose(plan: plan, size: size, styleSizes: styles, devices: [roomy], forcedTile: nil,
+                                   maxMemory: 4 * smallest(roomy), keepLastGood: false, option: "--size 2048")
+        XCTAssertTrue(roomy.transformedWeights.isKeeping)
+    }
+
     /// L-BFGS's history is halved until it fits beside the smallest tile, and the note says so.
     func testPlannerCapsTheLBFGSHistory() throws {
         let plan = try plan { $0.optimizer = .lbfgs; $0.iterations = 200 }

@@ -43,7 +43,8 @@ public final class TransferObjective: Objective {
         self.tvWeight = tvWeight
         tapped = Set(content.indices).union(style.indices)
         let device = workspace.network.device
-        lossSlots = try device.makeLossSlots(count: content.indices.count + style.indices.count + 1)
+        // The last slot holds |dJ/dx|^2 (see `evaluate`).
+        lossSlots = try device.makeLossSlots(count: content.indices.count + style.indices.count + 2)
         try workspace.forward(image: contentImage)
         contentTargets = try content.indices.map { index in
             let source = workspace.activation(index)
@@ -57,7 +58,7 @@ public final class TransferObjective: Objective {
     /// backward, and one wait for the loss values at the end).
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
         let device = workspace.network.device
-        let slots = lossSlots, contentCount = content.indices.count, tvSlot = slots.count - 1
+        let slots = lossSlots, contentCount = content.indices.count, tvSlot = slots.count - 2, normSlot = slots.count - 1
         try workspace.forward(image: x)
         try workspace.backward(tapped: tapped, imageGradient: gradient) { layer, g in
             let a = self.workspace.activation(layer)
@@ -72,12 +73,15 @@ public final class TransferObjective: Objective {
             }
         }
         try device.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), slots: slots, index: tvSlot))
+        // The gradient's norm comes back with the losses (no extra wait): a gradient gone
+        // NaN or infinite while J stays finite would otherwise stall the optimiser silently.
+        try device.execute(.dot(gradient, gradient, slots: slots, index: normSlot))
         let values = try device.readLosses(slots)
         var jContent = 0.0, jStyle = 0.0
         for (k, w) in content.weights.enumerated() { jContent += w * values[k] }
         for (k, w) in style.weights.enumerated() { jStyle += w * values[contentCount + k] }
         let jTV = values[tvSlot]
         return LossValues(total: contentWeight * jContent + styleWeight * jStyle + tvWeight * jTV,
-                          content: jContent, style: jStyle, tv: jTV)
+                          content: jContent, style: jStyle, tv: jTV, gradientSquaredNorm: values[normSlot])
     }
 }

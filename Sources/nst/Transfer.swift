@@ -110,7 +110,7 @@ struct Transfer: ParsableCommand {
         options.lossLogPath = lossLog
         options.saveEvery = saveEvery
         options.quiet = quiet
-        try TransferRunner.run(options) { try DeviceSelection.makeDevice(deviceChoice) }
+        try TransferRunner.run(options, stop: Signals.stop) { try DeviceSelection.makeDevice(deviceChoice) }
     }
 
     static func names(_ list: String) -> [String] {

@@ -14,7 +14,8 @@ public enum TransferRunner {
     /// - Throws: `TransferError`, `WeightsError`, `ImageError` or `DeviceError`, each
     ///   printable as one line naming the option or file.
     @discardableResult
-    public static func run(_ options: TransferOptions, makeDevice: () throws -> any Device) throws -> LossLog {
+    public static func run(_ options: TransferOptions, stop: StopRequest? = nil,
+                           makeDevice: () throws -> any Device) throws -> LossLog {
         let plan = try TransferPlan(options)
         try TransferPaths.check(options)
         let progress = ProgressDisplay(total: options.iterations, quiet: options.quiet)
@@ -26,14 +27,17 @@ public enum TransferRunner {
         } else {
             weights = VGGWeights.builtIn(depth: depth)
         }
+        try weights.checkValues()
         // Sizes come from the decoded files; resizing waits until the memory check passed.
         let contentFile = try load(options.contentPath, role: "--content")
         let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: options.size)
         try checkFits(width: contentSize.width, height: contentSize.height, depth: depth, option: "--size")
         let styleFiles = try options.stylePaths.map { try load($0, role: "--style") }
-        let styleSizes = try styleFiles.map { file -> (height: Int, width: Int) in
+        let styleSizes = try zip(options.stylePaths, styleFiles).map { path, file -> (height: Int, width: Int) in
             let size = Image.size(width: file.width, height: file.height, longSide: options.styleSize)
-            try checkFits(width: size.width, height: size.height, depth: depth, option: "--style-scale")
+            try StyleFit.check(path: path, file: file, size: size, options: options) {
+                try checkFits(width: size.width, height: size.height, depth: depth, option: "--style-scale")
+            }
             return (size.height, size.width)
         }
         var initialFile: Image?
@@ -53,8 +57,10 @@ public enum TransferRunner {
                                styles: styles, initial: initial, keepLastGood: options.saveEvery > 0)
         }
         var log = LossLog()
+        let end: RunEnd
         do {
-            try engine.run { k, losses, seconds in
+            try StopRequest.check(stop, before: "the optimisation")
+            end = try engine.run(stop: stop) { k, losses, seconds in
                 log.append(iteration: k, losses: losses, seconds: seconds)
                 progress.update(iteration: k, losses: losses, seconds: seconds)
                 if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < options.iterations {
@@ -66,12 +72,14 @@ public enum TransferRunner {
             guard case let .diverged(message) = error else { throw error }
             var extra = ""
             if let lossLogPath = options.lossLogPath {
+                // Kept on purpose, for diagnosis (README.md, "What nst promises").
                 try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
+                extra += "; the losses so far are in '\(lossLogPath)'"
             }
             if options.saveEvery > 0, let last = log.rows.last {
                 let path = TransferPaths.intermediate(options, iteration: last.iteration)
                 try save(engine.currentImage(), to: path)
-                extra = "; the last good image (iteration \(last.iteration)) is in '\(path)'"
+                extra += "; the last good image (iteration \(last.iteration)) is in '\(path)'"
             }
             throw TransferError.diverged(message + extra)
         } catch {
@@ -82,6 +90,7 @@ public enum TransferRunner {
         if let lossLogPath = options.lossLogPath {
             try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
         }
+        try RunEnd.report(end, options: options, progress: progress)
         progress.note("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? ""))
         return log
     }

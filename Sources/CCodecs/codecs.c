@@ -39,7 +39,22 @@ int nst_refuse_dimensions(nst_error_sink *sink, unsigned long width, unsigned lo
                  width, height, NST_MAX_SIDE);
         return 1;
     }
+    if ((unsigned long long)width * height > NST_MAX_PIXELS) {
+        nst_fail(sink, NST_ERR_TOO_LARGE, "image is %lux%lu pixels (%.0f megapixels); the limit is %.0f megapixels",
+                 width, height, (double)width * (double)height / 1e6, (double)NST_MAX_PIXELS / 1e6);
+        return 1;
+    }
     return 0;
+}
+
+int nst_refuse_memory(nst_error_sink *sink, unsigned long width, unsigned long height, size_t working,
+                      size_t budget) {
+    // Sides are at most NST_MAX_SIDE here, so none of these products overflow 64 bits.
+    unsigned long long needed = (unsigned long long)working + 2ULL * 3 * sizeof(float) * width * height;
+    if (budget == 0 || needed <= budget) return 0;
+    nst_fail(sink, NST_ERR_NO_MEMORY, "decoding this %lux%lu image needs %.0f MiB, but only %.0f MiB of memory are available",
+             width, height, (double)needed / 1048576.0, (double)budget / 1048576.0);
+    return 1;
 }
 
 int nst_buffer_append(nst_buffer *buffer, const void *bytes, size_t count) {

@@ -1,6 +1,7 @@
 // jpeg_decode.c: JPEG from memory to planar float RGB through libjpeg, with errors as codes.
 #include "jpeg_trap.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +91,7 @@ static void jpeg_row_to_planes(jpeg_decoder *decoder, size_t y) {
     }
 }
 
-static void jpeg_decode_run(jpeg_decoder *decoder, const unsigned char *data, size_t size) {
+static void jpeg_decode_run(jpeg_decoder *decoder, const unsigned char *data, size_t size, size_t budget) {
     struct jpeg_decompress_struct *info = &decoder->info;
     info->err = nst_jpeg_trap_init(&decoder->trap, &decoder->sink, jpeg_trap_error_exit,
                                    jpeg_trap_emit_message);
@@ -100,6 +101,11 @@ static void jpeg_decode_run(jpeg_decoder *decoder, const unsigned char *data, si
     jpeg_mem_src(info, data, (unsigned long)size);
     jpeg_read_header(info, TRUE);
     if (nst_refuse_dimensions(&decoder->sink, info->image_width, info->image_height)) return;
+    // A progressive or multi-scan file keeps every coefficient (2 bytes each, up to 4
+    // components) until its last scan; libjpeg allocates those itself, within this limit.
+    size_t coefficients = jpeg_has_multiple_scans(info) ? (size_t)8 * info->image_width * info->image_height : 0;
+    if (nst_refuse_memory(&decoder->sink, info->image_width, info->image_height, coefficients, budget)) return;
+    if (budget > 0) info->mem->max_memory_to_use = (long)(budget < (size_t)LONG_MAX ? budget : (size_t)LONG_MAX);
     int cmyk = info->jpeg_color_space == JCS_CMYK || info->jpeg_color_space == JCS_YCCK;
     info->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     jpeg_start_decompress(info);
@@ -124,7 +130,7 @@ static void jpeg_decode_run(jpeg_decoder *decoder, const unsigned char *data, si
     jpeg_finish_decompress(info);
 }
 
-nst_status nst_decode_jpeg(const unsigned char *data, size_t size, nst_image *out,
+nst_status nst_decode_jpeg(const unsigned char *data, size_t size, size_t memory_budget, nst_image *out,
                            char *message, size_t message_capacity) {
     nst_error_sink argument_sink = {NST_OK, message, message_capacity};
     if (out == NULL || (data == NULL && size > 0)) {
@@ -142,7 +148,7 @@ nst_status nst_decode_jpeg(const unsigned char *data, size_t size, nst_image *ou
         return argument_sink.status;
     }
     decoder->sink = argument_sink;
-    jpeg_decode_run(decoder, data, size);
+    jpeg_decode_run(decoder, data, size, memory_budget);
 
     nst_status status = decoder->sink.status;
     if (status == NST_OK) {

@@ -21,6 +21,7 @@ typedef struct {
     float *pixels;
     png_uint_32 width;
     png_uint_32 height;
+    size_t budget;
 } png_decoder;
 
 static void png_decoder_error(png_structp png, png_const_charp text) {
@@ -60,14 +61,15 @@ static void png_request_rgb(png_structp png, png_infop info) {
     png_read_update_info(png, info);
 }
 
-/// Samples are read as PNG stores them, big-endian for 16 bits, and combined here,
+/// One row to the planes. Samples are read as PNG stores them, big-endian for 16 bits, and combined here,
 /// which is the same on every host (what png_set_swap would give on little-endian).
-static void png_rows_to_planes(const png_decoder *decoder, int channels, int bit_depth) {
+static void png_row_to_planes(const png_decoder *decoder, png_uint_32 y, const unsigned char *row,
+                              int channels, int bit_depth) {
     size_t plane = (size_t)decoder->width * decoder->height;
     float *red = decoder->pixels, *green = red + plane, *blue = green + plane;
     const float full = bit_depth == 16 ? 65535.0f : 255.0f;
-    for (png_uint_32 y = 0; y < decoder->height; y++) {
-        const unsigned char *p = decoder->rows[y];
+    {
+        const unsigned char *p = row;
         size_t base = (size_t)y * decoder->width;
         for (png_uint_32 x = 0; x < decoder->width; x++) {
             float sample[4] = {0, 0, 0, 1};
@@ -124,7 +126,13 @@ static void png_decode_run(png_decoder *decoder) {
     }
     size_t row_bytes = png_get_rowbytes(png, info);
     size_t plane = (size_t)decoder->width * decoder->height;
-    decoder->raw = malloc(row_bytes * decoder->height);
+    // Only an interlaced image needs all its raw rows at once (Adam7 passes revisit every
+    // row); otherwise one row buffer is reused for every row.
+    int interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    size_t raw_rows = interlaced ? decoder->height : 1;
+    if (nst_refuse_memory(&decoder->sink, decoder->width, decoder->height, row_bytes * raw_rows,
+                          decoder->budget)) return;
+    decoder->raw = malloc(row_bytes * raw_rows);
     decoder->rows = malloc(sizeof(png_bytep) * decoder->height);
     decoder->pixels = malloc(sizeof(float) * 3 * plane);
     if (decoder->raw == NULL || decoder->rows == NULL || decoder->pixels == NULL) {
@@ -132,14 +140,24 @@ static void png_decode_run(png_decoder *decoder) {
                  (unsigned)decoder->width, (unsigned)decoder->height);
         return;
     }
+    if (!interlaced) {
+        for (png_uint_32 y = 0; y < decoder->height; y++) {
+            png_read_row(png, decoder->raw, NULL);
+            png_row_to_planes(decoder, y, decoder->raw, channels, bit_depth);
+        }
+        png_read_end(png, NULL);
+        return;
+    }
     for (png_uint_32 y = 0; y < decoder->height; y++) decoder->rows[y] = decoder->raw + y * row_bytes;
     png_read_image(png, decoder->rows);
     // Reading on to IEND checks the CRCs and zlib checksum after the last row.
     png_read_end(png, NULL);
-    png_rows_to_planes(decoder, channels, bit_depth);
+    for (png_uint_32 y = 0; y < decoder->height; y++) {
+        png_row_to_planes(decoder, y, decoder->rows[y], channels, bit_depth);
+    }
 }
 
-nst_status nst_decode_png(const unsigned char *data, size_t size, nst_image *out,
+nst_status nst_decode_png(const unsigned char *data, size_t size, size_t memory_budget, nst_image *out,
                           char *message, size_t message_capacity) {
     nst_error_sink argument_sink = {NST_OK, message, message_capacity};
     if (out == NULL || (data == NULL && size > 0)) {
@@ -160,6 +178,7 @@ nst_status nst_decode_png(const unsigned char *data, size_t size, nst_image *out
     decoder->sink = argument_sink;
     decoder->data = data;
     decoder->size = size;
+    decoder->budget = memory_budget;
     png_decode_run(decoder);
 
     nst_status status = decoder->sink.status;

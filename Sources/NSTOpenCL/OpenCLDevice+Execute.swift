@@ -45,9 +45,15 @@ extension OpenCLDevice {
         }
     }
 
-    /// `CL_DEVICE_GLOBAL_MEM_SIZE`.
+    /// `CL_DEVICE_GLOBAL_MEM_SIZE`; for a device whose memory is the host's (a CPU device
+    /// such as PoCL) no more than the host can give now (`AvailableMemory.hostBytes`), which
+    /// counts what is in use and a container's limit where the driver reports all of RAM.
     public var memory: DeviceMemory? {
-        DeviceMemory(bytes: info.globalMemory, label: "OpenCL device '\(info.name)'", isHostMemory: false)
+        guard info.type == "CPU" else {
+            return DeviceMemory(bytes: info.globalMemory, label: "OpenCL device '\(info.name)'", isHostMemory: false)
+        }
+        return DeviceMemory(bytes: min(info.globalMemory, AvailableMemory.hostBytes()),
+                            label: "OpenCL device '\(info.name)'", isHostMemory: true)
     }
 
     /// The grow-only scratch buffers by role, each as large as its largest use: im2col

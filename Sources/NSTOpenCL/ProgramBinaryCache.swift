@@ -54,18 +54,21 @@ struct ProgramBinaryCache {
         return Self.decode(Array(data), key: key)
     }
 
-    /// Stores `binary` for `key`; failures are ignored (the next run rebuilds).
+    /// Stores `binary` for `key`; failures are ignored (the next run rebuilds), and the
+    /// temporary file is removed whatever fails (a full disk leaves a partial one).
     func store(key: String, binary: [UInt8]) {
         guard let directory, let url = url(forKey: key), !binary.isEmpty else { return }
+        let temp = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        TemporaryFiles.register(temp.path)
+        defer { TemporaryFiles.unregister(temp.path) }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let temp = directory.appendingPathComponent(
-                ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
             try Data(Self.encode(binary, key: key)).write(to: temp)
             // rename(2) replaces the final name atomically; readers see the old or the new entry.
-            if rename(temp.path, url.path) != 0 { try? FileManager.default.removeItem(at: temp) }
+            if rename(temp.path, url.path) != 0 { _ = unlink(temp.path) }
         } catch {
-            return
+            _ = unlink(temp.path)
         }
     }
 

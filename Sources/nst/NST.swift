@@ -16,15 +16,26 @@ struct NST: ParsableCommand {
     /// usage block, no stack trace), as README.md ("Using `nst`") promises for bad input.
     static func main() {
         ProcessSettings.useSingleThreadedOpenBLAS()
+        let signalSources = Signals.install()
+        defer { withExtendedLifetime(signalSources) {} }
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as TransferError {
+            guard case let .stopped(signal, _) = error else { fail(error) }
+            Console.error("nst: \(error)\n")
+            Foundation.exit(Signals.exitStatus(signal))
         } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }
-            let text = message(for: error).split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
-            Console.error("nst: error: \(text)\n")
-            Foundation.exit(1)
+            fail(error)
         }
+    }
+
+    /// Prints `error` as one plain line and exits 1 (exit 0 for --help and --version).
+    static func fail(_ error: any Error) -> Never {
+        if exitCode(for: error) == .success { exit(withError: error) }
+        let text = message(for: error).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        Console.error("nst: error: \(text)\n")
+        Foundation.exit(1)
     }
 }

@@ -149,7 +149,7 @@ struct Transfer: ParsableCommand {
         options.quiet = quiet
         options.large = try large.options()
         options.controls = controls.options()
-        try TransferRunner.run(options) { try deviceChoices.map { try DeviceSelection.makeDevice($0) } }
+        try TransferRunner.run(options, stop: Signals.stop) { try deviceChoices.map { try DeviceSelection.makeDevice($0) } }
     }
 
     static func names(_ list: String) -> [String] {

@@ -12,6 +12,11 @@ extern "C" {
 /// refused before any pixel memory is allocated.
 #define NST_MAX_SIDE 16384
 
+/// The most pixels a decoded image may have (2^27, e.g. 16384x8192): refused from the
+/// header, before any pixel memory is allocated, since a few megabytes of compressed data
+/// can describe gigabytes of pixels.
+#define NST_MAX_PIXELS (1UL << 27)
+
 /// Outcome of a codec call. Every failure also fills the caller's message buffer
 /// with one line of text (without the file name, which only the caller knows).
 typedef enum {
@@ -42,13 +47,16 @@ typedef struct {
 /// Decodes a PNG held in memory. 8-bit samples become v/255, 16-bit samples
 /// v/65535 (no gamma conversion); grey and palette images become RGB; alpha
 /// (including tRNS) is composited on white. Never prints and never exits.
-nst_status nst_decode_png(const unsigned char *data, size_t size, nst_image *out,
+/// `memory_budget` (0: none) bounds the bytes the decode and the caller's copy of its
+/// pixels may take; a larger image is refused with NST_ERR_NO_MEMORY before allocating.
+nst_status nst_decode_png(const unsigned char *data, size_t size, size_t memory_budget, nst_image *out,
                           char *message, size_t message_capacity);
 
 /// Decodes a JPEG held in memory to RGB v/255 (grey and CMYK become RGB).
 /// Data that ends early or whose entropy-coded data is corrupt is an error,
 /// not the warning libjpeg makes of it by default. Never prints and never exits.
-nst_status nst_decode_jpeg(const unsigned char *data, size_t size, nst_image *out,
+/// `memory_budget` as for nst_decode_png.
+nst_status nst_decode_jpeg(const unsigned char *data, size_t size, size_t memory_budget, nst_image *out,
                            char *message, size_t message_capacity);
 
 /// Encodes interleaved 8-bit RGB (3 * width * height bytes, rows top to bottom)

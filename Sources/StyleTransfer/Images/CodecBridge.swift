@@ -12,10 +12,12 @@ enum CodecBridge {
         var decoded = nst_image()
         var message = [CChar](repeating: 0, count: messageCapacity)
         let capacity = message.count
+        // The decoder refuses an image whose decoding would not fit in the memory left, before allocating.
+        let budget = AvailableMemory.allocatableBytes()
         let status = bytes.withUnsafeBufferPointer { data in
             switch format {
-            case .png: return nst_decode_png(data.baseAddress, data.count, &decoded, &message, capacity)
-            case .jpeg: return nst_decode_jpeg(data.baseAddress, data.count, &decoded, &message, capacity)
+            case .png: return nst_decode_png(data.baseAddress, data.count, budget, &decoded, &message, capacity)
+            case .jpeg: return nst_decode_jpeg(data.baseAddress, data.count, budget, &decoded, &message, capacity)
             case .tiff: return nst_decode_tiff(data.baseAddress, data.count, &decoded, &message, capacity)
             }
         }
@@ -24,6 +26,10 @@ enum CodecBridge {
             throw error(status, message, path: path)
         }
         let width = Int(decoded.width), height = Int(decoded.height)
+        // A Swift array traps when its memory cannot be had: make sure it can first.
+        guard AvailableMemory.canAllocate(3 * width * height * MemoryLayout<Float>.stride) else {
+            throw ImageError(.outOfMemory, path: path, "out of memory copying a \(width)x\(height) image")
+        }
         let values = Array(UnsafeBufferPointer(start: pixels, count: 3 * width * height))
         return Image(checkedWidth: width, height: height, pixels: values)
     }

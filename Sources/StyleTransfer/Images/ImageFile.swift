@@ -17,13 +17,16 @@ enum ImageFile {
     /// unchecked) and may throw: an endless stream that is not an image (`/dev/zero`, a
     /// device) is then refused before it fills memory.
     static func contents(of path: String, checkingPrefix checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a named pipe no program writes to would otherwise wait forever;
+        // reads block again once it is open (a pipe with no writer then reads as empty).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             let kind: ImageError.Kind = code == ENOENT ? .fileNotFound : .unreadable
             throw ImageError(kind, path: path, code == ENOENT ? "no such file" : "cannot open: \(describe(code))")
         }
         defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw ImageError(.unreadable, path: path, "cannot read: \(describe(errno))")
@@ -67,26 +70,36 @@ enum ImageFile {
         if let problem = replacementProblem(path) {
             throw ImageError(.notWritable, path: path, "cannot write: \(problem)")
         }
-        var template = Array("\(folder)/.\(name).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return -1 }
-            return mkstemp(base)
+        // The temporary name is registered before the file exists, so that a second signal
+        // ending the process at once (TemporaryFiles.removeAll) never leaves it behind.
+        var temporary = "", fd: Int32 = -1, code: Int32 = 0
+        for _ in 0..<100 {
+            temporary = TemporaryFiles.uniqueName(prefix: "\(folder)/.\(name).tmp-")
+            TemporaryFiles.register(temporary)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            code = errno
+            if fd >= 0 { break }
+            TemporaryFiles.unregister(temporary)
+            if code != EEXIST { break }
         }
         guard fd >= 0 else {
-            let code = errno
             let reason: String
             switch code {
             case ENOENT, ENOTDIR: reason = "cannot write: folder '\(folder)' does not exist"
             case EACCES, EPERM, EROFS: reason = "cannot write: folder '\(folder)' is not writable"
+            case ENAMETOOLONG: reason = "cannot write: the file name is too long (at most \(maxNameLength) bytes)"
             default: reason = "cannot write: \(describe(code))"
             }
             throw ImageError(.notWritable, path: path, reason)
         }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { TemporaryFiles.unregister(temporary) }
         do {
             try writeAll(bytes, to: fd, path: path)
-            // mkstemp makes the file private (0600); an output (image or log) is an ordinary file.
+            // mkstemp-style private mode (0600) is not what an output needs: it is an ordinary file.
             _ = fchmod(fd, 0o644)
+            // The data reaches the disk before the rename makes it visible: after a crash the
+            // name holds the old file or the whole new one, never an empty one.
+            guard fsync(fd) == 0 || errno == EINVAL else { throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))") }
             let closed = close(fd)
             guard closed == 0 else { throw ImageError(.notWritable, path: path, "cannot write: \(describe(errno))") }
         } catch {
@@ -100,6 +113,19 @@ enum ImageFile {
             let reason = code == EISDIR ? "cannot write: it is a folder" : "cannot write: \(describe(code))"
             throw ImageError(.notWritable, path: path, reason)
         }
+        syncFolder(folder)
+    }
+
+    /// The longest file name the atomic write accepts: the file system's 255 bytes less the
+    /// temporary name's additions (a leading dot and `.tmp-` with 6 characters).
+    static let maxNameLength = 255 - 12
+
+    /// Flushes the folder entry of a rename to disk (best effort: some file systems refuse).
+    private static func syncFolder(_ folder: String) {
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        _ = close(fd)
     }
 
     private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {

@@ -12,16 +12,28 @@ public struct LossValues: Equatable, Sendable {
     /// `J_tv` (unweighted by gamma).
     public var tv: Double
 
-    /// Collects J and its parts.
-    public init(total: Double, content: Double, style: Double, tv: Double) {
+    /// `|dJ/dx|^2` at the same image (0 when the objective does not report it). Read back
+    /// with the losses, so that a gradient gone NaN or infinite is caught on every backend
+    /// even when J itself stays finite.
+    public var gradientSquaredNorm: Double
+
+    /// Collects J, its parts and the squared norm of its gradient.
+    public init(total: Double, content: Double, style: Double, tv: Double, gradientSquaredNorm: Double = 0) {
         self.total = total
         self.content = content
         self.style = style
         self.tv = tv
+        self.gradientSquaredNorm = gradientSquaredNorm
     }
 
-    /// True when every part is a finite number.
-    public var isFinite: Bool { total.isFinite && content.isFinite && style.isFinite && tv.isFinite }
+    /// True when every part is a finite number and the gradient's squared norm is finite in
+    /// float: the backends reduce in float (OpenCL) or double (CPU), and a norm beyond
+    /// float's range breaks the optimisers' float dot products on one backend only, so both
+    /// treat it alike.
+    public var isFinite: Bool {
+        total.isFinite && content.isFinite && style.isFinite && tv.isFinite
+            && gradientSquaredNorm.isFinite && gradientSquaredNorm <= Double(Float.greatestFiniteMagnitude)
+    }
 }
 
 /// A differentiable objective over an image: the optimisers see only this.

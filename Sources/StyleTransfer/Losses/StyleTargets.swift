@@ -10,9 +10,12 @@ public enum StyleTargets {
         let values = weights ?? Array(repeating: 1, count: count)
         guard values.count == count else { throw WeightListError.count(given: values.count, expected: count) }
         if let bad = values.first(where: { !$0.isFinite || $0 < 0 }) { throw WeightListError.badWeight(bad) }
-        let sum = values.reduce(0, +)
+        var sum = values.reduce(0, +)
         guard sum > 0 else { throw WeightListError.allZero }
-        return values.map { $0 / sum }
+        guard !sum.isFinite, let top = values.max() else { return values.map { $0 / sum } }
+        // Finite weights whose sum overflows (1e308,1e308): scaled by the largest first.
+        sum = values.reduce(0) { $0 + $1 / top }
+        return values.map { $0 / top / sum }
     }
 
     /// Computes the blended target Grams of `layers` for the style `images` (`[3,H,W]`

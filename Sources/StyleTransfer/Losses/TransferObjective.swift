@@ -51,7 +51,8 @@ public final class TransferObjective: Objective {
         self.tvKind = tvKind
         tapped = Set(content.indices).union(style.indices)
         let device = workspace.network.device
-        lossSlots = try device.makeLossSlots(count: content.indices.count + style.indices.count + 1)
+        // The last slot holds |dJ/dx|^2 (see `evaluate`).
+        lossSlots = try device.makeLossSlots(count: content.indices.count + style.indices.count + 2)
         try workspace.forward(image: contentImage)
         contentTargets = try content.indices.map { index in
             let source = workspace.activation(index)
@@ -67,7 +68,7 @@ public final class TransferObjective: Objective {
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
         if let controlTerms { return try controlTerms.evaluate(self, x, gradient: gradient) }
         let device = workspace.network.device
-        let slots = lossSlots, contentCount = content.indices.count, tvSlot = slots.count - 1
+        let slots = lossSlots, contentCount = content.indices.count, tvSlot = slots.count - 2, normSlot = slots.count - 1
         try workspace.forward(image: x)
         let tvKind = tvKind, tvScale = Float(tvWeight)
         // The L1 TV is taken on the network's input and its gradient joins there, before the
@@ -90,12 +91,15 @@ public final class TransferObjective: Objective {
         if tvKind == .squared {
             try device.execute(.totalVariationLoss(image: x, gradient: gradient, scale: tvScale, slots: slots, index: tvSlot))
         }
+        // The gradient's norm comes back with the losses (no extra wait): a gradient gone
+        // NaN or infinite while J stays finite would otherwise stall the optimiser silently.
+        try device.execute(.dot(gradient, gradient, slots: slots, index: normSlot))
         let values = try device.readLosses(slots)
         var jContent = 0.0, jStyle = 0.0
         for (k, w) in content.weights.enumerated() { jContent += w * values[k] }
         for (k, w) in style.weights.enumerated() { jStyle += w * values[contentCount + k] }
         let jTV = values[tvSlot]
         return LossValues(total: contentWeight * jContent + styleWeight * jStyle + tvWeight * jTV,
-                          content: jContent, style: jStyle, tv: jTV)
+                          content: jContent, style: jStyle, tv: jTV, gradientSquaredNorm: values[normSlot])
     }
 }

@@ -14,8 +14,10 @@ import NSTCore
 /// step is accepted, so one iteration = one accepted step. A pair is stored only when its
 /// curvature `s.y > 1e-10 * y.y` is positive (otherwise the BFGS update would not be
 /// positive definite). If `d` is not a descent direction or the search fails, the history
-/// is dropped and steepest descent is tried; if that fails too, x is left unchanged
-/// (a zero step: J is at a minimum to float precision).
+/// is dropped and steepest descent is tried; if that fails too, x is left unchanged and the
+/// step throws `StepFailure` (`.noDecrease`: J is at a minimum to float precision;
+/// `.noFiniteTrial`: no trial point had a finite J and gradient), so that a step that made no
+/// progress is never counted as an iteration.
 ///
 /// All buffers (history, direction, previous x and gradient) are allocated once in `init`.
 public final class LBFGS: Optimizer {
@@ -46,6 +48,8 @@ public final class LBFGS: Optimizer {
     private var stored = 0, newest = -1
     private let direction: Tensor, previousX: Tensor, previousGradient: Tensor
     private let elementCount: Int
+    /// Whether the current step's line searches met a trial point with finite J and gradient.
+    private var sawFiniteTrial = false
 
     /// - Parameter history: pairs kept (at least 1).
     public init(device: any Device, shape: Shape, learningRate: Double, history: Int = defaultHistory) throws {
@@ -67,10 +71,12 @@ public final class LBFGS: Optimizer {
     /// Number of (s, y) pairs currently stored.
     public var historyCount: Int { stored }
 
-    /// One accepted L-BFGS step (or none at a minimum); see the type's description.
+    /// One accepted L-BFGS step; see the type's description.
+    /// - Throws: `StepFailure` when no step is accepted (x and gradient are restored).
     public func step(x: Tensor, gradient: Tensor, current: LossValues, objective: Objective) throws -> LossValues {
         try device.copy(x, to: previousX)
         try device.copy(gradient, to: previousGradient)
+        sawFiniteTrial = false
         while true {
             let usedHistory = stored > 0
             var slope = try computeDirection(gradient: previousGradient)
@@ -86,7 +92,7 @@ public final class LBFGS: Optimizer {
             if !usedHistory || stored == 0 {
                 try device.copy(previousX, to: x)
                 try device.copy(previousGradient, to: gradient)
-                return current
+                throw sawFiniteTrial ? StepFailure.noDecrease : StepFailure.noFiniteTrial
             }
             stored = 0; newest = -1
         }
@@ -132,13 +138,19 @@ public final class LBFGS: Optimizer {
     /// point and returns its losses, else returns nil (x and gradient hold the last trial).
     private func lineSearch(x: Tensor, gradient: Tensor, current: LossValues, slope: Double,
                             objective: Objective) throws -> LossValues? {
-        guard slope < 0 else { return nil }
+        guard slope < 0 else {
+            // A zero slope is a zero gradient: a minimum, not a failure to find finite values.
+            if slope.isFinite { sawFiniteTrial = true }
+            return nil
+        }
         var t = learningRate
         for _ in 0..<Self.maxTrials {
             try device.copy(previousX, to: x)
             try device.execute(.axpy(alpha: Float(t), x: direction, y: x))
             let trial = try objective.evaluate(x, gradient: gradient)
-            if trial.total.isFinite, trial.total <= current.total + Self.armijoC1 * t * slope {
+            guard trial.isFinite else { t *= 0.5; continue }
+            sawFiniteTrial = true
+            if trial.total <= current.total + Self.armijoC1 * t * slope {
                 return trial
             }
             t *= 0.5

@@ -73,7 +73,8 @@ public final class TiledObjective: Objective {
             }
         }
         styleTargets = targets
-        tvSlots = try home.makeLossSlots(count: 1)
+        // The TV term, and |dJ/dx|^2, checked like the whole-image objective's.
+        tvSlots = try home.makeLossSlots(count: 2)
         tvKind = plan.tv
         mean = weights.mean
         std = weights.std
@@ -166,9 +167,10 @@ public final class TiledObjective: Objective {
         } else {
             try home.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(tvWeight), slots: tvSlots, index: 0))
         }
-        let jTV = try home.readLosses(tvSlots)[0]
+        try home.execute(.dot(gradient, gradient, slots: tvSlots, index: 1))
+        let read = try home.readLosses(tvSlots), jTV = read[0]
         return LossValues(total: contentWeight * jContent + styleWeight * jStyle + tvWeight * jTV,
-                          content: jContent, style: jStyle, tv: jTV)
+                          content: jContent, style: jStyle, tv: jTV, gradientSquaredNorm: read[1])
     }
 
     /// The share of `layer`'s positions that `tile`'s interior holds.

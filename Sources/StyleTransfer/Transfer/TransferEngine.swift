@@ -112,37 +112,59 @@ public final class TransferEngine {
     /// Runs the stage's iterations. `report(k, losses, seconds)` is called for
     /// k = 0 (the initial image) through N, with the wall time since the loop began.
     /// With `--tolerance`, the run ends early (`stoppedAt`) when `EarlyStop` says so.
-    /// - Throws: `TransferError.diverged` when a loss is NaN or infinite (the image then
-    ///   holds the last good state when `keepLastGood` was set); errors of `report`.
-    public func run(report: (_ iteration: Int, _ losses: LossValues, _ seconds: Double) throws -> Void) throws {
+    /// Returns how the run ended: all iterations done (or stopped early by the tolerance),
+    /// stopped by `stop` (after the iteration in progress), or stalled (L-BFGS found no step
+    /// that lowers J; the image is that of the last iteration).
+    /// - Throws: `TransferError.diverged` when a loss or the gradient's norm is NaN or
+    ///   infinite, or no trial step gives a finite J (the image then holds the last good
+    ///   state when `keepLastGood` was set); errors of `report`.
+    @discardableResult
+    public func run(stop: StopRequest? = nil,
+                    report: (_ iteration: Int, _ losses: LossValues, _ seconds: Double) throws -> Void) throws -> RunEnd {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var losses = try objective.evaluate(image, gradient: gradient)
         guard losses.isFinite else { throw diverged(0, losses) }
         try report(0, losses, elapsed())
         let controls = plan.options.controls
-        var stop = controls.tolerance.map { EarlyStop(tolerance: $0, window: controls.toleranceWindow) }
+        var early = controls.tolerance.map { EarlyStop(tolerance: $0, window: controls.toleranceWindow) }
         stoppedAt = nil
-        _ = stop?.shouldStop(after: losses.total)
+        _ = early?.shouldStop(after: losses.total)
         for k in 1...stage.iterations {
+            if let signal = stop?.signal { return .stopped(signal: signal, iteration: k - 1) }
             if let lastGood { try device.copy(image, to: lastGood) }
-            losses = try optimizer.step(x: image, gradient: gradient, current: losses, objective: objective)
+            do {
+                losses = try optimizer.step(x: image, gradient: gradient, current: losses, objective: objective)
+            } catch let failure as StepFailure {
+                if let lastGood { try device.copy(lastGood, to: image) }
+                switch failure {
+                case .noDecrease: return .stalled(iteration: k - 1)
+                case .noFiniteTrial:
+                    throw TransferError.diverged("no trial step of the line search gave a finite J at iteration \(k); lower --learning-rate (now \(plan.learningRate)) or --style-weight")
+                }
+            }
             guard losses.isFinite else {
                 if let lastGood { try device.copy(lastGood, to: image) }
                 throw diverged(k, losses)
             }
             try report(k, losses, elapsed())
-            if k < stage.iterations, stop?.shouldStop(after: losses.total) == true {
+            if k < stage.iterations, early?.shouldStop(after: losses.total) == true {
                 stoppedAt = k
-                return
+                return .finished
             }
         }
+        return .finished
     }
 
     private func diverged(_ k: Int, _ l: LossValues) -> TransferError {
         let hint = plan.options.optimizer == .lbfgs ? "lower --style-weight or use another --optimizer"
                                                     : "lower --learning-rate (now \(plan.learningRate))"
-        return .diverged("loss became \(l.total.isNaN ? "NaN" : "infinite") at iteration \(k) (content \(l.content), style \(l.style), tv \(l.tv)); \(hint)")
+        let losses = [l.total, l.content, l.style, l.tv]
+        guard losses.allSatisfy(\.isFinite) else {
+            return .diverged("loss became \(losses.contains { $0.isNaN } ? "NaN" : "infinite") at iteration \(k) (content \(l.content), style \(l.style), tv \(l.tv)); \(hint)")
+        }
+        let size = l.gradientSquaredNorm.isNaN ? "NaN" : "too large for float (its squared norm is over \(Float.greatestFiniteMagnitude))"
+        return .diverged("the gradient of J became \(size) at iteration \(k) (J \(l.total)); \(hint)")
     }
 
     /// The current image, downloaded (CHW, unclamped).

@@ -9,6 +9,8 @@ public enum TransferError: Error, CustomStringConvertible, Equatable {
     case file(role: String, path: String, problem: String)
     /// The optimisation diverged (NaN or infinite loss).
     case diverged(String)
+    /// A signal stopped the run (what was written is in the message); the process exits 128 + signal.
+    case stopped(signal: Int32, String)
 
     /// The one line printed after `nst: error: `.
     public var description: String {
@@ -16,6 +18,7 @@ public enum TransferError: Error, CustomStringConvertible, Equatable {
         case let .option(name, problem): return "\(name): \(problem)"
         case let .file(role, path, problem): return "\(role) '\(path)': \(problem)"
         case let .diverged(message): return message
+        case let .stopped(_, message): return message
         }
     }
 }

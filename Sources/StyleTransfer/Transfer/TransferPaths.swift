@@ -45,12 +45,17 @@ public enum TransferPaths {
             }
             guard !isFolder.boolValue else { throw TransferError.file(role: option, path: path, problem: "is a folder, not a file") }
             guard fm.isReadableFile(atPath: path) else { throw TransferError.file(role: option, path: path, problem: "cannot be read (permission denied)") }
+            if option == "--weights", let problem = ImageFile.replacementProblem(path) {
+                // A weights file is read by seeking; a pipe or device would block or never end.
+                throw TransferError.file(role: option, path: path, problem: problem.replacingOccurrences(of: "it is", with: "is"))
+            }
         }
         guard OutputFormat(path: options.outputPath) != nil else {
             throw TransferError.file(role: "--output", path: options.outputPath, problem: "must end in \(OutputFormat.extensionList) (the format follows the extension)")
         }
         if let plot = options.plotPath { try LossPlot.checkExtension(plot, role: "--plot") }
         let outputs = outputs(options)
+        try OutputNames.check(options, outputs: outputs)
         for (option, path) in outputs {
             let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
             var isFolder: ObjCBool = false
@@ -105,6 +110,8 @@ public enum TransferPaths {
     /// catches read-only file systems and special folders, and root's permissions.
     static func canCreateFile(in folder: String) -> Bool {
         let probe = (folder as NSString).appendingPathComponent(".nst-probe-\(ProcessInfo.processInfo.processIdentifier)")
+        TemporaryFiles.register(probe)
+        defer { TemporaryFiles.unregister(probe) }
         let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { return false }
         close(fd)

@@ -14,14 +14,18 @@ public enum TransferRunner {
     /// - Throws: `TransferError`, `WeightsError`, `ImageError` or `DeviceError`, each
     ///   printable as one line naming the option or file.
     @discardableResult
-    public static func run(_ options: TransferOptions, makeDevice: () throws -> any Device) throws -> LossLog {
-        try run(options, makeDevices: { [try makeDevice()] })
+    public static func run(_ options: TransferOptions, stop: StopRequest? = nil,
+                           makeDevice: () throws -> any Device) throws -> LossLog {
+        try run(options, stop: stop, makeDevices: { [try makeDevice()] })
     }
 
     /// `run(_:makeDevice:)` with tiles spread over several devices (`--device a,b`); the
     /// first holds the image and the optimiser's state.
     @discardableResult
-    public static func run(_ options: TransferOptions, makeDevices: () throws -> [any Device]) throws -> LossLog {
+    /// A first `stop` request ends the run after the iteration in progress, with the image
+    /// and loss log so far written (`RunEnd.report` then throws `TransferError.stopped`).
+    public static func run(_ options: TransferOptions, stop: StopRequest? = nil,
+                           makeDevices: () throws -> [any Device]) throws -> LossLog {
         var plan = try TransferPlan(options)
         try TransferPaths.check(options)
 
@@ -34,6 +38,7 @@ public enum TransferRunner {
         } else {
             weights = VGGWeights.builtIn(depth: plan.depth, model: plan.model, preprocess: plan.preprocess)
         }
+        try weights.checkValues()
         let depth = plan.depth
         // Sizes come from the decoded files; resizing waits until the memory check passed.
         let contentFile = try load(options.contentPath, role: "--content")
@@ -44,9 +49,11 @@ public enum TransferRunner {
             let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: stage.size)
             try checkFits(width: contentSize.width, height: contentSize.height, depth: depth, model: plan.model,
                           option: plan.stages.count > 1 ? "--start-size" : "--size")
-            for file in styleFiles {
+            for (path, file) in zip(options.stylePaths, styleFiles) {
                 let size = Image.size(width: file.width, height: file.height, longSide: styleSide(options, stage))
-                try checkFits(width: size.width, height: size.height, depth: depth, model: plan.model, option: "--style-scale")
+                try StyleFit.check(path: path, file: file, size: size, options: options) {
+                    try checkFits(width: size.width, height: size.height, depth: depth, model: plan.model, option: "--style-scale")
+                }
             }
         }
         var initialFile: Image?
@@ -56,6 +63,8 @@ public enum TransferRunner {
         guard let device = devices.first else { throw TransferError.option("--device", "names no device") }
         var log = LossLog()
         var previous: Image?
+        var end = RunEnd.finished
+        try StopRequest.check(stop, before: "the optimisation")
         for (s, stage) in plan.stages.enumerated() {
             let multiStage = plan.stages.count > 1
             let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: stage.size)
@@ -91,7 +100,7 @@ public enum TransferRunner {
                 TransferPaths.intermediate(options, iteration: k, stage: multiStage ? stage : nil)
             }
             do {
-                try engine.run { k, losses, seconds in
+                end = try engine.run(stop: stop) { k, losses, seconds in
                     log.append(iteration: k, losses: losses, seconds: seconds, scale: stage.size)
                     progress.update(iteration: k, losses: losses, seconds: seconds)
                     if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < stage.iterations || s + 1 < plan.stages.count {
@@ -104,13 +113,15 @@ public enum TransferRunner {
                 guard case let .diverged(message) = error else { throw error }
                 var extra = ""
                 if let lossLogPath = options.lossLogPath {
+                    // Kept on purpose, for diagnosis (README.md, "What nst promises").
                     try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
+                    extra += "; the losses so far are in '\(lossLogPath)'"
                 }
                 try writePlot(log, options)
                 if options.saveEvery > 0, let last = log.rows.last {
                     let path = snapshot(last.iteration)
                     try save(finish(engine.currentImage()), to: path, plan)
-                    extra = "; the last good image (iteration \(last.iteration)) is in '\(path)'"
+                    extra += "; the last good image (iteration \(last.iteration)) is in '\(path)'"
                 }
                 throw TransferError.diverged(message + extra)
             } catch {
@@ -122,7 +133,13 @@ public enum TransferRunner {
                 progress.note("nst: " + (multiStage ? "stage \(s + 1)/\(plan.stages.count): " : "") + RunControls.stopNote(options.controls, iteration: k))
             }
             previous = try engine.currentImage()
-            if s + 1 == plan.stages.count { previous = try previous.map(finish) }
+            // A stop request ends every stage: what there is becomes the output.
+            let stopped: Bool
+            if case .stopped = end { stopped = true } else { stopped = false }
+            if s + 1 == plan.stages.count || stopped { previous = try previous.map(finish) }
+            if stopped { break }
+            // A stall (a minimum at this size) ends the stage; a later stage starts afresh.
+            if case .stalled = end, s + 1 < plan.stages.count { end = .finished }
         }
         guard let result = previous else { throw TransferError.option("--iterations", "no stage ran") }
         try save(result, to: options.outputPath, plan)
@@ -130,6 +147,7 @@ public enum TransferRunner {
             try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
         }
         try writePlot(log, options)
+        try RunEnd.report(end, options: options, progress: ProgressDisplay(total: 1, quiet: options.quiet))
         if !options.quiet {
             Console.error("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? "")
                           + (options.plotPath.map { " and \($0)" } ?? "") + "\n")

@@ -66,11 +66,15 @@ public final class SafeTensorsFile {
         guard length >= 2, length <= UInt64(min(fileSize - 8, Self.maxHeaderLength)) else {
             throw WeightsError(file: path, problem: "not a safetensors file: header length \(length) does not fit a file of \(fileSize) bytes")
         }
+        guard length <= UInt64(Self.headerLimit) else {
+            throw WeightsError(file: path, problem: "header of \(length) bytes is larger than the \(Self.headerLimit) bytes accepted")
+        }
         dataStart = 8 + Int(length)
         let json = try Self.read(handle, path: path, offset: 8, count: Int(length))
         guard let object = try? JSONSerialization.jsonObject(with: json), let dict = object as? [String: Any] else {
             throw WeightsError(file: path, problem: "not a safetensors file: the header is not a JSON object")
         }
+        try Self.checkLayout(dict, path: path)
         var metadata: [String: String] = [:]
         if let meta = dict["__metadata__"] as? [String: Any] {
             for (k, v) in meta { if let s = v as? String { metadata[k] = s } }
@@ -79,6 +83,7 @@ public final class SafeTensorsFile {
         var header = dict
         header["__metadata__"] = nil
         self.header = header
+        try checkOverlaps()
     }
 
     deinit { try? handle.close() }

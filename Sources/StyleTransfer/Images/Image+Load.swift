@@ -21,9 +21,20 @@ extension Image {
         self = try Image.load(path: url.path)
     }
 
-    /// Decodes PNG, JPEG or TIFF bytes; `path` only names them in errors.
+    /// Decodes PNG, JPEG or TIFF bytes; `path` only names them in errors. A JPEG is
+    /// turned upright by its EXIF orientation tag, as phone cameras store portraits sideways.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Image {
-        try CodecBridge.decode(bytes, format: format(of: bytes, path: path), path: path)
+        let format = try format(of: bytes, path: path)
+        let image = try CodecBridge.decode(bytes, format: format, path: path)
+        guard format == .jpeg else { return image }
+        let orientation = ExifOrientation.read(jpeg: bytes)
+        guard orientation != 1 else { return image }
+        // Turning makes a second copy; a Swift array traps when its memory cannot be had.
+        guard AvailableMemory.canAllocate(image.pixels.count * MemoryLayout<Float>.stride) else {
+            throw ImageError(.outOfMemory, path: path,
+                             "out of memory turning a \(image.width)x\(image.height) image by its EXIF orientation")
+        }
+        return image.oriented(exif: orientation)
     }
 
     /// The format `bytes` (a whole file or its first bytes) start with.

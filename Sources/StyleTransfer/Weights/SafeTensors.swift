@@ -74,6 +74,9 @@ public final class SafeTensorsFile {
         guard let object = try? JSONSerialization.jsonObject(with: json), let dict = object as? [String: Any] else {
             throw WeightsError(file: path, problem: "not a safetensors file: the header is not a JSON object")
         }
+        if let key = JSONDuplicateKeys.first(in: [UInt8](json)) {
+            throw WeightsError(file: path, problem: "the header names '\(key)' twice in one object; the format forbids duplicate keys")
+        }
         try Self.checkLayout(dict, path: path)
         var metadata: [String: String] = [:]
         if let meta = dict["__metadata__"] as? [String: Any] {

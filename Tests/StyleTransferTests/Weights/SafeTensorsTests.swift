@@ -2,7 +2,7 @@
 @testable import NSTCPU
 @testable import NSTCore
 @testable import NSTOpenCL
-import StyleTransfer
+@testable import StyleTransfer
 import XCTest
 
 final class SafeTensorsTests: XCTestCase {
@@ -96,6 +96,26 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertTrue(message.contains("not a JSON object"), message)
         let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 0, count: 64)
         XCTAssertTrue(try loadError(png).contains("not a safetensors file"))
+    }
+
+    /// Duplicate keys, which the format forbids and JSON parsers resolve silently: a tensor
+    /// described twice, a field twice inside one entry, and a key spelt with an escape.
+    func testDuplicateKeysAreRefused() throws {
+        let twice = try loadError(safetensorsData(blockOneTensors(), mutateHeader: { header in
+            "{\"features.0.bias\":{\"dtype\":\"F32\",\"shape\":[64],\"data_offsets\":[0,256]}," + header.dropFirst()
+        }))
+        XCTAssertTrue(twice.contains("'features.0.bias' twice"), twice)
+        let field = try loadError(safetensorsData(blockOneTensors(), mutateHeader: { header in
+            header.replacingOccurrences(of: "\"dtype\":\"F32\"", with: "\"dtype\":\"F32\",\"dtype\":\"F16\"")
+        }))
+        XCTAssertTrue(field.contains("'dtype' twice"), field)
+        let escaped = try loadError(safetensorsData(blockOneTensors(), mutateHeader: { header in
+            "{\"features.0.bi\\u0061s\":{\"dtype\":\"F32\",\"shape\":[64],\"data_offsets\":[0,256]}," + header.dropFirst()
+        }))
+        XCTAssertTrue(escaped.contains("'features.0.bias' twice"), escaped)
+        // Equal keys in different objects are fine.
+        XCTAssertNil(JSONDuplicateKeys.first(in: Array(#"{"a":{"x":1},"b":{"x":2},"c":[{"x":1},{"x":2}]}"#.utf8)))
+        XCTAssertEqual(JSONDuplicateKeys.first(in: Array(#"{"a":{"x":1,"y":"x","x":2}}"#.utf8)), "x")
     }
 
     func testUnsupportedDType() throws {

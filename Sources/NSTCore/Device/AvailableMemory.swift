@@ -38,6 +38,9 @@ public enum AvailableMemory {
     /// (Swift arrays trap instead), and freed at once. Called before a large array is made.
     public static func canAllocate(_ bytes: Int) -> Bool {
         guard bytes > 0 else { return true }
+        // More than the machine holds can never be had; asking malloc for it is also what
+        // memory checkers report as an error (AddressSanitizer aborts on such a request).
+        guard bytes <= hostBytes() else { return false }
         guard let block = malloc(bytes) else { return false }
         free(block)
         return true

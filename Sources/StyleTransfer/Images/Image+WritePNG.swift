@@ -5,21 +5,25 @@ import NSTCore
 extension Image {
     /// The image as interleaved 8-bit RGB: each value clamped to [0, 1], scaled by
     /// 255 and rounded to nearest (NaN becomes 0).
-    public func rgb8() -> [UInt8] {
-        let plane = planeCount
-        var bytes = [UInt8](repeating: 0, count: 3 * plane)
+    public func rgb8() -> [UInt8] { interleaved(UInt8.self) }
+
+    /// Interleaved RGB samples of type `T`: each value clamped to [0, 1] (NaN to 0), scaled
+    /// by `T.max` and rounded to nearest, halves away from zero.
+    func interleaved<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) -> [T] {
+        let plane = planeCount, top = Float(T.max)
+        var samples = [T](repeating: 0, count: 3 * plane)
         pixels.withUnsafeBufferPointer { source in
-            bytes.withUnsafeMutableBufferPointer { target in
+            samples.withUnsafeMutableBufferPointer { target in
                 for channel in 0..<3 {
                     for i in 0..<plane {
                         let value = source[channel * plane + i]
                         let clamped = value.isNaN ? 0 : Swift.min(Swift.max(value, 0), 1)
-                        target[3 * i + channel] = UInt8((clamped * 255).rounded(.toNearestOrAwayFromZero))
+                        target[3 * i + channel] = T((clamped * top).rounded(.toNearestOrAwayFromZero))
                     }
                 }
             }
         }
-        return bytes
+        return samples
     }
 
     /// The image encoded as an 8-bit RGB PNG file (see `rgb8()` for the conversion).

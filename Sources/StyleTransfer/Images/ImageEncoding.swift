@@ -47,22 +47,7 @@ public struct ImageEncoding: Equatable, Sendable {
 extension Image {
     /// Interleaved 16-bit RGB: each value clamped to [0, 1] (NaN to 0), scaled by 65535 and
     /// rounded to nearest (`rgb8()`'s rule at 16 bits).
-    public func rgb16() -> [UInt16] {
-        let plane = planeCount
-        var samples = [UInt16](repeating: 0, count: 3 * plane)
-        pixels.withUnsafeBufferPointer { source in
-            samples.withUnsafeMutableBufferPointer { target in
-                for channel in 0..<3 {
-                    for i in 0..<plane {
-                        let value = source[channel * plane + i]
-                        let clamped = value.isNaN ? 0 : Swift.min(Swift.max(value, 0), 1)
-                        target[3 * i + channel] = UInt16((clamped * 65535).rounded(.toNearestOrAwayFromZero))
-                    }
-                }
-            }
-        }
-        return samples
-    }
+    public func rgb16() -> [UInt16] { interleaved(UInt16.self) }
 
     /// `rgb16()` as PNG stores it: each sample big-endian.
     func rgb16BigEndianBytes() -> [UInt8] {

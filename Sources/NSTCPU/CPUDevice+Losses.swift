@@ -92,7 +92,19 @@ extension CPUDevice {
     }
 
     func totalVariationLoss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        let op = "totalVariationLoss"
+        try totalVariation("totalVariationLoss", image: image, gradient: gradient, scale: scale, SquaredDifference.self)
+    }
+
+    func totalVariationL1Loss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
+        try totalVariation("totalVariationL1Loss", image: image, gradient: gradient, scale: scale, AbsoluteDifference.self)
+    }
+
+    /// `J = sum_{c,y,x} f(x[c,y,x+1] - x[c,y,x]) + f(x[c,y+1,x] - x[c,y,x])` (terms whose
+    /// neighbour falls outside are absent), summed in Double; when `gradient` is given,
+    /// accumulates `scale * dJ/dx`: with `f' = factor * slope`, dJ/dx[i] is
+    /// `factor * (-slope(right - x) - slope(below - x) + slope(x - left) + slope(x - above))`.
+    private func totalVariation<F: DifferencePenalty>(_ op: String, image: Tensor, gradient: Tensor?, scale: Float,
+                                                      _: F.Type) throws -> Double {
         let (c, h, w) = try OpShapes.chw(op, "image", image.shape)
         if let gradient { try OpShapes.same(op, ("image", image.shape), ("gradient", gradient.shape)) }
         let x = try ptr(image, op)
@@ -103,24 +115,23 @@ extension CPUDevice {
             for y in 0..<h {
                 for xx in 0..<w {
                     let i = y * w + xx
-                    if xx + 1 < w { let d = Double(p[i + 1]) - Double(p[i]); sum += d * d }
-                    if y + 1 < h { let d = Double(p[i + w]) - Double(p[i]); sum += d * d }
+                    if xx + 1 < w { sum += F.value(Double(p[i + 1]) - Double(p[i])) }
+                    if y + 1 < h { sum += F.value(Double(p[i + w]) - Double(p[i])) }
                 }
             }
         }
         if let dg {
-            // d/dx[i] of each squared difference: -2 (right - x) - 2 (below - x) + 2 (x - left) + 2 (x - above).
-            let k = 2 * scale
+            let k = F.factor * scale
             for ch in 0..<c {
                 let p = x + ch * h * w, q = dg + ch * h * w
                 for y in 0..<h {
                     for xx in 0..<w {
                         let i = y * w + xx, v = p[i]
                         var s: Float = 0
-                        if xx + 1 < w { s -= p[i + 1] - v }
-                        if xx > 0 { s += v - p[i - 1] }
-                        if y + 1 < h { s -= p[i + w] - v }
-                        if y > 0 { s += v - p[i - w] }
+                        if xx + 1 < w { s -= F.slope(p[i + 1] - v) }
+                        if xx > 0 { s += F.slope(v - p[i - 1]) }
+                        if y + 1 < h { s -= F.slope(p[i + w] - v) }
+                        if y > 0 { s += F.slope(v - p[i - w]) }
                         q[i] += k * s
                     }
                 }
@@ -128,42 +139,26 @@ extension CPUDevice {
         }
         return sum
     }
+}
 
-    func totalVariationL1Loss(image: Tensor, gradient: Tensor?, scale: Float) throws -> Double {
-        let op = "totalVariationL1Loss"
-        let (c, h, w) = try OpShapes.chw(op, "image", image.shape)
-        if let gradient { try OpShapes.same(op, ("image", image.shape), ("gradient", gradient.shape)) }
-        let x = try ptr(image, op)
-        let dg: UnsafeMutablePointer<Float>? = try ptr(gradient, op)
-        var sum: Double = 0
-        for ch in 0..<c {
-            let p = x + ch * h * w
-            for y in 0..<h {
-                for xx in 0..<w {
-                    let i = y * w + xx
-                    if xx + 1 < w { sum += abs(Double(p[i + 1]) - Double(p[i])) }
-                    if y + 1 < h { sum += abs(Double(p[i + w]) - Double(p[i])) }
-                }
-            }
-        }
-        if let dg {
-            // d/dx[i] of each |difference|: -sign(right - x) - sign(below - x) + sign(x - left) + sign(x - above).
-            func sign(_ d: Float) -> Float { d > 0 ? 1 : (d < 0 ? -1 : 0) }
-            for ch in 0..<c {
-                let p = x + ch * h * w, q = dg + ch * h * w
-                for y in 0..<h {
-                    for xx in 0..<w {
-                        let i = y * w + xx, v = p[i]
-                        var s: Float = 0
-                        if xx + 1 < w { s -= sign(p[i + 1] - v) }
-                        if xx > 0 { s += sign(v - p[i - 1]) }
-                        if y + 1 < h { s -= sign(p[i + w] - v) }
-                        if y > 0 { s += sign(v - p[i - w]) }
-                        q[i] += scale * s
-                    }
-                }
-            }
-        }
-        return sum
-    }
+/// The penalty a total variation puts on each neighbour difference d: `value(d)`, and its
+/// derivative as `factor * slope(d)` (the factor applied once per pixel, as the kernels do).
+private protocol DifferencePenalty {
+    static func value(_ d: Double) -> Double
+    static func slope(_ d: Float) -> Float
+    static var factor: Float { get }
+}
+
+/// `d^2`, derivative `2 d`.
+private enum SquaredDifference: DifferencePenalty {
+    @inline(__always) static func value(_ d: Double) -> Double { d * d }
+    @inline(__always) static func slope(_ d: Float) -> Float { d }
+    static var factor: Float { 2 }
+}
+
+/// `|d|`, derivative `sign(d)` with `sign(0) = 0`.
+private enum AbsoluteDifference: DifferencePenalty {
+    @inline(__always) static func value(_ d: Double) -> Double { abs(d) }
+    @inline(__always) static func slope(_ d: Float) -> Float { d > 0 ? 1 : (d < 0 ? -1 : 0) }
+    static var factor: Float { 1 }
 }

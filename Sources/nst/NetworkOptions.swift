@@ -29,9 +29,10 @@ struct NetworkOptions: ParsableArguments {
     /// The backend, the extractor for the layers, and the images (each resized to --size).
     func open(images: [(role: String, path: String)]) throws -> (FeatureExtractor, [Image]) {
         let choice = try DeviceChoice(parsing: device)
-        let model = try InspectInputs.model(self.model, weightsPath: self.weights)
+        let file = try InspectInputs.weightsFile(self.weights)
+        let model = try TransferPlan.model(given: self.model, file: file)
         let depth = try FeatureExtractor.depth(layerNames, model: model)
-        let weights = try InspectInputs.weights(path: self.weights, depth: depth, model: model, preprocess: preprocess)
+        let weights = try InspectInputs.weights(file, depth: depth, model: model, preprocess: preprocess)
         let loaded = try images.map { try InspectInputs.image($0.path, role: $0.role, size: size, depth: depth, model: model) }
         let device = try DeviceSelection.makeDevice(choice)
         let extractor = try FeatureExtractor(device: device, layers: layerNames, model: model, weights: { _ in weights },

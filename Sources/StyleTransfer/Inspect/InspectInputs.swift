@@ -4,28 +4,19 @@ import NSTCore
 
 /// Inputs of `nst activations` and `nst gram`: errors name the option they came from.
 public enum InspectInputs {
-    /// The built-in weights, or the weights file at `path` (any format `nst transfer` reads,
-    /// or a name in the weights cache), for `depth` layers of `model` (default: the file's,
-    /// else VGG-19) with the input convention `preprocess` (default: the file's, else torchvision).
-    /// - Throws: `TransferError.option("--model")` when the file holds another model; `WeightsError`.
-    public static func weights(path: String?, depth: Int, model: VGGModel? = nil, preprocess: Preprocess? = nil) throws -> VGGWeights {
-        guard let path else {
-            return VGGWeights.builtIn(depth: depth, model: model ?? .vgg19, preprocess: preprocess ?? .torchvision)
-        }
-        let file = try WeightsFile(url: URL(fileURLWithPath: WeightsCache().resolve(path)))
-        if let model, let held = file.model, held != model {
-            throw TransferError.option("--model", "is \(model.name), but '\(file.path)' holds the \(held.convolutionCount) convolutions of \(held)")
-        }
-        return try VGGWeights.load(from: file, depth: depth, model: model ?? file.model ?? .vgg19,
-                                   preprocess: preprocess ?? file.statedPreprocess ?? .torchvision)
+    /// The weights file `path` names (any format `nst transfer` reads, or a name in the
+    /// weights cache), opened once; nil for the built-in weights.
+    public static func weightsFile(_ path: String?) throws -> WeightsFile? {
+        try path.map { try WeightsFile(url: URL(fileURLWithPath: WeightsCache().resolve($0))) }
     }
 
-    /// The model `--model` names, or the one the weights file at `path` holds, else VGG-19
-    /// (layer names are resolved in it before any weight is read).
-    public static func model(_ given: VGGModel?, weightsPath path: String?) throws -> VGGModel {
-        if let given { return given }
-        guard let path else { return .vgg19 }
-        return try WeightsFile(url: URL(fileURLWithPath: WeightsCache().resolve(path))).model ?? .vgg19
+    /// The built-in weights, or those of `file`, for `depth` layers of `model` (see
+    /// `TransferPlan.model(given:file:)`) with the input convention `preprocess` (default:
+    /// the file's, else torchvision).
+    /// - Throws: `WeightsError`.
+    public static func weights(_ file: WeightsFile?, depth: Int, model: VGGModel, preprocess: Preprocess? = nil) throws -> VGGWeights {
+        guard let file else { return VGGWeights.builtIn(depth: depth, model: model, preprocess: preprocess ?? .torchvision) }
+        return try VGGWeights.load(from: file, depth: depth, model: model, preprocess: preprocess ?? file.statedPreprocess ?? .torchvision)
     }
 
     /// The image at `path`; errors name `role` and the file.

@@ -45,10 +45,7 @@ public struct TransferPlan: Sendable {
     /// states are taken from it unless the options name them.
     public init(_ options: TransferOptions, styleCount: Int? = nil, weights: WeightsFile? = nil) throws {
         let o = options
-        if let given = o.model, let file = weights, let held = file.model, given != held {
-            throw TransferError.option("--model", "is \(given.name), but '\(file.path)' holds the \(held.convolutionCount) convolutions of \(held)")
-        }
-        let model = o.model ?? weights?.model ?? .vgg19
+        let model = try Self.model(given: o.model, file: weights)
         self.model = model
         preprocess = o.preprocess ?? weights?.statedPreprocess ?? o.preset?.preprocess ?? .torchvision
         tv = o.preset == .neuralStyle ? .absolute : .squared
@@ -127,6 +124,16 @@ public struct TransferPlan: Sendable {
             throw TransferError.option("--stage-iterations", "must be positive, got \(bad)")
         }
         return zip(sizes, iterations).map { TransferStage(size: $0, iterations: $1) }
+    }
+
+    /// The network of a run: `--model` (`given`) when the weights `file` holds no other, else
+    /// the file's, else VGG-19.
+    /// - Throws: `TransferError.option("--model")` when `given` and the file's model differ.
+    public static func model(given: VGGModel?, file: WeightsFile?) throws -> VGGModel {
+        if let given, let file, let held = file.model, given != held {
+            throw TransferError.option("--model", "is \(given.name), but '\(file.path)' holds the \(held.convolutionCount) convolutions of \(held)")
+        }
+        return given ?? file?.model ?? .vgg19
     }
 
     /// Optimiser iterations over all stages.

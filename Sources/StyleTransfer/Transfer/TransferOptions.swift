@@ -111,7 +111,11 @@ public struct TransferOptions: Sendable {
 
     /// The long side of the style images (clamped to 0...16385 so that any option values
     /// convert; `TransferPlan` rejects the values outside 1...16384).
-    public var styleSize: Int {
+    public var styleSize: Int { styleSize(for: size) }
+
+    /// The long side of the style images for a generated image of long side `size`:
+    /// `styleScale * size`, rounded and clamped as `styleSize` is.
+    public func styleSize(for size: Int) -> Int {
         let exact = (styleScale * Double(size)).rounded()
         return exact.isNaN ? 0 : Int(min(max(exact, 0), Double(Image.maxSide + 1)))
     }

@@ -155,10 +155,11 @@ public enum TransferRunner {
         return log
     }
 
-    /// The style images' long side at `stage`: `--style-scale` times the stage's size.
+    /// The style images' long side at `stage`: `--style-scale` times the stage's size, at
+    /// least one pixel (the plan checked the last stage's; an earlier, smaller stage's may
+    /// round to 0).
     static func styleSide(_ options: TransferOptions, _ stage: TransferStage) -> Int {
-        let exact = (options.styleScale * Double(stage.size)).rounded()
-        return exact.isNaN ? 1 : Int(min(max(exact, 1), Double(Image.maxSide)))
+        min(max(options.styleSize(for: stage.size), 1), Image.maxSide)
     }
 
     /// Runs `body`, naming `--size` in a device's out-of-memory error (the backends speak of

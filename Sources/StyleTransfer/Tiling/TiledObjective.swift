@@ -27,6 +27,11 @@ public final class TiledObjective: Objective {
     private let contentTargets: [[[Float]]]
     /// Per style layer: the target Gram matrix `[C*C]`.
     private let styleTargets: [[Double]]
+    /// Per tile, per content layer: the share of the layer's positions the interior holds
+    /// (the content op normalises by the interior, the loss by the whole layer).
+    private let contentShares: [[Double]]
+    /// Per style layer: `beta lambda_l / (C^2 N)`, the scale of the style gradient `E A`.
+    private let styleScales: [Float]
     private let tvSlots: LossSlots
     /// The total variation's kind; for the L1 kind (taken on the network's input), the
     /// normalisation and two full-size buffers for its gradient on the home device.
@@ -73,6 +78,11 @@ public final class TiledObjective: Objective {
             }
         }
         styleTargets = targets
+        contentShares = grid.tiles.map { tile in plan.content.indices.map { Self.fraction(of: tile, in: grid, layer: $0) } }
+        styleScales = plan.style.indices.enumerated().map { k, layer -> Float in
+            let c = Double(grid.model.outputChannels(of: layer))
+            return Float(plan.options.styleWeight * plan.style.weights[k] / (c * c * Double(grid.positions(layer: layer))))
+        }
         // The TV term, and |dJ/dx|^2, checked like the whole-image objective's.
         tvSlots = try home.makeLossSlots(count: 2)
         tvKind = plan.tv
@@ -132,18 +142,12 @@ public final class TiledObjective: Objective {
         }
         for worker in workers { try worker.setDifferences(differences) }
         // Pass 2: each tile's interior losses, back to its crop's pixels.
-        let styleScales = style.indices.enumerated().map { k, layer -> Float in
-            let c = Double(grid.model.outputChannels(of: layer))
-            return Float(styleWeight * style.weights[k] / (c * c * Double(grid.positions(layer: layer))))
-        }
-        let contentLayers = content.indices, contentWeights = content.weights, alpha = contentWeight
-        let contentTargets = self.contentTargets
+        let contentWeights = content.weights, alpha = contentWeight, styleScales = self.styleScales
+        let contentTargets = self.contentTargets, contentShares = self.contentShares
         // Pass 2 runs the tiles last to first, so each worker starts with the tile whose tape
         // it kept from pass 1; the parts come back in tile order all the same.
         let reversed = try TileScheduler.run(grid.tiles.reversed(), on: workers) { worker, tile in
-            // The op normalises by the interior's size; the whole layer's is wanted.
-            let fractions = contentLayers.map { Self.fraction(of: tile, in: grid, layer: $0) }
-            let scales = zip(contentWeights, fractions).map { Float(alpha * $0 * $1) }
+            let scales = zip(contentWeights, contentShares[tile.index]).map { Float(alpha * $0 * $1) }
             return try worker.gradient(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
                                        targets: contentTargets[tile.index], contentScales: scales, styleScales: styleScales)
         }
@@ -152,8 +156,8 @@ public final class TiledObjective: Objective {
         var jContent = 0.0
         for (tile, part) in zip(grid.tiles, parts) {
             HostImage.add(part.gradient, into: &total, channels: 3, size: size, tile.crop)
-            for (k, layer) in content.indices.enumerated() {
-                jContent += content.weights[k] * part.content[k] * Self.fraction(of: tile, in: grid, layer: layer)
+            for k in content.indices.indices {
+                jContent += content.weights[k] * part.content[k] * contentShares[tile.index][k]
             }
         }
         try home.upload(total, to: gradient)

@@ -64,6 +64,7 @@ public enum TransferRunner {
         var log = LossLog()
         var previous: Image?
         var end = RunEnd.finished
+        var lastProgress: ProgressDisplay?
         try StopRequest.check(stop, before: "the optimisation")
         for (s, stage) in plan.stages.enumerated() {
             let multiStage = plan.stages.count > 1
@@ -82,6 +83,7 @@ public enum TransferRunner {
                                      : previous?.resized(width: content.width, height: content.height)
             let progress = ProgressDisplay(total: stage.iterations, quiet: options.quiet,
                                            label: multiStage ? "\(s + 1)/\(plan.stages.count) " : "")
+            lastProgress = progress
             var how = "on \(devices.map(\.name).joined(separator: " + "))"
             if case let .tiled(side) = layout.layout { how += " in tiles of \(side) px" }
             progress.note("nst: " + (multiStage ? "stage \(s + 1)/\(plan.stages.count): " : "")
@@ -147,7 +149,8 @@ public enum TransferRunner {
             try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
         }
         try writePlot(log, options)
-        try RunEnd.report(end, options: options, progress: ProgressDisplay(total: 1, quiet: options.quiet))
+        // The last stage's display, so that a note ends its unfinished terminal line first.
+        try RunEnd.report(end, options: options, progress: lastProgress ?? ProgressDisplay(total: 1, quiet: options.quiet))
         if !options.quiet {
             Console.error("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? "")
                           + (options.plotPath.map { " and \($0)" } ?? "") + "\n")

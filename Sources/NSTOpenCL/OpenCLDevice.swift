@@ -90,7 +90,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         let all = try OpenCLDeviceInfo.all()
         guard all.indices.contains(index) else {
             throw DeviceError.invalidArgument(op: "OpenCL device", detail: all.isEmpty
-                ? "no OpenCL device was found (no OpenCL driver or platform is installed)"
+                ? "no OpenCL device was found: \(OpenCLDeviceInfo.absenceReason())"
                 : "there is no OpenCL device \(index); `nst devices` lists devices 0 to \(all.count - 1)")
         }
         try self.init(info: all[index])

@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-60}"
 OUT=.build-fuzz
 mkdir -p "$OUT/corpus/decode_image"
-# The image decoders: the C shim itself, compiled with the fuzzer and ASan, against the system libpng and libjpeg.
+# The image decoders: the C shim itself, compiled with the fuzzer and ASan, against the system libpng and libjpeg
+# (and Little CMS, which converts embedded ICC profiles).
 clang -g -O1 -fsanitize=fuzzer,address -ISources/CCodecs/include -ISources/CCodecs \
     Fuzz/decode_image.c Sources/CCodecs/codecs.c Sources/CCodecs/png_decode.c Sources/CCodecs/jpeg_decode.c \
-    Sources/CCodecs/jpeg_trap.c $(pkg-config --cflags --libs libpng libjpeg) -o "$OUT/decode_image"
+    Sources/CCodecs/jpeg_trap.c Sources/CCodecs/icc_convert.c $(pkg-config --cflags --libs libpng libjpeg lcms2) \
+    -o "$OUT/decode_image"
 # Seeds: small images of every flavour the image tests cover, made by the shim's own test encoders.
 clang -O1 -ISources/CCodecs/include -ISources/CCodecs Fuzz/make_seeds.c Sources/CCodecs/codecs.c \
     Sources/CCodecs/png_encode.c Sources/CCodecs/jpeg_encode.c Sources/CCodecs/jpeg_trap.c \

@@ -72,12 +72,12 @@ extension OpenCLTuner {
             let key = "\(conv.inC) \(conv.outC) \(side)"
             let t = try seen[key] ?? {
                 let timed = try (winograd + [im2col]).map { try convolutionSeconds(on: $0, inC: conv.inC, outC: conv.outC, side: side) }
+                log(String(format: "  %d->%d at %d: forward %@, backward %@ ms (F(2x2), F(4x4), im2col)", conv.inC, conv.outC, side,
+                           timed.map { String(format: "%.1f", $0.forward * 1e3) }.joined(separator: "/"),
+                           timed.map { String(format: "%.1f", $0.backward * 1e3) }.joined(separator: "/")))
                 return (timed.map(\.forward), timed.map(\.backward))
             }()
             seen[key] = t
-            log(String(format: "  %d->%d at %d: forward %@, backward %@ ms (F(2x2), F(4x4), im2col)", conv.inC, conv.outC, side,
-                       t.forward.map { String(format: "%.1f", $0 * 1e3) }.joined(separator: "/"),
-                       t.backward.map { String(format: "%.1f", $0 * 1e3) }.joined(separator: "/")))
             passes.append((conv.inC, t.forward.dropLast().map { $0 * scale }, (t.forward.last ?? 0) * scale))
             passes.append((conv.outC, t.backward.dropLast().map { $0 * scale }, (t.backward.last ?? 0) * scale))
         }

@@ -104,9 +104,10 @@ extension OpenCLDevice {
 
 extension OpenCLDevice: MemoryTrading {
     /// Stops keeping transformed Winograd filters between calls (each convolution transforms
-    /// its weights again, into scratch memory): the one thing the backend can give up.
+    /// its weights again, into scratch memory): the one thing the backend can give up, and
+    /// only when Winograd is on at all (untuned devices keep nothing).
     public func tradeSpeedForMemory() -> Bool {
-        guard winogradFilterCache.isKeeping else { return false }
+        guard winogradFilterCache.isKeeping, winogradMinChannels < Self.winogradOff else { return false }
         winogradFilterCache.stopKeeping()
         return true
     }

@@ -143,6 +143,8 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     }
 
     deinit {
+        // The cached filters are released here, while `context` is surely alive.
+        winogradFilterCache.stopKeeping()
         for slot in scratch.values { clReleaseMemObject(slot.buffer) }
         for buffer in constantBuffers.values { clReleaseMemObject(buffer) }
         clReleaseMemObject(partials)

@@ -44,8 +44,8 @@ final class OpenCLWinogradTests: XCTestCase {
         for tile in OpenCLWinogradTile.allCases { try checkWinogradMatchesCPU(tile) }
     }
 
-    private func checkWinogradMatchesCPU(_ tile: OpenCLWinogradTile) throws {
-        let cl = try Self.winogradDevice(tile: tile), banded = try Self.winogradDevice(im2colLimit: 90, tile: tile)
+    private func checkWinogradMatchesCPU(_ tile: OpenCLWinogradTile, device: OpenCLDevice? = nil) throws {
+        let cl = try device ?? Self.winogradDevice(tile: tile), banded = try Self.winogradDevice(im2colLimit: 90, tile: tile)
         let cpu = CPUDevice()
         var data = TestData(seed: 31)
         for (i, h, w, o) in [(16, 9, 7, 20), (33, 1, 1, 17), (20, 1, 6, 24), (17, 6, 8, 16), (24, 5, 5, 40), (16, 13, 11, 16)] {
@@ -107,6 +107,21 @@ final class OpenCLWinogradTests: XCTestCase {
             weight = nil
             XCTAssertEqual(device.winogradFilterCache.floats, 0, "dropped with the weight")
         }
+    }
+
+    /// Giving up the filter cache (for a memory budget) lowers the memory estimate by the
+    /// transforms kept, keeps results right, and is offered only when Winograd is on.
+    func testTradingSpeedForMemoryDropsTheFilterCache() throws {
+        let untuned = try OpenCLDevice(info: try OpenCLTestDevice.get().info, tuning: .none)
+        XCTAssertFalse(untuned.tradeSpeedForMemory(), "nothing kept without Winograd")
+        let device = try Self.winogradDevice(tile: .f4x4)
+        let sizes = [ImageSize(height: 64, width: 64)], depth = try XCTUnwrap(VGG19.index(of: "relu5_1")) + 1
+        let kept = device.scratchFloats(sizes: sizes, depth: depth)
+        XCTAssertTrue(device.tradeSpeedForMemory())
+        XCTAssertFalse(device.tradeSpeedForMemory(), "only once")
+        // conv5_1's two directions alone are 2 * 36 * 512 * 512 floats.
+        XCTAssertGreaterThan(kept - device.scratchFloats(sizes: sizes, depth: depth), 2 * 36 * 512 * 512)
+        try checkWinogradMatchesCPU(.f4x4, device: device)
     }
 
     /// The products one evaluation issues follow the layer table: 16 per Winograd

@@ -57,7 +57,9 @@ struct Bench: ParsableCommand {
         var results: [BenchmarkResult] = []
         for device in devices {
             for size in sizes {
-                if !json { Console.error("benchmarking \(device.name) at \(size)x\(size)...\n") }
+                // The CPU backend's speed hangs on OpenBLAS's kernels (OPENBLAS_CORETYPE can force them).
+                let kernels = device is CPUDevice ? " (OpenBLAS \(ProcessSettings.openBLASCore) kernels)" : ""
+                if !json { Console.error("benchmarking \(device.name) at \(size)x\(size)\(kernels)...\n") }
                 let result = try Benchmark.run(device: device, size: size, evaluations: evaluations, warmup: warmup,
                                                breakdown: !noBreakdown, tile: tile, workers: workers)
                 results.append(result)

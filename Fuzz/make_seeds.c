@@ -1,4 +1,4 @@
-// make_seeds.c: writes small PNG and JPEG seeds of the flavours the image tests cover, for the decode_image fuzz target.
+// make_seeds.c: writes small PNG, JPEG and TIFF seeds of the flavours the image tests cover, for the decode_image fuzz target.
 #include "codecs.h"
 
 #include <stdio.h>
@@ -48,6 +48,20 @@ int main(int argc, char **argv) {
                 snprintf(name, sizeof name, "seed-%d-%d.jpg", components[c], progressive);
                 save(argv[1], name, &buffer);
             }
+        }
+    }
+    // TIFF: 8- and 16-bit RGB, the second with a (made-up) ICC profile, as the TIFF tests write.
+    unsigned short samples16[3 * 13 * 9];
+    for (size_t i = 0; i < sizeof samples16 / sizeof samples16[0]; i++) samples16[i] = (unsigned short)(i * 4099 + 7);
+    unsigned char icc[128] = {0};
+    for (int bits = 8; bits <= 16; bits += 8) {
+        nst_buffer buffer = {0};
+        const void *rgb = bits == 8 ? (const void *)samples : (const void *)samples16;
+        if (nst_encode_tiff_rgb(rgb, 13, 9, bits, bits == 16 ? icc : NULL, bits == 16 ? sizeof icc : 0, &buffer,
+                                message, sizeof message) == NST_OK) {
+            char name[64];
+            snprintf(name, sizeof name, "seed-%d.tiff", bits);
+            save(argv[1], name, &buffer);
         }
     }
     return 0;

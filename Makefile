@@ -6,8 +6,12 @@ NST := .build/release/nst
 deps:
 	bash scripts/install-deps.sh
 
+# --disable-local-rpath: no $ORIGIN in the binary's RUNPATH, so a library dropped next to
+# `nst` is never loaded in place of the system's.
+RPATH := --disable-local-rpath
+
 build: deps
-	$(SWIFT) build -c release --product nst
+	$(SWIFT) build -c release --product nst $(RPATH)
 
 # The demo: Turner's The Shipwreck painted in the style of van Gogh's The Starry Night
 # (examples/ATTRIBUTION.md), 100 L-BFGS iterations at 256 pixels: a few minutes on 2 CPU cores.
@@ -21,7 +25,7 @@ demo: build
 	@echo "demo: image $(DEMO_OUT)/demo.png, losses per iteration $(DEMO_OUT)/demo.csv"
 
 test: deps
-	$(SWIFT) test --disable-swift-testing
+	$(SWIFT) test --disable-swift-testing $(RPATH)
 
 # CI's extra checks after `make test` (.ci/run): the whole suite under AddressSanitizer, the
 # CPU backend's multi-threaded code under ThreadSanitizer, each in its own build folder.

@@ -27,6 +27,10 @@ let package = Package(
         .systemLibrary(
             name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4",
             providers: [.apt(["libtiff-dev"])]),
+        // Little CMS 2: converts images with an embedded ICC profile to sRGB (CCodecs/icc_convert.c).
+        .systemLibrary(
+            name: "CLCMS2", path: "Sources/CLCMS2", pkgConfig: "lcms2",
+            providers: [.apt(["liblcms2-dev"])]),
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
@@ -34,10 +38,11 @@ let package = Package(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
         // Our own C shim over libpng/libjpeg/libtiff: the first two report errors by longjmp, which
-        // Swift cannot catch, libtiff through handlers; here both become codes.
+        // Swift cannot catch, libtiff through handlers; here both become codes. Decoded images
+        // with an embedded ICC profile are converted to sRGB there, through Little CMS.
         .target(
             name: "CCodecs",
-            dependencies: ["CPNG", "CJPEG", "CTIFF"],
+            dependencies: ["CPNG", "CJPEG", "CTIFF", "CLCMS2"],
             path: "Sources/CCodecs"),
         // The layers, each a target so the compiler enforces which way dependencies point
         // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; the
@@ -67,7 +72,8 @@ let package = Package(
             path: "Sources/nst"),
         .testTarget(
             name: "StyleTransferTests",
-            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL"],
+            // CLCMS2: the ICC tests make their source profiles with Little CMS.
+            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "CLCMS2"],
             path: "Tests/StyleTransferTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -12,10 +12,12 @@ TARGETS=("$@")
 OUT=.build-fuzz
 mkdir -p "$OUT/logs"
 
-# The C target: the image decoders of the C shim, compiled with the fuzzer and ASan, against the system libpng and libjpeg.
+# The C target: the image decoders of the C shim, compiled with the fuzzer and ASan, against the system libpng and libjpeg
+# (and Little CMS, which converts embedded ICC profiles).
 clang -g -O1 -fsanitize=fuzzer,address -ISources/CCodecs/include -ISources/CCodecs \
     Fuzz/decode_image.c Sources/CCodecs/codecs.c Sources/CCodecs/png_decode.c Sources/CCodecs/jpeg_decode.c \
-    Sources/CCodecs/jpeg_trap.c $(pkg-config --cflags --libs libpng libjpeg) -o "$OUT/decode_image"
+    Sources/CCodecs/jpeg_trap.c Sources/CCodecs/icc_convert.c $(pkg-config --cflags --libs libpng libjpeg lcms2) \
+    -o "$OUT/decode_image"
 # Image seeds: small images of every flavour the image tests cover, made by the shim's own test encoders.
 clang -O1 -ISources/CCodecs/include -ISources/CCodecs Fuzz/make_seeds.c Sources/CCodecs/codecs.c \
     Sources/CCodecs/png_encode.c Sources/CCodecs/jpeg_encode.c Sources/CCodecs/jpeg_trap.c \

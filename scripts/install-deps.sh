@@ -6,6 +6,7 @@ packages=(
   ocl-icd-opencl-dev opencl-headers libclblast-dev   # OpenCL ICD loader + headers, CLBlast
   pocl-opencl-icd clinfo                            # an OpenCL CPU device, so the OpenCL path runs without a GPU
   libpng-dev libjpeg62-turbo-dev libtiff-dev        # image codecs
+  liblcms2-dev                                      # Little CMS 2: inputs with an embedded ICC profile converted to sRGB
   libopenblas-dev                                   # CPU matrix products
   libcairo2-dev fonts-dejavu-core                   # drawing and text of the inspection pictures (nst plot, activations, ...)
 )

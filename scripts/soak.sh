@@ -8,7 +8,7 @@ ITERATIONS="${1:-2000}"
 SIZE="${2:-64}"
 if [ "$#" -gt 2 ]; then BACKENDS=("${@:3}"); else BACKENDS=(cpu opencl); fi
 NST=.build/release/nst
-[ -x "$NST" ] || swift build -c release --product nst
+[ -x "$NST" ] || swift build -c release --product nst --disable-local-rpath
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 for backend in "${BACKENDS[@]}"; do

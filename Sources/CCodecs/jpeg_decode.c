@@ -1,4 +1,5 @@
 // jpeg_decode.c: JPEG from memory to planar float RGB through libjpeg, with errors as codes.
+#include "icc_convert.h"
 #include "jpeg_trap.h"
 
 #include <limits.h>
@@ -12,6 +13,8 @@ typedef struct {
     struct jpeg_decompress_struct info;
     unsigned char *row;
     float *pixels;
+    JOCTET *icc; ///< the profile reassembled from the APP2 markers (malloc'd by libjpeg); NULL when none
+    unsigned int icc_size;
 } jpeg_decoder;
 
 static nst_status jpeg_error_status(int code) {
@@ -54,6 +57,12 @@ static void jpeg_trap_emit_message(j_common_ptr info, int level) {
     info->err->num_warnings++;
     if (code == JWRN_JPEG_EOF) {
         nst_fail(trap->sink, NST_ERR_TRUNCATED, "truncated JPEG data");
+        longjmp(trap->jump, 1);
+    }
+    // The ICC profile's markers are numbered inconsistently (missing, repeated, disagreeing
+    // counts): its colours cannot be known, which is no better than a profile lcms refuses.
+    if (code == JWRN_BOGUS_ICC) {
+        nst_fail(trap->sink, NST_ERR_CORRUPT, "embedded ICC profile is unusable: its APP2 markers are inconsistent");
         longjmp(trap->jump, 1);
     }
     if (code == JWRN_HIT_MARKER || code == JWRN_HUFF_BAD_CODE || code == JWRN_ARITH_BAD_CODE ||
@@ -99,6 +108,8 @@ static void jpeg_decode_run(jpeg_decoder *decoder, const unsigned char *data, si
 
     jpeg_create_decompress(info);
     jpeg_mem_src(info, data, (unsigned long)size);
+    // Keep the APP2 markers, where an ICC profile travels in chunks of up to 64 KiB.
+    jpeg_save_markers(info, JPEG_APP0 + 2, 0xFFFF);
     jpeg_read_header(info, TRUE);
     if (nst_refuse_dimensions(&decoder->sink, info->image_width, info->image_height)) return;
     // A progressive or multi-scan file keeps every coefficient (2 bytes each, up to 4
@@ -108,6 +119,9 @@ static void jpeg_decode_run(jpeg_decoder *decoder, const unsigned char *data, si
     if (budget > 0) info->mem->max_memory_to_use = (long)(budget < (size_t)LONG_MAX ? budget : (size_t)LONG_MAX);
     int cmyk = info->jpeg_color_space == JCS_CMYK || info->jpeg_color_space == JCS_YCCK;
     info->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    // A CMYK image's profile is left unread: its inks are converted as before, without one.
+    // (At most 255 markers of 65519 bytes each: under NST_MAX_ICC_BYTES, so the size is bounded.)
+    if (!cmyk && !jpeg_read_icc_profile(info, &decoder->icc, &decoder->icc_size)) decoder->icc = NULL;
     jpeg_start_decompress(info);
 
     size_t width = info->output_width, height = info->output_height;
@@ -149,6 +163,11 @@ nst_status nst_decode_jpeg(const unsigned char *data, size_t size, size_t memory
     }
     decoder->sink = argument_sink;
     jpeg_decode_run(decoder, data, size, memory_budget);
+    if (decoder->sink.status == NST_OK && decoder->icc != NULL) {
+        nst_icc_samples samples = decoder->info.jpeg_color_space == JCS_GRAYSCALE ? NST_ICC_GRAY : NST_ICC_RGB;
+        nst_icc_to_srgb(decoder->icc, decoder->icc_size, samples, decoder->pixels,
+                        (size_t)decoder->info.output_width * decoder->info.output_height, &decoder->sink);
+    }
 
     nst_status status = decoder->sink.status;
     if (status == NST_OK) {
@@ -160,6 +179,7 @@ nst_status nst_decode_jpeg(const unsigned char *data, size_t size, size_t memory
     }
     // Safe even when creation failed: the struct was zeroed and destroy skips a NULL memory manager.
     jpeg_destroy_decompress(&decoder->info);
+    free(decoder->icc);
     free(decoder->row);
     free(decoder);
     return status;

@@ -1,5 +1,5 @@
 // png_decode.c: PNG from memory to planar float RGB through libpng's full API, errors as codes.
-#include "codecs_internal.h"
+#include "icc_convert.h"
 
 #include <png.h>
 #include <stdint.h>
@@ -22,6 +22,9 @@ typedef struct {
     png_uint_32 width;
     png_uint_32 height;
     size_t budget;
+    png_bytep icc;          ///< the iCCP chunk's profile, owned by `info`; NULL when none
+    png_uint_32 icc_size;
+    nst_icc_samples icc_samples;
 } png_decoder;
 
 static void png_decoder_error(png_structp png, png_const_charp text) {
@@ -115,6 +118,14 @@ static void png_decode_run(png_decoder *decoder) {
     decoder->width = png_get_image_width(png, info);
     decoder->height = png_get_image_height(png, info);
     if (nst_refuse_dimensions(&decoder->sink, decoder->width, decoder->height)) return;
+    // libpng has already checked the profile's header against the colour type and dropped
+    // (with a warning) any it finds malformed; those read as before, without a profile.
+    png_charp icc_name = NULL;
+    int icc_compression = 0;
+    if (png_get_iCCP(png, info, &icc_name, &icc_compression, &decoder->icc, &decoder->icc_size) != PNG_INFO_iCCP) {
+        decoder->icc = NULL;
+    }
+    decoder->icc_samples = (png_get_color_type(png, info) & PNG_COLOR_MASK_COLOR) ? NST_ICC_RGB : NST_ICC_GRAY;
 
     png_request_rgb(png, info);
     int channels = png_get_channels(png, info);
@@ -180,6 +191,10 @@ nst_status nst_decode_png(const unsigned char *data, size_t size, size_t memory_
     decoder->size = size;
     decoder->budget = memory_budget;
     png_decode_run(decoder);
+    if (decoder->sink.status == NST_OK && decoder->icc != NULL) {
+        nst_icc_to_srgb(decoder->icc, decoder->icc_size, decoder->icc_samples, decoder->pixels,
+                        (size_t)decoder->width * decoder->height, &decoder->sink);
+    }
 
     nst_status status = decoder->sink.status;
     if (status == NST_OK) {

@@ -1,4 +1,5 @@
 // tiff_decode.c: TIFF from memory to planar float RGB through libtiff (8/16-bit RGB and grey exactly, the rest via RGBA).
+#include "icc_convert.h"
 #include "tiff_memory.h"
 
 #include <stdlib.h>
@@ -94,6 +95,24 @@ static int tiff_read_rgba(TIFF *tiff, const tiff_layout *l, float *pixels, nst_e
     return 1;
 }
 
+/// Converts the pixels from the ICCProfile tag's profile, if any, to sRGB; 0 on failure (recorded).
+/// Only kinds whose decoded samples are what the profile describes are converted: CMYK and
+/// Lab (which libtiff turns into RGB itself) and white-is-zero grey read as before.
+static int tiff_apply_icc(TIFF *tiff, const tiff_layout *l, float *pixels, nst_error_sink *sink) {
+    uint32_t size = 0;
+    const unsigned char *profile = NULL;
+    if (!TIFFGetField(tiff, TIFFTAG_ICCPROFILE, &size, &profile) || profile == NULL || size == 0) return 1;
+    nst_icc_samples samples;
+    switch (l->photometric) {
+    case PHOTOMETRIC_MINISBLACK: samples = NST_ICC_GRAY; break;
+    case PHOTOMETRIC_RGB:
+    case PHOTOMETRIC_PALETTE:
+    case PHOTOMETRIC_YCBCR: samples = NST_ICC_RGB; break;
+    default: return 1;
+    }
+    return nst_icc_to_srgb(profile, size, samples, pixels, (size_t)l->width * l->height, sink);
+}
+
 nst_status nst_decode_tiff(const unsigned char *data, size_t size, nst_image *out,
                            char *message, size_t message_capacity) {
     nst_error_sink sink = {NST_OK, message, message_capacity};
@@ -125,6 +144,8 @@ nst_status nst_decode_tiff(const unsigned char *data, size_t size, nst_image *ou
         return sink.status;
     }
     int ok = tiff_direct(tiff, &l) ? tiff_read_direct(tiff, &l, pixels, &sink) : tiff_read_rgba(tiff, &l, pixels, &sink);
+    // Before closing: the profile's bytes belong to libtiff.
+    if (ok && sink.status == NST_OK) ok = tiff_apply_icc(tiff, &l, pixels, &sink);
     TIFFClose(tiff);
     if (!ok || sink.status != NST_OK) {
         if (sink.status == NST_OK) nst_fail(&sink, NST_ERR_CORRUPT, "invalid TIFF data");

@@ -6,7 +6,7 @@ extension CPUDevice {
     func relu(input: Tensor, output: Tensor) throws {
         try OpShapes.same("relu", ("input", input.shape), ("output", output.shape))
         let x = try ptr(input, "relu"), y = try ptr(output, "relu")
-        Parallel.ranges(input.count) { r in for i in r { y[i] = max(x[i], 0) } }
+        Parallel.ranges(input.count) { r in VectorKernels.relu(x, y, r) }
     }
 
     func reluGradient(output: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
@@ -14,7 +14,7 @@ extension CPUDevice {
         try OpShapes.same(op, ("output", output.shape), ("outputGradient", outputGradient.shape),
                           ("inputGradient", inputGradient.shape))
         let y = try ptr(output, op), dy = try ptr(outputGradient, op), dx = try ptr(inputGradient, op)
-        Parallel.ranges(output.count) { r in for i in r { dx[i] = y[i] > 0 ? dy[i] : 0 } }
+        Parallel.ranges(output.count) { r in VectorKernels.reluGradient(y, dy, dx, r) }
     }
 
     func normalize(input: Tensor, output: Tensor, mean: [Float], std: [Float]) throws {

@@ -30,22 +30,31 @@ extension CPUDevice {
         let ho = h / 2, wo = w / 2
         Parallel.forEach(c, costPerItem: h * w) { ch in
             let src = x + ch * h * w, g = dy + ch * ho * wo, dst = dx + ch * h * w
-            dst.update(repeating: 0, count: h * w)
+            // Every 2x2 window writes all four of its entries, so only an odd last row or
+            // column (which no window covers) needs clearing: one pass over dx, not two.
+            if w % 2 == 1 { for y in 0..<(2 * ho) { dst[y * w + w - 1] = 0 } }
+            if h % 2 == 1 { (dst + (h - 1) * w).update(repeating: 0, count: w) }
             for oy in 0..<ho {
-                for ox in 0..<wo {
-                    let d = g[oy * wo + ox]
-                    let i00 = 2 * oy * w + 2 * ox
-                    switch kind {
-                    case .avg:
-                        let q = d * 0.25
-                        dst[i00] = q; dst[i00 + 1] = q; dst[i00 + w] = q; dst[i00 + w + 1] = q
-                    case .max:
+                let r0 = dst + 2 * oy * w, r1 = r0 + w
+                switch kind {
+                case .avg:
+                    for ox in 0..<wo {
+                        let q = g[oy * wo + ox] * 0.25
+                        r0[2 * ox] = q; r0[2 * ox + 1] = q; r1[2 * ox] = q; r1[2 * ox + 1] = q
+                    }
+                case .max:
+                    let s0 = src + 2 * oy * w, s1 = s0 + w
+                    for ox in 0..<wo {
+                        let d = g[oy * wo + ox]
                         // The first maximum in row-major order wins ties, as in the forward pass.
-                        var best = i00
-                        if src[i00 + 1] > src[best] { best = i00 + 1 }
-                        if src[i00 + w] > src[best] { best = i00 + w }
-                        if src[i00 + w + 1] > src[best] { best = i00 + w + 1 }
-                        dst[best] = d
+                        var best = 0, top = s0[2 * ox]
+                        if s0[2 * ox + 1] > top { best = 1; top = s0[2 * ox + 1] }
+                        if s1[2 * ox] > top { best = 2; top = s1[2 * ox] }
+                        if s1[2 * ox + 1] > top { best = 3 }
+                        r0[2 * ox] = best == 0 ? d : 0
+                        r0[2 * ox + 1] = best == 1 ? d : 0
+                        r1[2 * ox] = best == 2 ? d : 0
+                        r1[2 * ox + 1] = best == 3 ? d : 0
                     }
                 }
             }

@@ -59,11 +59,12 @@ extension OpenCLDevice {
         let op = "conv2d"
         let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
                                  output: output.shape, padding: padding)
-        let inBuf = try buffer(input, op), wBuf = try buffer(weight, op), outBuf = try buffer(output, op)
-        let biasBuf = try bias.map { try buffer($0, op) }
+        // The weight is only read: not counted as an access, so its Winograd transform stays cached.
+        let inBuf = try buffer(input, op), weightStorage = try weightStorage(weight, op), outBuf = try buffer(output, op)
+        let wBuf = weightStorage.buffer, biasBuf = try bias.map { try buffer($0, op) }
         let ikk = g.inChannels * g.kernelHeight * g.kernelWidth, ohw = g.outHeight * g.outWidth
         if usesWinograd(g, inputGradient: false) {
-            return try winogradConvolution(op, g, input: inBuf, weight: wBuf, bias: biasBuf, output: outBuf, flip: false)
+            return try winogradConvolution(op, g, input: inBuf, weight: weightStorage, bias: biasBuf, output: outBuf, flip: false)
         }
         let packed = usesProjectGemm
         try forEachBand(g) { oy0, rows, col in
@@ -83,10 +84,11 @@ extension OpenCLDevice {
         let op = "conv2dInputGradient"
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)
-        let dOut = try buffer(outputGradient, op), wBuf = try buffer(weight, op), dIn = try buffer(inputGradient, op)
+        let dOut = try buffer(outputGradient, op), weightStorage = try weightStorage(weight, op)
+        let wBuf = weightStorage.buffer, dIn = try buffer(inputGradient, op)
         let ikk = g.inChannels * g.kernelHeight * g.kernelWidth, ohw = g.outHeight * g.outWidth
         if usesWinograd(g, inputGradient: true) {
-            return try winogradConvolution(op, g, input: dOut, weight: wBuf, bias: nil, output: dIn, flip: true)
+            return try winogradConvolution(op, g, input: dOut, weight: weightStorage, bias: nil, output: dIn, flip: true)
         }
         // Bands add into the rows they touch, which overlap at band edges: start from zero.
         try fillBuffer(dIn, count: inputGradient.count, value: 0, op: op)

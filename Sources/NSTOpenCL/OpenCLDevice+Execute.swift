@@ -57,12 +57,16 @@ extension OpenCLDevice {
     }
 
     /// The grow-only scratch buffers by role, each as large as its largest use: im2col
-    /// columns; with Winograd in use, filters (`16*C_in*C_out`) and the tiles and products of
-    /// a band of tile rows; the operand copies of a matrix product (CLBlast's padded copies or
-    /// `Kernels/gemm.cl`'s packed panels, whichever engine runs); the partials of a split Gram
-    /// product; and the `[C,C]` matrix of a style loss.
+    /// columns; with Winograd in use, the tiles and products of a band of tile rows (16 or 36
+    /// points each, by `winogradTile`); the operand copies of a matrix product (CLBlast's
+    /// padded copies or `Kernels/gemm.cl`'s packed panels, whichever engine runs); the
+    /// partials of a split Gram product; and the `[C,C]` matrix of a style loss. Plus the
+    /// transformed Winograd filters of every convolution and direction that takes Winograd
+    /// (`WinogradFilterCache`, the same at every size), or only the largest one's scratch
+    /// once the cache stopped keeping them.
     public func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int {
-        var columns = 0, filters = 0, tiles = 0, copies = 0
+        var columns = 0, tiles = 0, copies = 0
+        let points = winogradTile.points
         for size in sizes {
             let (shapes, _) = model.shapes(height: size.height, width: size.width, depth: depth)
             for shape in shapes {
@@ -73,8 +77,7 @@ extension OpenCLDevice {
                 if usesWinograd(g, inputGradient: false) || usesWinograd(g, inputGradient: true) {
                     let (rows, _, tx) = winogradBands(g)
                     let pixels = rows * tx
-                    filters = max(filters, 16 * ci * co)
-                    tiles = max(tiles, 16 * max(ci, co) * pixels)
+                    tiles = max(tiles, points * max(ci, co) * pixels)
                     copies = max(copies, ci * co + 2 * max(ci, co) * pixels)
                 }
                 if !usesWinograd(g, inputGradient: false) || !usesWinograd(g, inputGradient: true) {
@@ -84,12 +87,29 @@ extension OpenCLDevice {
                 }
             }
         }
+        let transforms = sizes.first.map { size in
+            model.convolutions(size: size, depth: depth).flatMap { g in
+                [false, true].filter { usesWinograd(g, inputGradient: $0) }.map { _ in winogradFilterFloats(g) }
+            }
+        } ?? []
+        let filters = winogradFilterCache.isKeeping ? transforms.reduce(0, +) : transforms.max() ?? 0
         // Tiles and products are two buffers of the same bound. The packed operands of
         // `Kernels/gemm.cl` are padded to whole panels (at most 128 columns, on up to 9 * 512
         // rows), the column buffer likewise.
         let panelPadding = 9 * 512 * 128
         let gram = model.largestChannels(depth: depth)
         return columns + filters + 2 * tiles + copies + 2 * panelPadding + Self.gramSliceLimit + gram * gram
+    }
+}
+
+extension OpenCLDevice: MemoryTrading {
+    /// Stops keeping transformed Winograd filters between calls (each convolution transforms
+    /// its weights again, into scratch memory): the one thing the backend can give up, and
+    /// only when Winograd is on at all (untuned devices keep nothing).
+    public func tradeSpeedForMemory() -> Bool {
+        guard winogradFilterCache.isKeeping, winogradMinChannels < Self.winogradOff else { return false }
+        winogradFilterCache.stopKeeping()
+        return true
     }
 }
 

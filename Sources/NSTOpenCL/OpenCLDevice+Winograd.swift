@@ -1,4 +1,4 @@
-// OpenCLDevice+Winograd: 3x3 padding-1 convolutions and their input gradients as Winograd F(2x2,3x3) transforms plus 16 CLBlast products.
+// OpenCLDevice+Winograd: 3x3 padding-1 convolutions and their input gradients as Winograd F(2x2,3x3) or F(4x4,3x3) transforms plus 16 or 36 matrix products.
 import COpenCL
 import NSTCore
 
@@ -13,13 +13,19 @@ extension OpenCLDevice {
     }
 
     /// Tile rows per band, so that the transformed tiles of one band fit in `im2colLimit`
-    /// floats; and the tile grid.
+    /// floats; and the tile grid of `winogradTile`.
     func winogradBands(_ g: ConvGeometry) -> (rows: Int, ty: Int, tx: Int) {
-        let (ty, tx) = ConvBands.winogradTiles(height: g.height, width: g.width)
-        return (ConvBands.rows(total: ty, perRow: 16 * max(g.inChannels, g.outChannels) * tx, limit: im2colLimit), ty, tx)
+        let (ty, tx) = ConvBands.winogradTiles(height: g.height, width: g.width, outputTile: winogradTile.outputTile)
+        let perRow = winogradTile.points * max(g.inChannels, g.outChannels) * tx
+        return (ConvBands.rows(total: ty, perRow: perRow, limit: im2colLimit), ty, tx)
     }
 
-    /// The 16 products per band of the Winograd path, in order.
+    /// Floats of one direction's transformed filters (`points * C_in * C_out`).
+    func winogradFilterFloats(_ g: ConvGeometry) -> Int {
+        winogradTile.points * g.inChannels * g.outChannels
+    }
+
+    /// The 16 (F(2x2)) or 36 (F(4x4)) products per band of the Winograd path, in order.
     func winogradGemms(_ g: ConvGeometry, inputGradient: Bool) -> [GemmShape] {
         let (rows, ty, tx) = winogradBands(g)
         let m = inputGradient ? g.inChannels : g.outChannels, k = inputGradient ? g.outChannels : g.inChannels
@@ -27,34 +33,53 @@ extension OpenCLDevice {
         var ty0 = 0
         while ty0 < ty {
             let band = min(rows, ty - ty0)
-            shapes += Array(repeating: GemmShape(m: m, n: band * tx, k: k, transA: false, transB: false), count: 16)
+            shapes += Array(repeating: GemmShape(m: m, n: band * tx, k: k, transA: false, transB: false), count: winogradTile.points)
             ty0 += band
         }
         return shapes
     }
 
-    /// `output [M,H,W] = conv(input [K,H,W])` with filters `weight`, through Winograd: for
-    /// the forward pass M = O, K = I; for the input gradient (`flip`), the input is dOut
-    /// (K = O), the filters are `weight` transposed and rotated, and M = I.
-    func winogradConvolution(_ op: String, _ g: ConvGeometry, input: cl_mem, weight: cl_mem, bias: cl_mem?,
+    /// The transformed filters `U [points][M][K]` of `weight` in direction `flip`: the cached
+    /// ones when the weight is unchanged since (`WinogradFilterCache`), else transformed now
+    /// (into a new cached buffer, or into scratch memory once the cache stopped keeping).
+    func winogradFilters(_ g: ConvGeometry, weight: OpenCLStorage, flip: Bool) throws -> cl_mem {
+        let tile = winogradTile, count = winogradFilterFloats(g)
+        if let cached = winogradFilterCache.lookup(weight, flip: flip, tile: tile, count: count) { return cached }
+        let keep = winogradFilterCache.isKeeping
+        let filters = keep ? try Self.makeBuffer(context, count: count, device: name)
+                           : try scratchBuffer(count: count, role: .winogradFilter)
+        do {
+            try run(tile.program, "\(tile.program)_filter", count: g.outChannels * g.inChannels, [
+                .buffer(weight.buffer), .buffer(filters), .int(g.outChannels), .int(g.inChannels), .int(flip ? 1 : 0)])
+        } catch {
+            if keep { clReleaseMemObject(filters) }
+            throw error
+        }
+        if keep { winogradFilterCache.insert(filters, count: count, for: weight, flip: flip, tile: tile) }
+        return filters
+    }
+
+    /// `output [M,H,W] = conv(input [K,H,W])` with filters `weight`, through Winograd
+    /// (`winogradTile`): for the forward pass M = O, K = I; for the input gradient (`flip`),
+    /// the input is dOut (K = O), the filters are `weight` transposed and rotated, and M = I.
+    func winogradConvolution(_ op: String, _ g: ConvGeometry, input: cl_mem, weight: OpenCLStorage, bias: cl_mem?,
                              output: cl_mem, flip: Bool) throws {
+        let tile = winogradTile, points = tile.points, program = tile.program
         let (rows, ty, tx) = winogradBands(g)
         let m = flip ? g.inChannels : g.outChannels, k = flip ? g.outChannels : g.inChannels
-        let filters = try scratchBuffer(count: 16 * m * k, role: .winogradFilter)
-        let tiles = try scratchBuffer(count: 16 * k * rows * tx, role: .winogradInput)
-        let products = try scratchBuffer(count: 16 * m * rows * tx, role: .winogradProducts)
-        try run("winograd", "winograd_filter", count: g.outChannels * g.inChannels, [
-            .buffer(weight), .buffer(filters), .int(g.outChannels), .int(g.inChannels), .int(flip ? 1 : 0)])
+        let filters = try winogradFilters(g, weight: weight, flip: flip)
+        let tiles = try scratchBuffer(count: points * k * rows * tx, role: .winogradInput)
+        let products = try scratchBuffer(count: points * m * rows * tx, role: .winogradProducts)
         var ty0 = 0
         while ty0 < ty {
             let band = min(rows, ty - ty0), p = band * tx
-            try run("winograd", "winograd_input", count: k * p, [
+            try run(program, "\(program)_input", count: k * p, [
                 .buffer(input), .buffer(tiles), .int(k), .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx)])
-            for xi in 0..<16 {
+            for xi in 0..<points {
                 try sgemm(op, m: m, n: p, k: k, alpha: 1, a: filters, aOffset: xi * m * k, lda: k,
                           b: tiles, bOffset: xi * k * p, ldb: p, beta: 0, c: products, cOffset: xi * m * p, ldc: p)
             }
-            try run("winograd", "winograd_output", count: m * p, [
+            try run(program, "\(program)_output", count: m * p, [
                 .buffer(products), .buffer(output), .buffer(bias ?? products), .int(bias == nil ? 0 : 1), .int(m),
                 .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx)])
             ty0 += band

@@ -2,6 +2,7 @@
 import COpenCL
 import Foundation
 import NSTCore
+import Synchronization
 
 /// An OpenCL buffer owned by one `OpenCLDevice`; released when the tensor goes away.
 // @unchecked: OpenCL memory objects may be used from any thread (OpenCL 1.2, appendix A.2);
@@ -10,6 +11,10 @@ final class OpenCLStorage: TensorStorage, @unchecked Sendable {
     let buffer: cl_mem
     /// Kept so the context outlives every buffer made in it.
     let context: OpenCLContext
+    /// How many ops were handed the buffer (`OpenCLDevice.buffer`), any of which may have
+    /// written it: tells `WinogradFilterCache` that a weight may have changed since its
+    /// transform. The convolutions read their weights through `weightStorage`, which does not count.
+    let accesses = Atomic<Int>(0)
 
     init(buffer: cl_mem, context: OpenCLContext) {
         self.buffer = buffer
@@ -59,6 +64,10 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     public let winogradMinChannels: Int
     /// A `WINOGRAD_MIN_CHANNELS` no convolution reaches: Winograd off.
     public static let winogradOff = 1 << 20
+    /// The Winograd variant those convolutions take: the tuned `winogradTile`, else F(2x2).
+    public let winogradTile: OpenCLWinogradTile
+    /// Transformed Winograd filters, reused across calls while the weights are unchanged.
+    let winogradFilterCache = WinogradFilterCache()
     /// Which code runs the matrix products: the tuned engine, else
     /// `OpenCLGemmEngine.untuned(for:)` (gemm.cl on CPU devices, CLBlast on others).
     public let gemmEngine: OpenCLGemmEngine
@@ -90,7 +99,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         let all = try OpenCLDeviceInfo.all()
         guard all.indices.contains(index) else {
             throw DeviceError.invalidArgument(op: "OpenCL device", detail: all.isEmpty
-                ? "no OpenCL device was found (no OpenCL driver or platform is installed)"
+                ? "no OpenCL device was found: \(OpenCLDeviceInfo.absenceReason())"
                 : "there is no OpenCL device \(index); `nst devices` lists devices 0 to \(all.count - 1)")
         }
         try self.init(info: all[index])
@@ -123,6 +132,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
                                     defines: tiles.defines)
         self.im2colLimit = max(1, min(im2colLimit, info.maxAllocation / 4))
         winogradMinChannels = tuned?.winogradMinChannels ?? Self.winogradOff
+        winogradTile = tuned?.winogradTile ?? .f2x2
         partials = try Self.makeBuffer(context, count: maxReductionGroups, device: info.name)
         do {
             scalar = try Self.makeBuffer(context, count: 1, device: info.name)
@@ -133,6 +143,8 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     }
 
     deinit {
+        // The cached filters are released here, while `context` is surely alive.
+        winogradFilterCache.stopKeeping()
         for slot in scratch.values { clReleaseMemObject(slot.buffer) }
         for buffer in constantBuffers.values { clReleaseMemObject(buffer) }
         clReleaseMemObject(partials)
@@ -212,12 +224,21 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
 
     static let memoryHint = "try a smaller image (memory grows with the square of its side)"
 
-    /// The buffer behind `tensor`, or `.foreignTensor` when another device made it.
+    /// The buffer behind `tensor`, or `.foreignTensor` when another device made it. Counts
+    /// as an access that may write it (`OpenCLStorage.accesses`).
     func buffer(_ tensor: Tensor, _ op: String) throws -> cl_mem {
+        let storage = try weightStorage(tensor, op)
+        storage.accesses.add(1, ordering: .releasing)
+        return storage.buffer
+    }
+
+    /// The storage behind `tensor`, for an op that only reads it (a convolution's weights):
+    /// not counted as an access, so the weights' cached Winograd transform stays valid.
+    func weightStorage(_ tensor: Tensor, _ op: String) throws -> OpenCLStorage {
         guard let storage = tensor.storage as? OpenCLStorage, storage.context === context else {
             throw DeviceError.foreignTensor(op: op, device: name)
         }
-        return storage.buffer
+        return storage
     }
 
     /// A new buffer of `count` floats (at least one, as OpenCL refuses empty buffers).

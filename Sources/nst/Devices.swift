@@ -25,7 +25,7 @@ struct Devices: ParsableCommand {
         }
         let autoPick = DeviceSelection.autoPick(devices)
         if devices.isEmpty {
-            Console.line("No OpenCL device found (no OpenCL driver or platform is installed); the CPU backend is used.")
+            Console.line("No OpenCL device found: \(OpenCLDeviceInfo.absenceReason()); the CPU backend is used.")
         } else {
             Console.line("OpenCL devices (--device opencl:N):")
             for device in devices {

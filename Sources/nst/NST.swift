@@ -19,6 +19,7 @@ struct NST: ParsableCommand {
         let signalSources = Signals.install()
         defer { withExtendedLifetime(signalSources) {} }
         do {
+            if let badName = ArgumentEncodingError.check(ArgumentEncodingError.processArguments()) { throw badName }
             var command = try parseAsRoot()
             try command.run()
         } catch let error as TransferError {

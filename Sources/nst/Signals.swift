@@ -9,8 +9,9 @@ import StyleTransfer
 /// with EPIPE, which `Console` reports and the run survives, instead of killing the process.
 /// SIGINT, SIGTERM and SIGHUP are taken from their default action (death with nothing
 /// written) and delivered to a dispatch source, where ordinary code may run: the first asks
-/// the run to stop after the iteration in progress (`StopRequest`), which writes the image and
-/// loss log reached; a second ends the process at once, after removing temporary files.
+/// the run to stop after the iteration in progress (`StopRequest`; an iteration still running
+/// after `StopRequest.patience` seconds is abandoned), which writes the image and loss log
+/// reached; a second ends the process at once, after removing temporary files.
 enum Signals {
     /// The stop request the transfer command passes to `TransferRunner`.
     static let stop = StopRequest()

@@ -5,12 +5,13 @@ import StyleTransfer
 
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tune the OpenCL backend (GEMM engine and parameters, kernel work-group size, Winograd use) for one device.",
+        abstract: "Tune the OpenCL backend (GEMM engine and parameters, kernel work-group size, Winograd use and variant) for one device.",
         discussion: """
             Times candidate CLBlast GEMM parameter sets and register tiles of the project's own \
             GEMM kernels on the matrix products VGG-19 issues at --size (keeping the faster \
             engine), the project's kernels at several work-group sizes, and each convolution by \
-            Winograd and by im2col (WINOGRAD_MIN_CHANNELS), then stores the best \
+            Winograd F(2x2) and F(4x4) and by im2col (WINOGRAD_MIN_CHANNELS, WINOGRAD_TILE), \
+            then stores the best \
             in the cache folder ($NST_CACHE_DIR, $XDG_CACHE_HOME/nst or ~/.cache/nst, file \
             tuning/<device hash>.json). Every later run on this device and driver applies them \
             at start-up. Prints the time and GFLOP/s of each op of one evaluation before and after.

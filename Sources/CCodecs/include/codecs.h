@@ -1,4 +1,4 @@
-// codecs.h: C shim over libpng and libjpeg that turns their longjmp errors into return codes.
+// codecs.h: C shim over libpng, libjpeg and libtiff that turns their errors into return codes.
 #ifndef NST_CODECS_H
 #define NST_CODECS_H
 
@@ -16,6 +16,10 @@ extern "C" {
 /// header, before any pixel memory is allocated, since a few megabytes of compressed data
 /// can describe gigabytes of pixels.
 #define NST_MAX_PIXELS (1UL << 27)
+
+/// The largest embedded ICC profile accepted (16 MiB; real profiles are a few kilobytes,
+/// large LUT ones a few megabytes). A larger one is refused before Little CMS reads it.
+#define NST_MAX_ICC_BYTES (16 << 20)
 
 /// Outcome of a codec call. Every failure also fills the caller's message buffer
 /// with one line of text (without the file name, which only the caller knows).
@@ -46,13 +50,17 @@ typedef struct {
 
 /// Decodes a PNG held in memory. 8-bit samples become v/255, 16-bit samples
 /// v/65535 (no gamma conversion); grey and palette images become RGB; alpha
-/// (including tRNS) is composited on white. Never prints and never exits.
+/// (including tRNS) is composited on white. An embedded ICC profile (iCCP chunk) is
+/// honoured: the pixels are converted from it to sRGB (see the ICC note below).
+/// Never prints and never exits.
 /// `memory_budget` (0: none) bounds the bytes the decode and the caller's copy of its
 /// pixels may take; a larger image is refused with NST_ERR_NO_MEMORY before allocating.
 nst_status nst_decode_png(const unsigned char *data, size_t size, size_t memory_budget, nst_image *out,
                           char *message, size_t message_capacity);
 
-/// Decodes a JPEG held in memory to RGB v/255 (grey and CMYK become RGB).
+/// Decodes a JPEG held in memory to RGB v/255 (grey and CMYK become RGB). A grey or RGB
+/// image's embedded ICC profile (APP2 ICC_PROFILE markers) is honoured; a CMYK image's is
+/// not (its inks are converted as before, without a profile).
 /// Data that ends early or whose entropy-coded data is corrupt is an error,
 /// not the warning libjpeg makes of it by default. Never prints and never exits.
 /// `memory_budget` as for nst_decode_png.
@@ -80,8 +88,16 @@ nst_status nst_encode_tiff_rgb(const void *samples, int width, int height, int b
 /// Decodes a TIFF held in memory (the first image): 8- and 16-bit RGB and grey with or
 /// without alpha are read at full precision (v/255 or v/65535); every other kind libtiff
 /// can convert (palette, YCbCr, CMYK, tiled, other bit depths) through its RGBA reader at
-/// 8 bits. Alpha is composited on white. libtiff's messages become the error text;
-/// nothing is printed.
+/// 8 bits. Alpha is composited on white. The ICCProfile tag is honoured for RGB, palette,
+/// YCbCr and black-is-zero grey images (not for CMYK, Lab or white-is-zero ones, which read
+/// as before). libtiff's messages become the error text; nothing is printed.
+///
+/// ICC note, for all three decoders: after decoding, pixels are converted from the embedded
+/// profile to sRGB by Little CMS 2 in floating point (relative colorimetric, results
+/// clamped to [0, 1]); a profile that is sRGB in effect leaves them untouched, as does the
+/// absence of one. A profile over NST_MAX_ICC_BYTES, one Little CMS cannot read, or one
+/// whose colour space is not the image's (CMYK on RGB data) fails the decode with a message
+/// starting "embedded ICC profile is unusable: ".
 nst_status nst_decode_tiff(const unsigned char *data, size_t size, nst_image *out,
                            char *message, size_t message_capacity);
 

@@ -1,4 +1,4 @@
-// OpenCLTuner+Tune: the tuning policy behind `nst tune`: which GEMM engine and parameters, work-group size and Winograd threshold a device gets.
+// OpenCLTuner+Tune: the tuning policy behind `nst tune`: which GEMM engine and parameters, work-group size, Winograd threshold and variant a device gets.
 import Foundation
 import NSTCore
 
@@ -11,6 +11,7 @@ public struct OpenCLTuningOutcome: Sendable {
     /// its tiles or CLBlast parameters, in the names of the tuning file.
     public var summary: String {
         let threshold = "WGS=\(tuning.workGroupSize ?? 64), WINOGRAD_MIN_CHANNELS=\(tuning.winogradMinChannels)"
+            + (tuning.winogradMinChannels == OpenCLDevice.winogradOff ? "" : ", WINOGRAD_TILE=\(tuning.winogradTile.rawValue)")
         switch tuning.gemmEngine {
         case .projectKernels(let group)?:
             return threshold + ", gemm.cl tiles \(tuning.gemmTiles ?? .standard), group \(group)"
@@ -30,7 +31,7 @@ extension OpenCLTuner {
     /// 2. the register tiles and group width of `Kernels/gemm.cl` (25%); the faster of the
     ///    two engines over all the products is chosen;
     /// 3. the work-group size of the project's kernels;
-    /// 4. the Winograd threshold with those settings, after which, when the threshold
+    /// 4. the Winograd threshold and variant with those settings, after which, when the threshold
     ///    changed the products' shapes and CLBlast was chosen, the best Xgemm candidates are
     ///    ranked again on the new products.
     ///
@@ -77,12 +78,13 @@ extension OpenCLTuner {
             tuning.gemmEngine = .clblast
             if keepXgemm, let best = gemm.best { tuning.clblast["Xgemm"] = best }
         }
-        log("Winograd or im2col per convolution:")
-        let threshold = try searchWinogradThreshold(info: info, tuning: tuning, size: size, depth: depth)
+        log("Winograd F(2x2), F(4x4) or im2col per convolution:")
+        let (threshold, tile) = try searchWinograd(info: info, tuning: tuning, size: size, depth: depth)
         tuning.winogradMinChannels = threshold
+        tuning.winogradTile = tile
         if threshold != untuned.winogradMinChannels, !useProject, !gemm.ranked.isEmpty {
             // The products changed shape: re-rank the best GEMM candidates on the new ones.
-            log("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold):")
+            log("GEMM candidates on the products with WINOGRAD_MIN_CHANNELS=\(threshold), WINOGRAD_TILE=\(tile.rawValue):")
             let chosen = try OpenCLDevice(info: info, tuning: .given(tuning))
             chosen.applyCLBlastTuning()
             let changed = Workload(try chosen.evaluationGemms(height: size, width: size, depth: depth, styleLayers: styleLayers),

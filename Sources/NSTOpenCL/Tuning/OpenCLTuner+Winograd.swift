@@ -1,4 +1,4 @@
-// OpenCLTuner+Winograd: choosing which convolutions take the Winograd path by timing both paths on the evaluation's layers.
+// OpenCLTuner+Winograd: choosing which convolutions take the Winograd path, and which variant, by timing F(2x2), F(4x4) and im2col on the evaluation's layers.
 import Dispatch
 import NSTCore
 
@@ -41,45 +41,55 @@ extension OpenCLTuner {
     /// heaviest VGG-19 convolution at 256x256 does 4.8 GFLOP).
     static let winogradProxyFlops = 5e9
 
-    /// The `winogradMinChannels` (among 16, 64, 128, 256, 512 and never) that makes the
-    /// evaluation's convolutions fastest with `tuning`'s other parameters: each distinct
-    /// convolution is timed on both paths at its real size, or on an image shrunk to at most
-    /// `winogradProxyFlops` (only above 256x256), and weighted by its real size. Small proxies
-    /// misled: on PoCL a 64x64 image ran both paths at a fraction of their full-size speed.
-    public func searchWinogradThreshold(info: OpenCLDeviceInfo, tuning: OpenCLTuning, size: Int, depth: Int) throws -> Int {
+    /// The Winograd variant and `winogradMinChannels` (among 16, 64, 128, 256, 512 and never)
+    /// that make the evaluation's convolutions fastest with `tuning`'s other parameters: each
+    /// distinct convolution is timed by F(2x2), by F(4x4) and by im2col at its real size, or
+    /// on an image shrunk to at most `winogradProxyFlops` (only above 256x256), and weighted
+    /// by its real size; every (variant, threshold) pair is then costed and the cheapest
+    /// kept. F(2x2) wins ties and "never" keeps F(2x2) (the file's default), so F(4x4) is
+    /// chosen only where it measured faster. Small proxies misled: on PoCL a 64x64 image ran
+    /// both paths at a fraction of their full-size speed.
+    public func searchWinograd(info: OpenCLDeviceInfo, tuning: OpenCLTuning, size: Int,
+                               depth: Int) throws -> (threshold: Int, tile: OpenCLWinogradTile) {
         let never = OpenCLDevice.winogradOff
-        func device(_ threshold: Int) throws -> OpenCLDevice {
+        func device(_ threshold: Int, _ tile: OpenCLWinogradTile) throws -> OpenCLDevice {
             var t = tuning
             t.winogradMinChannels = threshold
+            t.winogradTile = tile
             let device = try OpenCLDevice(info: info, tuning: .given(t))
             device.applyCLBlastTuning()
             return device
         }
-        let winograd = try device(1), im2col = try device(never)
-        // Per (summed channels k, path): estimated seconds over the evaluation.
-        var passes: [(k: Int, winograd: Double, im2col: Double)] = []
-        var seen: [String: (Double, Double, Double, Double)] = [:]
+        let tiles = OpenCLWinogradTile.allCases
+        let winograd = try tiles.map { try device(1, $0) }, im2col = try device(never, .f2x2)
+        // Per pass: summed channels k, estimated seconds over the evaluation by each variant, by im2col.
+        var passes: [(k: Int, winograd: [Double], im2col: Double)] = []
+        var seen: [String: (forward: [Double], backward: [Double])] = [:]
         for conv in Self.vggConvolutions(size: size, depth: depth) {
             var side = conv.side
             while side > 4, 2 * 9 * Double(conv.inC * conv.outC * side * side) > Self.winogradProxyFlops { side /= 2 }
             let scale = Double(conv.side * conv.side) / Double(side * side)
             let key = "\(conv.inC) \(conv.outC) \(side)"
             let t = try seen[key] ?? {
-                let w = try convolutionSeconds(on: winograd, inC: conv.inC, outC: conv.outC, side: side)
-                let c = try convolutionSeconds(on: im2col, inC: conv.inC, outC: conv.outC, side: side)
-                return (w.forward, w.backward, c.forward, c.backward)
+                let timed = try (winograd + [im2col]).map { try convolutionSeconds(on: $0, inC: conv.inC, outC: conv.outC, side: side) }
+                log(String(format: "  %d->%d at %d: forward %@, backward %@ ms (F(2x2), F(4x4), im2col)", conv.inC, conv.outC, side,
+                           timed.map { String(format: "%.1f", $0.forward * 1e3) }.joined(separator: "/"),
+                           timed.map { String(format: "%.1f", $0.backward * 1e3) }.joined(separator: "/")))
+                return (timed.map(\.forward), timed.map(\.backward))
             }()
             seen[key] = t
-            passes.append((conv.inC, t.0 * scale, t.2 * scale))
-            passes.append((conv.outC, t.1 * scale, t.3 * scale))
+            passes.append((conv.inC, t.forward.dropLast().map { $0 * scale }, (t.forward.last ?? 0) * scale))
+            passes.append((conv.outC, t.backward.dropLast().map { $0 * scale }, (t.backward.last ?? 0) * scale))
         }
-        var best = (threshold: never, seconds: Double.infinity)
-        for threshold in [16, 64, 128, 256, 512, never] {
-            let seconds = passes.reduce(0) { $0 + ($1.k >= threshold ? $1.winograd : $1.im2col) }
-            log(String(format: "  WINOGRAD_MIN_CHANNELS=%@: %.2f s of convolutions per evaluation",
-                       threshold == never ? "never" : "\(threshold)", seconds))
-            if seconds < best.seconds { best = (threshold, seconds) }
+        var best = (threshold: never, tile: OpenCLWinogradTile.f2x2, seconds: Double.infinity)
+        for (index, tile) in tiles.enumerated() {
+            for threshold in [16, 64, 128, 256, 512, never] where tile == .f2x2 || threshold != never {
+                let seconds = passes.reduce(0) { $0 + ($1.k >= threshold ? $1.winograd[index] : $1.im2col) }
+                log(String(format: "  %@ WINOGRAD_MIN_CHANNELS=%@: %.2f s of convolutions per evaluation",
+                           threshold == never ? "im2col" : tile.label, threshold == never ? "never" : "\(threshold)", seconds))
+                if seconds < best.seconds { best = (threshold, tile, seconds) }
+            }
         }
-        return best.threshold
+        return (best.threshold, best.tile)
     }
 }

@@ -7,6 +7,8 @@ import NSTCore
 enum OpenCLTuningKey {
     static let workGroupSize = "WGS"
     static let winogradMinChannels = "WINOGRAD_MIN_CHANNELS"
+    /// The Winograd variant's output tile, 2 or 4 (`OpenCLWinogradTile`); absent: 2.
+    static let winogradTile = "WINOGRAD_TILE"
     /// 1: `OpenCLGemmEngine.projectKernels`, 0: `.clblast`; absent: the device kind decides.
     static let gemmKernels = "GEMM_KERNELS"
     /// The `group` of `.projectKernels`.
@@ -19,7 +21,8 @@ extension OpenCLTuning: Codable {
     }
 
     /// Reads the file form. Every key must be present, as before the typed value. A key the
-    /// form does not know, or a `GEMM_KERNELS` other than 0 and 1, fails decoding (so the
+    /// form does not know, a `WINOGRAD_TILE` other than 2 and 4, or a `GEMM_KERNELS` other
+    /// than 0 and 1, fails decoding (so the
     /// file is ignored); ranges that depend on the device are left to `validate(for:)`.
     /// `GEMM_GROUP` only means something with `GEMM_KERNELS` 1 and is dropped otherwise.
     public init(from decoder: any Decoder) throws {
@@ -38,6 +41,15 @@ extension OpenCLTuning: Codable {
         gemmTiles = defines.isEmpty ? nil : OpenCLGemmTiles(defines: defines)
         var host = try c.decode([String: Int].self, forKey: .host)
         winogradMinChannels = host.removeValue(forKey: OpenCLTuningKey.winogradMinChannels) ?? OpenCLDevice.winogradOff
+        switch host.removeValue(forKey: OpenCLTuningKey.winogradTile) {
+        case nil: winogradTile = .f2x2
+        case let side?:
+            guard let tile = OpenCLWinogradTile(rawValue: side) else {
+                throw DecodingError.dataCorruptedError(forKey: .host, in: c,
+                                                       debugDescription: "\(OpenCLTuningKey.winogradTile) = \(side) must be 2 or 4")
+            }
+            winogradTile = tile
+        }
         let kernels = host.removeValue(forKey: OpenCLTuningKey.gemmKernels)
         let group = host.removeValue(forKey: OpenCLTuningKey.gemmGroup)
         if let unknown = host.keys.sorted().first {
@@ -65,6 +77,9 @@ extension OpenCLTuning: Codable {
         if let workGroupSize { defines[OpenCLTuningKey.workGroupSize] = workGroupSize }
         try c.encode(defines, forKey: .defines)
         var host = [OpenCLTuningKey.winogradMinChannels: winogradMinChannels]
+        // F(2x2) is what a file without the key means: left out, so builds from before
+        // F(4x4) (which refuse unknown keys) still read files that do not use it.
+        if winogradTile != .f2x2 { host[OpenCLTuningKey.winogradTile] = winogradTile.rawValue }
         switch gemmEngine {
         case nil: break
         case .clblast: host[OpenCLTuningKey.gemmKernels] = 0

@@ -1,4 +1,4 @@
-// OpenCLTuning: the tuned settings of one OpenCL device and driver (GEMM engine, tiles, CLBlast parameters, work-group size, Winograd use) and their file.
+// OpenCLTuning: the tuned settings of one OpenCL device and driver (GEMM engine, tiles, CLBlast parameters, work-group size, Winograd use and variant) and their file.
 import Foundation
 import NSTCore
 
@@ -37,12 +37,16 @@ public struct OpenCLTuning: Equatable, Sendable {
     /// The thinnest convolution, in summed channels, that takes the Winograd path
     /// (`WINOGRAD_MIN_CHANNELS`); `OpenCLDevice.winogradOff` turns Winograd off.
     public var winogradMinChannels: Int
+    /// The Winograd variant those convolutions take (`WINOGRAD_TILE`, absent in files from
+    /// before F(4x4) existed: F(2x2)).
+    public var winogradTile: OpenCLWinogradTile
     /// Optional measurements for people reading the file (GFLOP/s, seconds); never used.
     public var notes: [String: Double]
 
     public init(info: OpenCLDeviceInfo, clblast: [String: [String: Int]] = [:], workGroupSize: Int? = nil,
                 gemmEngine: OpenCLGemmEngine? = nil, gemmTiles: OpenCLGemmTiles? = nil,
-                winogradMinChannels: Int = OpenCLDevice.winogradOff, notes: [String: Double] = [:]) {
+                winogradMinChannels: Int = OpenCLDevice.winogradOff, winogradTile: OpenCLWinogradTile = .f2x2,
+                notes: [String: Double] = [:]) {
         deviceName = info.name
         driverVersion = info.driverVersion
         platformVersion = info.platformVersion
@@ -51,6 +55,7 @@ public struct OpenCLTuning: Equatable, Sendable {
         self.gemmEngine = gemmEngine
         self.gemmTiles = gemmTiles
         self.winogradMinChannels = winogradMinChannels
+        self.winogradTile = winogradTile
         self.notes = notes
     }
 

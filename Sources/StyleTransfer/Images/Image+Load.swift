@@ -5,10 +5,14 @@ import NSTCore
 extension Image {
     /// Reads the PNG, JPEG or TIFF file at `path` (the format is found from the file's
     /// first bytes, not its name). 8-bit samples become v/255, 16-bit v/65535; grey
-    /// and palette images become RGB; alpha is composited on white.
+    /// and palette images become RGB; alpha is composited on white. An embedded ICC profile
+    /// is honoured: the pixels are converted from it to sRGB (an sRGB profile, or none,
+    /// leaves them as stored).
     ///
     /// Throws `ImageError` naming `path` when the file is missing, unreadable,
-    /// empty, of another format, damaged, truncated, or over `Image.maxSide` pixels on a side.
+    /// empty, of another format, damaged, truncated, over `Image.maxSide` pixels on a side,
+    /// or carries an embedded ICC profile that is unusable (unreadable, over 16 MiB, or of
+    /// another colour space than the pixels).
     public static func load(path: String) throws -> Image {
         // The format is checked as soon as the first bytes are in, so that a special file
         // that never ends (/dev/zero) is refused instead of read until memory runs out.

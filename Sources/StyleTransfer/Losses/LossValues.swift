@@ -40,4 +40,11 @@ public struct LossValues: Equatable, Sendable {
 public protocol Objective: AnyObject {
     /// Evaluates J at `x` and overwrites `gradient` (same shape) with dJ/dx.
     func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues
+    /// Makes evaluations check `stop` between layers and throw once it is overdue (nil:
+    /// no checks). The default does nothing: such an objective's evaluations always finish.
+    func watch(_ stop: StopRequest?)
+}
+
+extension Objective {
+    public func watch(_ stop: StopRequest?) {}
 }

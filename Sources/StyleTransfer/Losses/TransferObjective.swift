@@ -63,6 +63,9 @@ public final class TransferObjective: Objective {
         if let controls { controlTerms = try ControlTerms(objective: self, controls: controls) }
     }
 
+    /// Checks `stop` between the network's layers (`Objective.watch`).
+    public func watch(_ stop: StopRequest?) { workspace.stop = stop }
+
     /// J and its parts at `x`; `gradient` is overwritten with dJ/dx (one forward, one
     /// backward, and one wait for the loss values at the end).
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {

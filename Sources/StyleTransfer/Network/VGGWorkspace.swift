@@ -21,6 +21,9 @@ public final class VGGWorkspace {
     let activations: [Tensor]
     /// Two gradient buffers per shape, for the backward walk.
     private let gradientBuffers: [Shape: [Tensor]]
+    /// A stop request checked between layers: when it is overdue, `forward` and `backward`
+    /// throw `StopInterruption` instead of running on (views made by `sized` share it).
+    var stop: StopRequest?
 
     /// Allocates buffers for `height x width` images.
     /// - Parameter keepConvOutputs: layer indices of convolutions whose output a loss reads
@@ -77,8 +80,10 @@ public final class VGGWorkspace {
             guard let pair = gradientBuffers[old] else { continue }
             buffers[new] = pair.map { view($0, new) }
         }
-        return VGGWorkspace(network: network, height: height, width: width, normalized: view(normalized, Shape(3, height, width)),
-                            activations: zip(activations, shapes).map { view($0, $1) }, gradientBuffers: buffers)
+        let sized = VGGWorkspace(network: network, height: height, width: width, normalized: view(normalized, Shape(3, height, width)),
+                                 activations: zip(activations, shapes).map { view($0, $1) }, gradientBuffers: buffers)
+        sized.stop = stop
+        return sized
     }
 
     private init(network: VGGNetwork, height: Int, width: Int, normalized: Tensor, activations: [Tensor],
@@ -100,6 +105,7 @@ public final class VGGWorkspace {
         try device.execute(.normalize(input: image, output: normalized, mean: network.mean, std: network.std))
         var input = normalized
         for (i, layer) in network.model.layers.prefix(network.depth).enumerated() {
+            try stop?.checkOverdue()
             let output = activations[i]
             switch layer.kind {
             case .conv:
@@ -130,6 +136,7 @@ public final class VGGWorkspace {
         var gradient = try buffer(for: activations[top].shape, avoiding: nil)
         try device.fill(gradient, with: 0)
         for i in stride(from: top, through: 0, by: -1) {
+            try stop?.checkOverdue()
             if tapped.contains(i) { try inject(i, gradient) }
             let input = i > 0 ? activations[i - 1] : normalized
             switch network.model.layers[i].kind {

@@ -77,6 +77,9 @@ final class TileWorker: @unchecked Sendable {
     /// Forgets the tape kept from the last Gram pass (the image is about to change).
     func beginEvaluation() { taped = nil }
 
+    /// Makes this worker's network check `stop` between layers (see `VGGWorkspace.stop`).
+    func watch(_ stop: StopRequest?) { workspace.stop = stop }
+
     /// Runs the network on a crop's pixels (`[3, h, w]`, CHW) and returns the workspace holding the tape.
     private func forward(_ tile: Tile, pixels: [Float]) throws -> VGGWorkspace {
         taped = nil

@@ -121,6 +121,11 @@ public final class TiledObjective: Objective {
         }
     }
 
+    /// Checks `stop` between every worker's layers, so tiles stop too (`Objective.watch`).
+    public func watch(_ stop: StopRequest?) {
+        for worker in workers { worker.watch(stop) }
+    }
+
     /// J and its parts at `x` (on the home device); `gradient` (home device) is overwritten with dJ/dx.
     public func evaluate(_ x: Tensor, gradient: Tensor) throws -> LossValues {
         let size = grid.size, grid = self.grid, workers = self.workers

@@ -113,8 +113,10 @@ public final class TransferEngine {
     /// k = 0 (the initial image) through N, with the wall time since the loop began.
     /// With `--tolerance`, the run ends early (`stoppedAt`) when `EarlyStop` says so.
     /// Returns how the run ended: all iterations done (or stopped early by the tolerance),
-    /// stopped by `stop` (after the iteration in progress), or stalled (L-BFGS found no step
-    /// that lowers J; the image is that of the last iteration).
+    /// stopped by `stop` (after the iteration in progress, or, when that iteration is still
+    /// running `stop.patience` seconds after the request, with it abandoned and the image of
+    /// the iteration before restored: this needs `keepLastGood`), or stalled (L-BFGS found
+    /// no step that lowers J; the image is that of the last iteration).
     /// - Throws: `TransferError.diverged` when a loss or the gradient's norm is NaN or
     ///   infinite, or no trial step gives a finite J (the image then holds the last good
     ///   state when `keepLastGood` was set); errors of `report`.
@@ -123,7 +125,16 @@ public final class TransferEngine {
                     report: (_ iteration: Int, _ losses: LossValues, _ seconds: Double) throws -> Void) throws -> RunEnd {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        var losses = try objective.evaluate(image, gradient: gradient)
+        // Without a copy of the last finished image an abandoned iteration could not be undone.
+        objective.watch(lastGood == nil ? nil : stop)
+        defer { objective.watch(nil) }
+        var losses: LossValues
+        do {
+            losses = try objective.evaluate(image, gradient: gradient)
+        } catch is StopInterruption {
+            // The image is untouched by an evaluation: it is still the stage's starting image.
+            return .stopped(signal: stop?.signal ?? 0, iteration: 0)
+        }
         guard losses.isFinite else { throw diverged(0, losses) }
         try report(0, losses, elapsed())
         let controls = plan.options.controls
@@ -135,6 +146,9 @@ public final class TransferEngine {
             if let lastGood { try device.copy(image, to: lastGood) }
             do {
                 losses = try optimizer.step(x: image, gradient: gradient, current: losses, objective: objective)
+            } catch is StopInterruption {
+                if let lastGood { try device.copy(lastGood, to: image) }
+                return .stopped(signal: stop?.signal ?? 0, iteration: k - 1)
             } catch let failure as StepFailure {
                 if let lastGood { try device.copy(lastGood, to: image) }
                 switch failure {

@@ -66,6 +66,9 @@ public enum TransferRunner {
         var end = RunEnd.finished
         var lastProgress: ProgressDisplay?
         try StopRequest.check(stop, before: "the optimisation")
+        // With a stop request, the engine keeps the last finished image so that an iteration
+        // still running when the request is overdue can be abandoned (`StopRequest.patience`).
+        let keepLastGood = options.saveEvery > 0 || stop != nil
         for (s, stage) in plan.stages.enumerated() {
             let multiStage = plan.stages.count > 1
             let contentSize = Image.size(width: contentFile.width, height: contentFile.height, longSide: stage.size)
@@ -76,7 +79,7 @@ public enum TransferRunner {
             }
             let layout = try TilePlanner.choose(plan: plan, size: size, styleSizes: styleSizes, devices: devices,
                                                 forcedTile: options.large.tile, maxMemory: options.large.maxMemory,
-                                                keepLastGood: options.saveEvery > 0, option: "--size \(stage.size)")
+                                                keepLastGood: keepLastGood, option: "--size \(stage.size)")
             let content = try contentFile.resized(longSide: stage.size)
             let styles = try styleFiles.map { try $0.resized(longSide: styleSide(options, stage)) }
             let initial = try s == 0 ? initialFile?.resized(width: content.width, height: content.height)
@@ -92,7 +95,7 @@ public enum TransferRunner {
             let masks = try maskFiles.resized(width: content.width, height: content.height)
             let engine = try blamingSize(options) {
                 try TransferEngine(device: device, plan: plan, weights: weights, content: content, styles: styles,
-                                   initial: initial, keepLastGood: options.saveEvery > 0, stage: stage, layout: layout,
+                                   initial: initial, keepLastGood: keepLastGood, stage: stage, layout: layout,
                                    workers: devices, masks: masks)
             }
             func finish(_ image: Image) throws -> Image {

@@ -69,4 +69,30 @@ final class SignalsCLITests: XCTestCase {
         XCTAssertTrue(NSTShell.text(stderr).contains("nst: stopped"), NSTShell.text(stderr))
         XCTAssertEqual(try leftovers(), [], "no temporary file left")
     }
+
+    /// Before: the first signal waited for the iteration in progress, however long (about
+    /// 10 s per iteration here: 256 px through every layer in a debug build). Now an
+    /// iteration still running `StopRequest.patience` (2 s) after the signal is abandoned
+    /// and the image of the last finished one is written.
+    func testSlowIterationIsAbandonedSoonAfterTheSignal() throws {
+        var data = TestData(seed: 4)
+        try Image(width: 256, height: 192, pixels: data.uniform(3 * 256 * 192, 0, 1)).writePNG(to: folder.appendingPathComponent("big.png").path)
+        let (process, stderr) = try NSTShell.start(
+            ["transfer", "--content", "big.png", "--style", "s.png", "--output", "out.png", "--loss-log", "loss.csv",
+             "--size", "256", "--iterations", "1000000", "--device", "cpu"], in: folder)
+        XCTAssertTrue(NSTShell.wait(for: "0/1000000", in: stderr, seconds: 300), "the first evaluation ended: \(NSTShell.text(stderr))")
+        let signalled = Date()
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(signalled)
+        let text = NSTShell.text(stderr)
+        XCTAssertEqual(process.terminationStatus, 130, text)
+        XCTAssertLessThan(seconds, 7, "ended within the patience and a layer or two: \(text)")
+        let last = text.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("nst: stopped by SIGINT after iteration "), last)
+        let rows = try String(contentsOf: folder.appendingPathComponent("loss.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.last?.split(separator: ",").first, last.split(separator: " ")[6], "the log ends at the iteration the line names")
+        XCTAssertEqual(try [Image.load(path: folder.appendingPathComponent("out.png").path)].map { [$0.width, $0.height] }, [[256, 192]])
+        XCTAssertEqual(try leftovers(), [], "no temporary file left")
+    }
 }

@@ -12,10 +12,10 @@ enum ConvPath: String, Sendable {
     case plain
     /// A tiny im2col budget: the convolution runs in several bands of output rows.
     case banded
-    /// Winograd as the backend takes it from 16 channels (3x3, padding 1): F(4x4, 3x3) on
-    /// the CPU, F(2x2, 3x3) on OpenCL.
+    /// Winograd F(4x4, 3x3) from 16 channels (3x3, padding 1): the CPU's default variant,
+    /// OpenCL's when tuned to it.
     case winograd
-    /// Winograd F(2x2, 3x3) on the CPU, which keeps it as a variant (OpenCL: its Winograd path).
+    /// Winograd F(2x2, 3x3): a variant on the CPU, OpenCL's untuned variant.
     case winograd2x2 = "winograd F(2x2)"
 }
 
@@ -204,6 +204,8 @@ enum OpCases {
         OpCase(kind: .conv2d(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1, bias: true), path: .winograd),
         OpCase(kind: .conv2d(inChannels: 32, height: 9, width: 21, outChannels: 17, kernel: 3, padding: 1, bias: true), path: .winograd),
         OpCase(kind: .conv2d(inChannels: 256, height: 8, width: 8, outChannels: 16, kernel: 3, padding: 1, bias: false), path: .winograd),
+        OpCase(kind: .conv2d(inChannels: 16, height: 5, width: 7, outChannels: 17, kernel: 3, padding: 1, bias: true), path: .winograd),
+        OpCase(kind: .conv2d(inChannels: 19, height: 13, width: 2, outChannels: 16, kernel: 3, padding: 1, bias: true), path: .winograd),
         OpCase(kind: .conv2d(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1, bias: true), path: .winograd2x2),
         OpCase(kind: .conv2d(inChannels: 256, height: 8, width: 8, outChannels: 16, kernel: 3, padding: 1, bias: false), path: .winograd2x2),
     ]
@@ -220,6 +222,7 @@ enum OpCases {
         OpCase(kind: .conv2dInputGradient(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1), path: .winograd),
         OpCase(kind: .conv2dInputGradient(inChannels: 17, height: 11, width: 6, outChannels: 32, kernel: 3, padding: 1), path: .winograd),
         OpCase(kind: .conv2dInputGradient(inChannels: 16, height: 8, width: 8, outChannels: 256, kernel: 3, padding: 1), path: .winograd),
+        OpCase(kind: .conv2dInputGradient(inChannels: 16, height: 10, width: 13, outChannels: 16, kernel: 3, padding: 1), path: .winograd),
         OpCase(kind: .conv2dInputGradient(inChannels: 32, height: 8, width: 8, outChannels: 32, kernel: 3, padding: 1), path: .winograd2x2),
         OpCase(kind: .conv2dInputGradient(inChannels: 16, height: 8, width: 8, outChannels: 256, kernel: 3, padding: 1), path: .winograd2x2),
     ]

@@ -32,23 +32,30 @@ struct OpTableBackend {
                        winograd2x2: CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 16, winogradTile: .f2x2))
     }
 
-    /// The shared OpenCL test device, its banded twin (im2col budget 90 floats), and one tuned
-    /// to take Winograd from 16 channels (the untuned default never does).
+    /// The shared OpenCL test device, its banded twin (im2col budget 90 floats), and two tuned
+    /// to take Winograd from 16 channels (the untuned default never does), as the CPU's:
+    /// F(4x4, 3x3) and F(2x2, 3x3).
     static func opencl() throws -> OpTableBackend {
-        let plain = try OpenCLTestDevice.get(), winograd = try OpTableWinogradDevice.get()
+        let plain = try OpenCLTestDevice.get()
         return OpTableBackend(name: "opencl", plain: plain, banded: try OpenCLTestDevice.get(banded: true),
-                              winograd: winograd, winograd2x2: winograd)
+                              winograd: try OpTableWinogradDevice.get(.f4x4), winograd2x2: try OpTableWinogradDevice.get(.f2x2))
     }
 }
 
 enum OpTableWinogradDevice {
     // A `static let` is initialised once, thread-safely: the kernels compile once per run.
-    private static let shared: Result<OpenCLDevice, Error> = Result {
+    private static let shared: Result<[OpenCLWinogradTile: OpenCLDevice], Error> = Result {
         let info = try OpenCLTestDevice.get().info
-        return try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, winogradMinChannels: 16)))
+        return try Dictionary(uniqueKeysWithValues: OpenCLWinogradTile.allCases.map { tile in
+            (tile, try OpenCLDevice(info: info, tuning: .given(OpenCLTuning(info: info, winogradMinChannels: 16, winogradTile: tile))))
+        })
     }
 
-    static func get() throws -> OpenCLDevice { try shared.get() }
+    /// The OpenCL test driver's device with Winograd `tile` from 16 summed channels.
+    static func get(_ tile: OpenCLWinogradTile) throws -> OpenCLDevice {
+        guard let device = try shared.get()[tile] else { throw DeviceError.backend("no \(tile) test device") }
+        return device
+    }
 }
 
 /// Runs one case on a device: uploads the inputs, executes the op, downloads its outputs
@@ -188,17 +195,17 @@ enum OpTableRunner {
             inputGradient = true
         default: return nil
         }
-        let winograd: Bool, limit: Int
+        let winograd: Bool, limit: Int, fourByFour: Bool
         if let cpu = device as? CPUDevice {
-            (winograd, limit) = (cpu.usesWinograd(g), cpu.columnBudget)
+            (winograd, limit, fourByFour) = (cpu.usesWinograd(g), cpu.columnBudget, cpu.winogradTile == .f4x4)
         } else if let cl = device as? OpenCLDevice {
-            (winograd, limit) = (cl.usesWinograd(g, inputGradient: inputGradient), cl.im2colLimit)
+            (winograd, limit, fourByFour) = (cl.usesWinograd(g, inputGradient: inputGradient), cl.im2colLimit, cl.winogradTile == .f4x4)
         } else {
             return nil
         }
         switch c.path {
-        case .winograd: return winograd && (device as? CPUDevice).map { $0.winogradTile == .f4x4 } ?? true
-        case .winograd2x2: return winograd && (device as? CPUDevice).map { $0.winogradTile == .f2x2 } ?? true
+        case .winograd: return winograd && fourByFour
+        case .winograd2x2: return winograd && !fourByFour
         case .banded: return !winograd && ConvBands.im2colRows(g, limit: limit) < g.outHeight
         case .plain: return nil
         }

@@ -50,6 +50,7 @@ final class OpenCLTuningFileTests: XCTestCase {
         XCTAssertEqual(project.gemmEngine, .projectKernels(group: 4))
         XCTAssertEqual(project.gemmTiles, OpenCLGemmTiles(rows: 4, vectors: 2, width: 8, ntRows: 2, ntColumns: 4))
         XCTAssertEqual(project.winogradMinChannels, 64)
+        XCTAssertEqual(project.winogradTile, .f2x2, "files from before F(4x4) mean F(2x2)")
         XCTAssertEqual(project.clblast, [:])
         XCTAssertEqual(project.notes, ["gemmGflopsDefault": 11.6, "size": 256])
 
@@ -90,6 +91,7 @@ final class OpenCLTuningFileTests: XCTestCase {
                          winogradMinChannels: 16),
             OpenCLTuning(info: info, gemmEngine: .projectKernels(group: 0)),
             OpenCLTuning(info: info, gemmTiles: tiles),
+            OpenCLTuning(info: info, winogradMinChannels: 64, winogradTile: .f4x4),
         ]
         for tuning in variants {
             let data = try JSONEncoder().encode(tuning)
@@ -102,5 +104,31 @@ final class OpenCLTuningFileTests: XCTestCase {
                        ["WGS": 16, "GEMM_TM": 5, "GEMM_TN": 3, "GEMM_VW": 4, "GEMM_NT_TM": 2, "GEMM_NT_TN": 3])
         XCTAssertEqual(Set(object.keys),
                        ["format", "deviceName", "driverVersion", "platformVersion", "clblast", "defines", "host", "notes"])
+    }
+
+    /// `WINOGRAD_TILE`: 4 is stored and read back as F(4x4) and reaches the device; F(2x2)
+    /// is left out of the file (so builds from before F(4x4) still read it); any other value
+    /// makes the file invalid, so the defaults are used.
+    func testWinogradTileRoundTripsAndIsValidated() throws {
+        let info = try OpenCLTestDevice.get().info
+        let four = OpenCLTuning(info: info, winogradMinChannels: 64, winogradTile: .f4x4)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(four)) as? [String: Any])
+        XCTAssertEqual(object["host"] as? [String: Int], ["WINOGRAD_MIN_CHANNELS": 64, "WINOGRAD_TILE": 4])
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nst-tuning-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try four.store(to: OpenCLTuning.url(in: root, for: info))
+        let device = try OpenCLDevice(info: info, tuning: .storedIn(root: root))
+        XCTAssertEqual(device.tuning, four)
+        XCTAssertEqual(device.winogradTile, .f4x4)
+
+        let two = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(OpenCLTuning(info: info, winogradMinChannels: 64)))
+                                as? [String: Any])
+        XCTAssertEqual(two["host"] as? [String: Int], ["WINOGRAD_MIN_CHANNELS": 64])
+        XCTAssertEqual(try load(storedFile(info, defines: "{}", host: "{ \"WINOGRAD_MIN_CHANNELS\" : 64, \"WINOGRAD_TILE\" : 2 }"), info)?
+                        .winogradTile, .f2x2)
+        for bad in ["3", "0", "6", "-4"] {
+            XCTAssertNil(try load(storedFile(info, defines: "{}", host: "{ \"WINOGRAD_TILE\" : \(bad) }"), info), bad)
+        }
+        XCTAssertEqual(try OpenCLDevice(info: info, tuning: .none).winogradTile, .f2x2, "untuned: F(2x2), and Winograd off")
     }
 }

@@ -22,7 +22,7 @@ clang -g -O1 -fsanitize=fuzzer,address -ISources/CCodecs/include -ISources/CCode
 clang -O1 -ISources/CCodecs/include -ISources/CCodecs Fuzz/make_seeds.c Sources/CCodecs/codecs.c \
     Sources/CCodecs/png_encode.c Sources/CCodecs/jpeg_encode.c Sources/CCodecs/jpeg_trap.c \
     Sources/CCodecs/tiff_encode.c Sources/CCodecs/tiff_memory.c \
-    $(pkg-config --cflags --libs libpng libjpeg libtiff-4) -o "$OUT/make_seeds"
+    $(pkg-config --cflags --libs libpng libjpeg libtiff-4 lcms2) -o "$OUT/make_seeds"
 
 # The Swift targets: every module (the root package's too) instrumented for coverage as
 # -sanitize=fuzzer would, under ASan, in its own build folder; libFuzzer is linked without

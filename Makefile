@@ -41,7 +41,7 @@ asan: deps
 
 # The CPU folder's tests (convolutions, Winograd, losses, vector kernels: all through
 # Parallel.forEach) and the tiled objective (tiles on concurrent workers).
-TSAN_TESTS := ConvolutionTests|GradientCheckTests|LossTests|MemoryAndVectorTests|TiledObjectiveTests
+TSAN_TESTS := ConvolutionTests|GradientCheckTests|LossTests|MemoryAndVectorTests|VectorKernelsTests|TiledObjectiveTests
 tsan: deps
 	NST_SANITIZED=1 $(SWIFT) test --disable-swift-testing --sanitize=thread --scratch-path .build-tsan $(RPATH) \
 	    --filter '$(TSAN_TESTS)'

@@ -17,7 +17,7 @@ enum CodecBridge {
             switch format {
             case .png: return nst_decode_png(data.baseAddress, data.count, budget, &decoded, &message, capacity)
             case .jpeg: return nst_decode_jpeg(data.baseAddress, data.count, budget, &decoded, &message, capacity)
-            case .tiff: return nst_decode_tiff(data.baseAddress, data.count, &decoded, &message, capacity)
+            case .tiff: return nst_decode_tiff(data.baseAddress, data.count, budget, &decoded, &message, capacity)
             }
         }
         defer { nst_image_free(&decoded) }

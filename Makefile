@@ -2,7 +2,7 @@
 SWIFT ?= swift
 NST := .build/release/nst
 
-.PHONY: deps build demo test pictures controls-sheet
+.PHONY: deps build demo test sanitize asan tsan fuzz-short pictures controls-sheet
 deps:
 	bash scripts/install-deps.sh
 
@@ -26,6 +26,29 @@ demo: build
 
 test: deps
 	$(SWIFT) test --disable-swift-testing $(RPATH)
+
+# CI's extra checks after `make test` (.ci/run): the whole suite under AddressSanitizer, the
+# CPU backend's multi-threaded code under ThreadSanitizer, each in its own build folder.
+# NST_SANITIZED skips the one test a sanitizer cannot run (nst under `ulimit -v`).
+sanitize: asan tsan
+
+# Leak checking is off: at exit LeakSanitizer reports every object XCTest keeps through its
+# test-case instances and Swift values it cannot follow (strings, Data), some 2000 false
+# reports; the fuzz targets check the parsers for leaks input by input instead.
+asan: deps
+	NST_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0 \
+	    $(SWIFT) test --disable-swift-testing --sanitize=address --scratch-path .build-asan $(RPATH)
+
+# The CPU folder's tests (convolutions, Winograd, losses, vector kernels: all through
+# Parallel.forEach) and the tiled objective (tiles on concurrent workers).
+TSAN_TESTS := ConvolutionTests|GradientCheckTests|LossTests|MemoryAndVectorTests|VectorKernelsTests|TiledObjectiveTests
+tsan: deps
+	NST_SANITIZED=1 $(SWIFT) test --disable-swift-testing --sanitize=thread --scratch-path .build-tsan $(RPATH) \
+	    --filter '$(TSAN_TESTS)'
+
+# A minute of each fuzz target (scripts/fuzz.sh); fails on any finding.
+fuzz-short: deps
+	bash scripts/fuzz.sh 60
 
 # The pictures of README.md's "Look inside", from the demo's output (run `make demo` first).
 pictures: build

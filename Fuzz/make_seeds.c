@@ -1,5 +1,7 @@
-// make_seeds.c: writes small PNG and JPEG seeds of the flavours the image tests cover, for the decode_image fuzz target.
+// make_seeds.c: writes small PNG, JPEG and TIFF seeds of the flavours the image tests cover, for the decode_image fuzz target.
 #include "codecs.h"
+
+#include <lcms2.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,32 @@ int main(int argc, char **argv) {
                 snprintf(name, sizeof name, "seed-%d-%d.jpg", components[c], progressive);
                 save(argv[1], name, &buffer);
             }
+        }
+    }
+    // TIFF: 8- and 16-bit RGB, without a profile and with an Adobe-RGB-like one (Little CMS
+    // makes it, as the ICC tests do), so that the conversion to sRGB is fuzzed too.
+    unsigned short samples16[3 * 13 * 9];
+    for (size_t i = 0; i < sizeof samples16 / sizeof samples16[0]; i++) samples16[i] = (unsigned short)(i * 4099 + 7);
+    unsigned char icc[4096];
+    cmsUInt32Number icc_size = 0;
+    cmsCIExyY white = {0.3127, 0.3290, 1};
+    cmsCIExyYTRIPLE primaries = {{0.64, 0.33, 1}, {0.21, 0.71, 1}, {0.15, 0.06, 1}};
+    cmsToneCurve *curve = cmsBuildGamma(NULL, 2.2);
+    cmsToneCurve *curves[3] = {curve, curve, curve};
+    cmsHPROFILE profile = curve != NULL ? cmsCreateRGBProfile(&white, &primaries, curves) : NULL;
+    if (profile == NULL || !cmsSaveProfileToMem(profile, NULL, &icc_size) || icc_size > sizeof icc
+        || !cmsSaveProfileToMem(profile, icc, &icc_size)) icc_size = 0;
+    if (profile != NULL) cmsCloseProfile(profile);
+    if (curve != NULL) cmsFreeToneCurve(curve);
+    for (int bits = 8; bits <= 16; bits += 8) {
+        nst_buffer buffer = {0};
+        const void *rgb = bits == 8 ? (const void *)samples : (const void *)samples16;
+        const int tagged = bits == 16 && icc_size > 0;
+        if (nst_encode_tiff_rgb(rgb, 13, 9, bits, tagged ? icc : NULL, tagged ? icc_size : 0, &buffer,
+                                message, sizeof message) == NST_OK) {
+            char name[64];
+            snprintf(name, sizeof name, "seed-%d.tiff", bits);
+            save(argv[1], name, &buffer);
         }
     }
     return 0;

@@ -113,7 +113,7 @@ static int tiff_apply_icc(TIFF *tiff, const tiff_layout *l, float *pixels, nst_e
     return nst_icc_to_srgb(profile, size, samples, pixels, (size_t)l->width * l->height, sink);
 }
 
-nst_status nst_decode_tiff(const unsigned char *data, size_t size, nst_image *out,
+nst_status nst_decode_tiff(const unsigned char *data, size_t size, size_t memory_budget, nst_image *out,
                            char *message, size_t message_capacity) {
     nst_error_sink sink = {NST_OK, message, message_capacity};
     if (data == NULL || out == NULL) {
@@ -137,13 +137,22 @@ nst_status nst_decode_tiff(const unsigned char *data, size_t size, nst_image *ou
         TIFFClose(tiff);
         return sink.status;
     }
+    // Refused from the header, as PNG and JPEG are: a few hundred bytes can claim 16384x16384,
+    // 4 GiB of floats and raster (found by fuzzing). The RGBA reader's raster is its working memory.
+    int direct = tiff_direct(tiff, &l);
+    tmsize_t line = TIFFScanlineSize(tiff);
+    size_t working = direct ? (line > 0 ? (size_t)line : 0) : (size_t)l.width * l.height * sizeof(uint32_t);
+    if (nst_refuse_memory(&sink, l.width, l.height, working, memory_budget)) {
+        TIFFClose(tiff);
+        return sink.status;
+    }
     float *pixels = malloc((size_t)l.width * l.height * 3 * sizeof(float));
     if (pixels == NULL) {
         nst_fail(&sink, NST_ERR_NO_MEMORY, "out of memory decoding TIFF");
         TIFFClose(tiff);
         return sink.status;
     }
-    int ok = tiff_direct(tiff, &l) ? tiff_read_direct(tiff, &l, pixels, &sink) : tiff_read_rgba(tiff, &l, pixels, &sink);
+    int ok = direct ? tiff_read_direct(tiff, &l, pixels, &sink) : tiff_read_rgba(tiff, &l, pixels, &sink);
     // Before closing: the profile's bytes belong to libtiff.
     if (ok && sink.status == NST_OK) ok = tiff_apply_icc(tiff, &l, pixels, &sink);
     TIFFClose(tiff);

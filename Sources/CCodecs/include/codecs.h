@@ -91,6 +91,7 @@ nst_status nst_encode_tiff_rgb(const void *samples, int width, int height, int b
 /// 8 bits. Alpha is composited on white. The ICCProfile tag is honoured for RGB, palette,
 /// YCbCr and black-is-zero grey images (not for CMYK, Lab or white-is-zero ones, which read
 /// as before). libtiff's messages become the error text; nothing is printed.
+/// `memory_budget` as for nst_decode_png.
 ///
 /// ICC note, for all three decoders: after decoding, pixels are converted from the embedded
 /// profile to sRGB by Little CMS 2 in floating point (relative colorimetric, results
@@ -98,7 +99,7 @@ nst_status nst_encode_tiff_rgb(const void *samples, int width, int height, int b
 /// absence of one. A profile over NST_MAX_ICC_BYTES, one Little CMS cannot read, or one
 /// whose colour space is not the image's (CMYK on RGB data) fails the decode with a message
 /// starting "embedded ICC profile is unusable: ".
-nst_status nst_decode_tiff(const unsigned char *data, size_t size, nst_image *out,
+nst_status nst_decode_tiff(const unsigned char *data, size_t size, size_t memory_budget, nst_image *out,
                            char *message, size_t message_capacity);
 
 /// Encodes rows already laid out as PNG stores them (packed low bit depths,

@@ -7,18 +7,17 @@ enum CodecBridge {
     /// Room for the shim's one-line messages.
     private static let messageCapacity = 512
 
-    /// Decodes PNG, JPEG or TIFF bytes to an image.
-    static func decode(_ bytes: [UInt8], format: ImageFormat, path: String) throws -> Image {
+    /// Decodes PNG, JPEG or TIFF bytes to an image; the decoder refuses, before allocating,
+    /// an image whose decoding would need more than `budget` bytes (normally the memory left).
+    static func decode(_ bytes: [UInt8], format: ImageFormat, path: String, budget: Int) throws -> Image {
         var decoded = nst_image()
         var message = [CChar](repeating: 0, count: messageCapacity)
         let capacity = message.count
-        // The decoder refuses an image whose decoding would not fit in the memory left, before allocating.
-        let budget = AvailableMemory.allocatableBytes()
         let status = bytes.withUnsafeBufferPointer { data in
             switch format {
             case .png: return nst_decode_png(data.baseAddress, data.count, budget, &decoded, &message, capacity)
             case .jpeg: return nst_decode_jpeg(data.baseAddress, data.count, budget, &decoded, &message, capacity)
-            case .tiff: return nst_decode_tiff(data.baseAddress, data.count, &decoded, &message, capacity)
+            case .tiff: return nst_decode_tiff(data.baseAddress, data.count, budget, &decoded, &message, capacity)
             }
         }
         defer { nst_image_free(&decoded) }

@@ -28,8 +28,14 @@ extension Image {
     /// Decodes PNG, JPEG or TIFF bytes; `path` only names them in errors. A JPEG is
     /// turned upright by its EXIF orientation tag, as phone cameras store portraits sideways.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Image {
+        try decode(bytes, path: path, budget: AvailableMemory.allocatableBytes())
+    }
+
+    /// `decode(_:path:)` with the decoders' memory budget given: the fuzz target
+    /// (Fuzz/swift) bounds it so that a header claiming a huge image is refused, not allocated.
+    static func decode(_ bytes: [UInt8], path: String, budget: Int) throws -> Image {
         let format = try format(of: bytes, path: path)
-        let image = try CodecBridge.decode(bytes, format: format, path: path)
+        let image = try CodecBridge.decode(bytes, format: format, path: path, budget: budget)
         guard format == .jpeg else { return image }
         let orientation = ExifOrientation.read(jpeg: bytes)
         guard orientation != 1 else { return image }

@@ -70,11 +70,33 @@ struct PickleReader {
 
     private let bytes: [UInt8]
     private(set) var position: Int
+    /// Every list and dict made so far, for `releaseContainers`.
+    private var lists: [PickleList] = [], dicts: [PickleDict] = []
 
     /// Reads from `bytes` starting at `offset`; `position` is after the STOP opcode on return.
     init(bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
         position = offset
+    }
+
+    /// Empties every list and dict this reader made. A pickle can put a container inside
+    /// itself (memo, then APPEND or SETITEM), a cycle reference counting never frees; callers
+    /// take what they need from the values read, then call this (found by fuzzing).
+    func releaseContainers() {
+        for list in lists { list.items = [] }
+        for dict in dicts { dict.items = [] }
+    }
+
+    private mutating func newList() -> PickleList {
+        let list = PickleList()
+        lists.append(list)
+        return list
+    }
+
+    private mutating func newDict() -> PickleDict {
+        let dict = PickleDict()
+        dicts.append(dict)
+        return dict
     }
 
     mutating func read() throws -> PickleValue {
@@ -130,8 +152,8 @@ struct PickleReader {
             case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))           // TUPLE2
             case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
             case 0x74: stack.append(.tuple(try popMark()))                    // TUPLE
-            case 0x5D: stack.append(.list(PickleList()))                      // EMPTY_LIST
-            case 0x6C: let l = PickleList(); l.items = try popMark(); stack.append(.list(l))   // LIST
+            case 0x5D: stack.append(.list(newList()))                         // EMPTY_LIST
+            case 0x6C: let l = newList(); l.items = try popMark(); stack.append(.list(l))      // LIST
             case 0x61:                                                        // APPEND
                 let v = try pop()
                 guard case let .list(l)? = stack.last else { throw PickleError(message: "pickle APPEND on something that is not a list") }
@@ -140,9 +162,9 @@ struct PickleReader {
                 let vs = try popMark()
                 guard case let .list(l)? = stack.last else { throw PickleError(message: "pickle APPENDS on something that is not a list") }
                 l.items += vs
-            case 0x7D: stack.append(.dict(PickleDict()))                      // EMPTY_DICT
+            case 0x7D: stack.append(.dict(newDict()))                         // EMPTY_DICT
             case 0x64:                                                        // DICT
-                let pairs = try popMark(), d = PickleDict()
+                let pairs = try popMark(), d = newDict()
                 try setItems(.dict(d), pairs)
                 stack.append(.dict(d))
             case 0x73:                                                        // SETITEM
@@ -209,14 +231,14 @@ struct PickleReader {
     }
 
     /// Calls an allowed global with `args`, checking what each expects.
-    private func call(_ callable: PickleValue, _ args: PickleValue) throws -> PickleValue {
+    private mutating func call(_ callable: PickleValue, _ args: PickleValue) throws -> PickleValue {
         guard case let .global(name) = callable, let list = args.items else {
             throw PickleError(message: "REDUCE on something that is not an allowed global with a tuple of arguments")
         }
         switch name {
         case "collections.OrderedDict":
             guard list.isEmpty else { throw PickleError(message: "OrderedDict called with arguments") }
-            return .dict(PickleDict())
+            return .dict(newDict())
         case "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2":
             guard list.count >= 4, case let .storage(storage) = list[0], let offset = list[1].int,
                   let shape = list[2].items?.compactMap(\.int), shape.count == list[2].items?.count,

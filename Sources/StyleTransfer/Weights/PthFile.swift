@@ -55,8 +55,7 @@ public final class PthFile {
                 guard text.hasPrefix("little") else { throw WeightsError(file: path, problem: "storages are \(text)-endian; only little-endian files are supported") }
             }
             let bytes = try archive.contents(pickle)
-            let value = try Self.unpickle(bytes, path: path)
-            (tensors, keys) = try Self.stateDict(value, path: path)
+            (tensors, keys) = try Self.unpickleStateDict(bytes, path: path)
             self.archive = archive
             legacyOffsets = [:]
         } else {
@@ -65,6 +64,7 @@ public final class PthFile {
             try? handle.seek(toOffset: 0)
             let prefix = [UInt8]((try? handle.read(upToCount: min(size, 16 * 1024 * 1024))) ?? Data())
             var reader = PickleReader(bytes: prefix)
+            defer { reader.releaseContainers() }
             do {
                 guard case .int(Self.legacyMagicLow) = try reader.read() else {
                     throw WeightsError(file: path, problem: "not a PyTorch file: neither a zip archive nor the legacy format's magic number")
@@ -166,19 +166,22 @@ public final class PthFile {
         }
     }
 
-    private static func unpickle(_ bytes: [UInt8], path: String) throws -> PickleValue {
+    /// The state dict of the pickle `bytes` (the zip format's data.pkl).
+    private static func unpickleStateDict(_ bytes: [UInt8], path: String) throws -> ([String: PickleTensor], [String]) {
         var reader = PickleReader(bytes: bytes)
-        do { return try reader.read() } catch let error as PickleError {
+        defer { reader.releaseContainers() }
+        do { return try stateDict(try reader.read(), path: path) } catch let error as PickleError {
             throw WeightsError(file: path, problem: error.message)
         }
     }
 
     /// The string-keyed tensors of a state dict (other values, e.g. counters, are skipped).
-    /// A checkpoint that wraps the dict in `{"state_dict": ...}` is unwrapped.
-    private static func stateDict(_ value: PickleValue, path: String) throws -> ([String: PickleTensor], [String]) {
+    /// A checkpoint that wraps the dict in `{"state_dict": ...}` is unwrapped, a few levels at
+    /// most: a pickle can make a dict its own "state_dict", which would recurse forever.
+    private static func stateDict(_ value: PickleValue, path: String, depth: Int = 0) throws -> ([String: PickleTensor], [String]) {
         guard case let .dict(d) = value else { throw WeightsError(file: path, problem: "the pickle is not a dict of tensors") }
-        if let inner = d.items.first(where: { $0.key.string == "state_dict" }), case .dict = inner.value {
-            return try stateDict(inner.value, path: path)
+        if depth < 4, let inner = d.items.first(where: { $0.key.string == "state_dict" }), case .dict = inner.value {
+            return try stateDict(inner.value, path: path, depth: depth + 1)
         }
         var tensors: [String: PickleTensor] = [:], keys: [String] = []
         for (k, v) in d.items {

@@ -42,14 +42,16 @@ struct ZipArchive {
         // ZIP64: a locator just before the record points at the 64-bit record.
         let locator = eocd - 20
         if locator >= 0, Self.u32(tail, locator) == 0x0706_4B50 {
-            let recordOffset = Int(Self.u64(tail, locator + 8))
+            // Clamped, not converted: a value over Int.max is a bad offset, not a trap (found by fuzzing).
+            let recordOffset = Int(clamping: Self.u64(tail, locator + 8))
             let record = try Self.read(handle, at: recordOffset, count: 56, path: path)
             guard Self.u32(record, 0) == 0x0606_4B50 else { throw WeightsError(file: path, problem: "malformed zip: bad ZIP64 end record") }
             count = Int(clamping: Self.u64(record, 32))
             directorySize = Int(clamping: Self.u64(record, 40))
             directoryOffset = Int(clamping: Self.u64(record, 48))
         }
-        guard directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= fileSize,
+        // Compared without adding: ZIP64 values are clamped to Int.max, whose sum would trap.
+        guard directoryOffset >= 0, directorySize >= 0, directorySize <= fileSize, directoryOffset <= fileSize - directorySize,
               count <= directorySize / 46 else {
             throw WeightsError(file: path, problem: "malformed zip: the central directory lies outside the file (truncated?)")
         }
@@ -109,7 +111,7 @@ struct ZipArchive {
             throw WeightsError(file: path, problem: "malformed zip: entry '\(entry.path)' has no local header")
         }
         let start = entry.localHeaderOffset + 30 + Int(Self.u16(header, 26)) + Int(Self.u16(header, 28))
-        guard start + entry.size <= fileSize else {
+        guard entry.size <= fileSize - start else {
             throw WeightsError(file: path, problem: "zip entry '\(entry.path)' runs past the end of the file (truncated?)")
         }
         let bytes = try Self.read(handle, at: start, count: entry.size, path: path)

@@ -151,4 +151,23 @@ final class ImageMutationTests: XCTestCase {
         XCTAssertGreaterThan(outcomes["truncated", default: 0], 0, "\(outcomes)")
         XCTAssertGreaterThan(outcomes["corrupt", default: 0], 0, "\(outcomes)")
     }
+
+    /// Before: a TIFF claiming 8192x8192 had its 1 GiB of floats and raster allocated before
+    /// anything was read (the PNG and JPEG decoders refused it from the header; found by fuzzing).
+    func testTIFFOverTheMemoryBudgetIsRefusedFromItsHeader() throws {
+        var tiff = try CodecBridge.encodeTIFF(samples8: [UInt8](repeating: 7, count: 2 * 2 * 3), samples16: [], width: 2, height: 2,
+                                              icc: [], path: "small.tif")
+        XCTAssertEqual(Array(tiff.prefix(2)), [0x49, 0x49], "little-endian TIFF expected")
+        func u16(_ at: Int) -> Int { Int(tiff[at]) | Int(tiff[at + 1]) << 8 }
+        let ifd = u16(4) | u16(6) << 16
+        for entry in 0..<u16(ifd) {
+            let at = ifd + 2 + 12 * entry
+            guard u16(at) == 256 || u16(at) == 257 else { continue }   // ImageWidth, ImageLength
+            tiff.replaceSubrange((at + 8)..<(at + 12), with: [0x00, 0x20, 0, 0])   // 8192, as SHORT or LONG
+        }
+        XCTAssertThrowsError(try Image.decode(tiff, path: "huge.tif", budget: 64 << 20)) { error in
+            XCTAssertEqual((error as? ImageError)?.kind, .outOfMemory, "\(error)")
+            XCTAssertTrue("\(error)".contains("8192x8192"), "\(error)")
+        }
+    }
 }

@@ -54,4 +54,31 @@ final class ZipArchiveTests: XCTestCase {
             }
         }
     }
+
+    /// ZIP64 fields hold 64-bit values; ones over Int.max (or that overflow when added) are
+    /// malformed archives, not traps. Found by scripts/fuzz.sh (pth target).
+    func testZip64ValuesOverIntMaxAreErrors() throws {
+        let good = storedZip(entries, zip64: true)
+        let end = good.count - 22, locator = end - 20, record = locator - 56
+        func patched(_ at: Int..., with value: UInt64) -> [UInt8] {
+            var bytes = good
+            for field in at { for k in 0..<8 { bytes[field + k] = UInt8(value >> (8 * UInt64(k)) & 0xFF) } }
+            return bytes
+        }
+        let cases: [(String, [UInt8])] = [
+            ("record offset", patched(locator + 8, with: .max)),
+            ("directory size", patched(record + 40, with: .max)),
+            ("directory offset", patched(record + 48, with: 1 << 63)),
+        ]
+        for (what, bytes) in cases {
+            XCTAssertThrowsError(try open(bytes), what) { error in
+                XCTAssertTrue("\(error)".contains("zip"), "\(what): \(error)")
+            }
+        }
+        // An entry whose ZIP64 sizes (the extra field's first two values) read as Int.max: refused when read.
+        let directory = good.count - 22 - 20 - 56 - (3 * (46 + 28) + entries.reduce(0) { $0 + $1.0.utf8.count })
+        let sizes = directory + 46 + "archive/data.pkl".utf8.count + 4
+        let archive = try open(patched(sizes, sizes + 8, with: .max))
+        XCTAssertThrowsError(try archive.contents(try XCTUnwrap(archive["archive/data.pkl"])))
+    }
 }

@@ -1,0 +1,1 @@
+../../../../Tests/StyleTransferTests/Weights/SafeTensorsWriter.swift

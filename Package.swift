@@ -48,7 +48,12 @@ let package = Package(
         // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; the
         // method (network, losses, optimisers, images, weights, the run) on top.
         .target(name: "NSTCore", path: "Sources/NSTCore"),
-        .target(name: "NSTCPU", dependencies: ["NSTCore", "CBLAS"], path: "Sources/NSTCPU"),
+        // The CPU backend's own C kernels (packed Winograd products), one body per instruction
+        // set, chosen at run time. Optimised in debug builds too: the test suite runs them.
+        .target(
+            name: "CKernels", path: "Sources/CKernels",
+            cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "NSTCPU", dependencies: ["NSTCore", "CBLAS", "CKernels"], path: "Sources/NSTCPU"),
         .target(
             name: "NSTOpenCL",
             dependencies: ["NSTCore", "COpenCL"],
@@ -72,8 +77,9 @@ let package = Package(
             path: "Sources/nst"),
         .testTarget(
             name: "StyleTransferTests",
-            // CLCMS2: the ICC tests make their source profiles with Little CMS.
-            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "CLCMS2"],
+            // CLCMS2: the ICC tests make their source profiles with Little CMS; CKernels: the
+            // kernel tests run each instruction set's variant.
+            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "CLCMS2", "CKernels"],
             path: "Tests/StyleTransferTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,10 @@ extension CPUDevice {
     /// Floats of the transformed weights `WinogradWeightCache` keeps for one convolution:
     /// both directions (forward and input gradient), zero for an im2col convolution.
     func winogradWeightFloats(_ g: ConvGeometry) -> Int {
-        usesWinograd(g) ? 2 * winogradTile.points * g.inChannels * g.outChannels : 0
+        guard usesWinograd(g) else { return 0 }
+        guard winogradTile == .f4x4 else { return 2 * winogradTile.points * g.inChannels * g.outChannels }
+        return Self.winograd4PackedFloats(outChannels: g.outChannels, inChannels: g.inChannels)
+            + Self.winograd4PackedFloats(outChannels: g.inChannels, inChannels: g.outChannels)
     }
 
     /// Output rows per band so that a `[I*KH*KW, rows*W']` column buffer fits the budget.
@@ -18,6 +21,12 @@ extension CPUDevice {
     /// `winogradWeightFloats`).
     func convolutionScratchFloats(_ g: ConvGeometry) -> Int {
         guard usesWinograd(g) else { return ConvBands.im2colFloats(g, limit: columnBudget) }
+        if winogradTile == .f4x4 {
+            // The larger of the two directions (forward and input gradient swap ci and co).
+            let f = winograd4ScratchFloats(ci: g.inChannels, co: g.outChannels, height: g.height, width: g.width)
+            let b = winograd4ScratchFloats(ci: g.outChannels, co: g.inChannels, height: g.height, width: g.width)
+            return max(f.v + f.m, b.v + b.m)
+        }
         let (_, tilesXP, band) = winogradBands(ci: g.inChannels, co: g.outChannels, height: g.height, width: g.width)
         return winogradTile.points * (g.inChannels + g.outChannels) * band * tilesXP
     }

@@ -150,14 +150,17 @@ extension CPUDevice {
         let points = winogradTile.points, tile = winogradTile
         // The forward weight's [O, I] are the adjoint's [co, ci] swapped.
         let (o, i) = flip ? (ci, co) : (co, ci)
-        let u = try transformedWeights.transformed(weight, flip: flip, count: points * co * ci) { u in
+        let count = tile == .f4x4 ? Self.winograd4PackedFloats(outChannels: co, inChannels: ci) : points * co * ci
+        let u = try transformedWeights.transformed(weight, flip: flip, count: count) { u in
             switch tile {
             case .f2x2: winogradWeights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
-            case .f4x4: winograd4Weights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
+            case .f4x4: try winograd4PackedWeights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
             }
         }
+        let sizes = tile == .f4x4 ? winograd4ScratchFloats(ci: ci, co: co, height: h, width: w)
+                                  : (v: points * ci * band * tilesXP, m: points * co * band * tilesXP)
         try withExtendedLifetime(u) {
-            try scratch.with([points * ci * band * tilesXP, points * co * band * tilesXP]) { b in
+            try scratch.with([sizes.v, sizes.m]) { b in
                 switch tile {
                 case .f2x2:
                     winogradConvolve(x, inChannels: ci, outChannels: co, height: h, width: w, u: u.pointer, bias: bias, y,

@@ -1,5 +1,5 @@
 // CPUDevice+Winograd4: 3x3 stride-1 pad-1 convolution by Winograd F(4x4, 3x3): 4x fewer multiplies than im2col.
-import CBLAS
+import CKernels
 import NSTCore
 
 /// Winograd F(4x4, 3x3): each 4x4 output tile is `A^T [ (G g G^T) .* (B^T d B) ] A` for the
@@ -24,6 +24,36 @@ import NSTCore
 ///       [0  1     3/2 -2   -3/2  1]       [ 0      0     1   ]
 /// ```
 extension CPUDevice {
+    /// Floats of the packed transformed weights of a convolution with `o` outputs and `i` inputs.
+    static func winograd4PackedFloats(outChannels o: Int, inChannels i: Int) -> Int {
+        36 * roundUp(o, Int(NST_PACK_ROWS)) * i
+    }
+
+    /// The transformed weights packed for `nst_packed_gemm`: U[xi] as `[O/8][I][8]` panels,
+    /// the rows past O zero (see `winograd4Weights` for `flip`).
+    /// - Throws: `DeviceError.outOfMemory` when the unpacked transform cannot be staged.
+    func winograd4PackedWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels i: Int, flip: Bool,
+                                _ packed: UnsafeMutablePointer<Float>) throws {
+        let rows = flip ? i : o, cols = flip ? o : i, plane = rows * cols
+        let rowsP = roundUp(rows, Int(NST_PACK_ROWS)), panel = Int(NST_PACK_ROWS)
+        guard let staged = CPUStorage(count: 36 * plane, zeroed: false) else {
+            throw DeviceError.outOfMemory(bytes: 36 * plane * 4, device: "cpu", hint: "try a smaller image")
+        }
+        winograd4Weights(w, outChannels: o, inChannels: i, flip: flip, staged.pointer)
+        let u = staged.pointer
+        Parallel.forEach(36, costPerItem: rowsP * cols) { xi in
+            let src = u + xi * plane, dst = packed + xi * rowsP * cols
+            for r in 0..<rowsP {
+                let block = dst + (r / panel) * cols * panel + r % panel
+                if r < rows {
+                    for c in 0..<cols { block[c * panel] = src[r * cols + c] }
+                } else {
+                    for c in 0..<cols { block[c * panel] = 0 }
+                }
+            }
+        }
+    }
+
     /// `U[xi][o][i] = (G w[o,i] G^T)[xi]`; with `flip`, the weights of the adjoint
     /// convolution (`w'[i,o] = w[o,i]` rotated by 180 degrees), so U is `[36][I][O]`.
     func winograd4Weights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels i: Int, flip: Bool,
@@ -65,23 +95,33 @@ extension CPUDevice {
     func winograd4Bands(ci: Int, co: Int, height h: Int, width w: Int) -> (tilesY: Int, tilesXP: Int, band: Int) {
         let (tilesY, tilesX) = ConvBands.winogradTiles(height: h, width: w, outputTile: 4)
         let tilesXP = 4 * ((tilesX + 3) / 4)   // padded to whole SIMD4 groups
-        return (tilesY, tilesXP, ConvBands.rows(total: tilesY, perRow: 36 * (ci + co) * tilesXP, limit: columnBudget))
+        let perRow = 36 * (ci + roundUp(co, Int(NST_PACK_ROWS))) * tilesXP
+        return (tilesY, tilesXP, ConvBands.rows(total: tilesY, perRow: perRow, limit: columnBudget))
+    }
+
+    /// Scratch floats of an F(4x4) convolution: one band's packed V `[36][nt'/16][ci][16]`
+    /// and M `[36][co'][nt']`, with nt' the band's tiles rounded up to whole B panels and co'
+    /// the output channels to whole A panels.
+    func winograd4ScratchFloats(ci: Int, co: Int, height h: Int, width w: Int) -> (v: Int, m: Int) {
+        let (_, tilesXP, band) = winograd4Bands(ci: ci, co: co, height: h, width: w)
+        let ntp = roundUp(band * tilesXP, Int(NST_PACK_COLS))
+        return (36 * ci * ntp, 36 * roundUp(co, Int(NST_PACK_ROWS)) * ntp)
     }
 
     /// `out = conv3x3(in, w) (+ bias)` with padding 1, by F(4x4, 3x3). `u` holds the
-    /// transformed weights `[36][O][I]`; `v` and `m` hold one band's transformed inputs and
-    /// products. The transforms work on four horizontally adjacent tiles at once, one per
-    /// SIMD lane.
+    /// packed transformed weights (`winograd4PackedWeights`); `v` and `m` hold one band's
+    /// transformed inputs, packed as B panels, and products. The transforms work on four
+    /// horizontally adjacent tiles at once, one per SIMD lane.
     func winograd4Convolve(_ x: UnsafePointer<Float>, inChannels ci: Int, outChannels co: Int, height h: Int, width w: Int,
                            u: UnsafePointer<Float>, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
                            v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
         let (tilesY, tilesXP, bandTileRows) = winograd4Bands(ci: ci, co: co, height: h, width: w)
-        let groupsX = tilesXP / 4
         // A zero-bordered copy of one channel's band: image rows 4*ty0-1 ..< 4*(ty0+rows)+1 and
-        // columns -1 ..< 4*tilesXP+3, so each group's two 16-float loads stay inside.
-        let pw = 4 * tilesXP + 4
+        // columns -1 ..< 4*tilesXP+15, so the transform's five 16-float loads stay inside.
+        let pw = 4 * tilesXP + 16
         for ty0 in stride(from: 0, to: tilesY, by: bandTileRows) {
             let tileRows = min(bandTileRows, tilesY - ty0), nt = tileRows * tilesXP, ph = 4 * tileRows + 2
+            let cols = Int(NST_PACK_COLS), ntp = roundUp(nt, cols), cop = roundUp(co, Int(NST_PACK_ROWS))
             Parallel.forEach(ci, costPerItem: nt * 200) { ic in
                 let pad = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
                 defer { pad.deallocate() }
@@ -91,116 +131,30 @@ extension CPUDevice {
                     let sy = 4 * ty0 - 1 + r
                     if sy >= 0 && sy < h { (pad + r * pw + 1).update(from: plane + sy * w, count: w) }
                 }
-                let out = v + ic * nt, stride = ci * nt
-                for tr in 0..<tileRows {
-                    for gx in 0..<groupsX {
-                        // Each input row of the four tiles, transformed along the row (d B).
-                        func row(_ r: Int) -> Six {
-                            let base = UnsafeRawPointer(pad + (4 * tr + r) * pw + 16 * gx)
-                            let a = base.loadUnaligned(as: SIMD16<Float>.self)
-                            let b = base.loadUnaligned(fromByteOffset: 16, as: SIMD16<Float>.self)
-                            let ae = a.evenHalf, ao = a.oddHalf
-                            return bt6(ae.evenHalf, ao.evenHalf, ae.oddHalf, ao.oddHalf, b.evenHalf.evenHalf, b.oddHalf.evenHalf)
-                        }
-                        let t0 = row(0), t1 = row(1), t2 = row(2), t3 = row(3), t4 = row(4), t5 = row(5)
-                        // Then down each column j (B^T (d B)), stored as V[6i+j].
-                        let dst = out + tr * tilesXP + 4 * gx
-                        func store(_ j: Int, _ c: Six) {
-                            let p = UnsafeMutableRawPointer(dst + j * stride), s6 = 6 * stride * MemoryLayout<Float>.stride
-                            p.storeBytes(of: c.a, as: SIMD4<Float>.self)
-                            p.storeBytes(of: c.b, toByteOffset: s6, as: SIMD4<Float>.self)
-                            p.storeBytes(of: c.c, toByteOffset: 2 * s6, as: SIMD4<Float>.self)
-                            p.storeBytes(of: c.d, toByteOffset: 3 * s6, as: SIMD4<Float>.self)
-                            p.storeBytes(of: c.e, toByteOffset: 4 * s6, as: SIMD4<Float>.self)
-                            p.storeBytes(of: c.f, toByteOffset: 5 * s6, as: SIMD4<Float>.self)
-                        }
-                        store(0, bt6(t0.a, t1.a, t2.a, t3.a, t4.a, t5.a))
-                        store(1, bt6(t0.b, t1.b, t2.b, t3.b, t4.b, t5.b))
-                        store(2, bt6(t0.c, t1.c, t2.c, t3.c, t4.c, t5.c))
-                        store(3, bt6(t0.d, t1.d, t2.d, t3.d, t4.d, t5.d))
-                        store(4, bt6(t0.e, t1.e, t2.e, t3.e, t4.e, t5.e))
-                        store(5, bt6(t0.f, t1.f, t2.f, t3.f, t4.f, t5.f))
-                    }
-                }
+                // V[xi] is packed as [ntp/16][ci][16], the B panels of the products.
+                nst_wino4_input(pad, pw, tileRows, tilesXP, v + ic * cols, ci, ntp)
             }
-            ProcessSettings.useSingleThreadedOpenBLAS()
-            // The 36 products are independent: each core takes whole ones.
-            Parallel.forEach(36, costPerItem: co * ci * nt) { xi in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(co), Int32(nt), Int32(ci),
-                            1, u + xi * co * ci, Int32(ci), v + xi * ci * nt, Int32(nt), 0, m + xi * co * nt, Int32(nt))
+            // The 36 products are independent: each core takes whole ones. The input
+            // transform wrote V already packed, so no copy precedes the products.
+            Parallel.forEach(36, costPerItem: cop * ci * ntp) { xi in
+                nst_packed_gemm(u + xi * cop * ci, v + xi * ci * ntp, m + xi * cop * ntp, cop, ntp, ci, ntp)
             }
             // Y = A^T M A for each output tile, plus bias, clipped to the image.
             Parallel.forEach(co, costPerItem: nt * 100) { oc in
-                let plane = y + oc * h * w, b = SIMD4<Float>(repeating: bias?[oc] ?? 0), stride = co * nt
-                for tr in 0..<tileRows {
-                    let oy = 4 * (ty0 + tr)
-                    for gx in 0..<groupsX {
-                        let src = m + oc * nt + tr * tilesXP + 4 * gx
-                        func load(_ k: Int) -> SIMD4<Float> {
-                            UnsafeRawPointer(src + k * stride).loadUnaligned(as: SIMD4<Float>.self)
-                        }
-                        // A^T M, column by column ...
-                        let s0 = at6(load(0), load(6), load(12), load(18), load(24), load(30))
-                        let s1 = at6(load(1), load(7), load(13), load(19), load(25), load(31))
-                        let s2 = at6(load(2), load(8), load(14), load(20), load(26), load(32))
-                        let s3 = at6(load(3), load(9), load(15), load(21), load(27), load(33))
-                        let s4 = at6(load(4), load(10), load(16), load(22), load(28), load(34))
-                        let s5 = at6(load(5), load(11), load(17), load(23), load(29), load(35))
-                        // ... then each row times A: output row i of the four tiles, four columns per lane.
-                        let ox = 16 * gx
-                        func emit(_ i: Int, _ r: Four) {
-                            guard oy + i < h else { return }
-                            let c0 = r.a + b, c1 = r.b + b, c2 = r.c + b, c3 = r.d + b
-                            let row = plane + (oy + i) * w + ox
-                            if ox + 16 <= w {
-                                for k in 0..<4 {
-                                    row[4 * k] = c0[k]; row[4 * k + 1] = c1[k]; row[4 * k + 2] = c2[k]; row[4 * k + 3] = c3[k]
-                                }
-                            } else {
-                                for k in 0..<4 {
-                                    if ox + 4 * k < w { row[4 * k] = c0[k] }
-                                    if ox + 4 * k + 1 < w { row[4 * k + 1] = c1[k] }
-                                    if ox + 4 * k + 2 < w { row[4 * k + 2] = c2[k] }
-                                    if ox + 4 * k + 3 < w { row[4 * k + 3] = c3[k] }
-                                }
-                            }
-                        }
-                        emit(0, at6(s0.a, s1.a, s2.a, s3.a, s4.a, s5.a))
-                        emit(1, at6(s0.b, s1.b, s2.b, s3.b, s4.b, s5.b))
-                        emit(2, at6(s0.c, s1.c, s2.c, s3.c, s4.c, s5.c))
-                        emit(3, at6(s0.d, s1.d, s2.d, s3.d, s4.d, s5.d))
-                    }
-                }
+                nst_wino4_output(m + oc * ntp, cop * ntp, y + oc * h * w, h, w, 4 * ty0, tileRows, tilesXP,
+                                 bias?[oc] ?? 0, 0)
             }
         }
     }
 }
 
-/// Six SIMD4 values: one transformed row or column of four tiles (a lane per tile).
+/// `n` rounded up to a multiple of `k`.
+@inline(__always)
+func roundUp(_ n: Int, _ k: Int) -> Int { (n + k - 1) / k * k }
+
+/// Six SIMD4 values: the six rows of `G g` for one weight (a lane per column).
 struct Six {
     var a = SIMD4<Float>(), b = SIMD4<Float>(), c = SIMD4<Float>(), d = SIMD4<Float>(), e = SIMD4<Float>(), f = SIMD4<Float>()
-}
-
-/// Four SIMD4 values: one row or column of an output transform (a lane per tile).
-struct Four {
-    var a = SIMD4<Float>(), b = SIMD4<Float>(), c = SIMD4<Float>(), d = SIMD4<Float>()
-}
-
-/// `B^T d` for one column `d` of six values (or `d B` for one row).
-@inline(__always)
-private func bt6(_ d0: SIMD4<Float>, _ d1: SIMD4<Float>, _ d2: SIMD4<Float>, _ d3: SIMD4<Float>,
-                 _ d4: SIMD4<Float>, _ d5: SIMD4<Float>) -> Six {
-    let c = d4 - d2, e = d3 - d1
-    return Six(a: c - d2 + d0 - 1.5 * e, b: (d4 - d1) - 0.5 * d3 - 2.5 * d2, c: (d4 + d1) - 2.5 * d3 + 0.5 * d2,
-               d: c + 0.5 * e, e: c - 2 * e, f: (d5 + d1 - 2 * d3) + 1.5 * (d2 - d4))
-}
-
-/// `A^T m` for one column `m` of six values (or `m A` for one row).
-@inline(__always)
-private func at6(_ m0: SIMD4<Float>, _ m1: SIMD4<Float>, _ m2: SIMD4<Float>, _ m3: SIMD4<Float>,
-                 _ m4: SIMD4<Float>, _ m5: SIMD4<Float>) -> Four {
-    let s = m1 + m2, t = m1 - m2
-    return Four(a: m0 + s + m3 + m4, b: t + 2 * m3 - 0.5 * m4, c: s + 4 * m3 + 0.25 * m4, d: t + 8 * m3 - 0.125 * m4 + m5)
 }
 
 /// `G g` for the three rows of g (vectors over its columns): the six rows of `G g`.

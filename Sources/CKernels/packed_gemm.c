@@ -1,0 +1,91 @@
+// packed_gemm.c: the product of NST_PACK_ROWS-row and NST_PACK_COLS-column packed panels, one body built per instruction set.
+#include "nst_kernels_internal.h"
+#include <stdatomic.h>
+
+/// The body every variant shares: `R` rows at a time against `P` B panels at a time.
+/// R * P vector accumulators stay in registers through the whole depth, so each loaded B
+/// vector meets R broadcast A values and each A value P vectors.
+#define GEMM_BODY(R, P)                                                                         \
+    for (long n0 = 0; n0 < cols; n0 += 16 * (P)) {                                              \
+        long panels = (cols - n0) / 16 < (P) ? (cols - n0) / 16 : (P);                          \
+        for (long r0 = 0; r0 < rows; r0 += (R)) {                                               \
+            const float *ap = a + (r0 / 8) * depth * 8 + r0 % 8;                                \
+            const float *bp = b + (n0 / 16) * depth * 16;                                       \
+            v16 acc[R][P];                                                                      \
+            for (int r = 0; r < (R); r++)                                                       \
+                for (int p = 0; p < (P); p++) acc[r][p] = (v16){0};                             \
+            if (panels == (P)) {                                                                \
+                for (long k = 0; k < depth; k++) {                                              \
+                    v16 bv[P];                                                                  \
+                    for (int p = 0; p < (P); p++) bv[p] = load16(bp + p * depth * 16 + k * 16); \
+                    for (int r = 0; r < (R); r++) {                                             \
+                        float s = ap[k * 8 + r];                                                \
+                        for (int p = 0; p < (P); p++) acc[r][p] += s * bv[p];                   \
+                    }                                                                           \
+                }                                                                               \
+            } else {                                                                            \
+                for (long k = 0; k < depth; k++) {                                              \
+                    v16 bv = load16(bp + k * 16);                                               \
+                    for (int r = 0; r < (R); r++) acc[r][0] += ap[k * 8 + r] * bv;              \
+                }                                                                               \
+            }                                                                                   \
+            for (int r = 0; r < (R); r++)                                                       \
+                for (int p = 0; p < panels; p++) store16(m + (r0 + r) * ldm + n0 + 16 * p, acc[r][p]); \
+        }                                                                                       \
+    }
+
+static void gemm_generic(const float *a, const float *b, float *m, long rows, long cols, long depth, long ldm) {
+    GEMM_BODY(2, 1)
+}
+
+#if defined(__x86_64__)
+// 8 rows by 2 panels: 16 of the 32 zmm registers accumulate.
+NST_TARGET_AVX512
+static void gemm_avx512(const float *a, const float *b, float *m, long rows, long cols, long depth, long ldm) {
+    GEMM_BODY(8, 2)
+}
+
+// 4 rows by 1 panel: 8 of the 16 ymm registers accumulate (a v16 is two ymm).
+NST_TARGET_AVX2
+static void gemm_avx2(const float *a, const float *b, float *m, long rows, long cols, long depth, long ldm) {
+    GEMM_BODY(4, 1)
+}
+#endif
+
+nst_isa nst_kernels_best_isa(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return NST_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return NST_ISA_AVX2;
+#endif
+    return NST_ISA_GENERIC;
+}
+
+// -1 until the first call decides; then the instruction set in use.
+static _Atomic int chosen = -1;
+
+nst_isa nst_kernels_isa(void) {
+    int isa = atomic_load_explicit(&chosen, memory_order_relaxed);
+    if (isa < 0) {
+        isa = (int)nst_kernels_best_isa();
+        atomic_store_explicit(&chosen, isa, memory_order_relaxed);
+    }
+    return (nst_isa)isa;
+}
+
+nst_isa nst_kernels_use_isa(int isa) {
+    int best = (int)nst_kernels_best_isa();
+    int use = isa < 0 || isa > best ? best : isa;
+    atomic_store_explicit(&chosen, use, memory_order_relaxed);
+    return (nst_isa)use;
+}
+
+void nst_packed_gemm(const float *a, const float *b, float *m, long rows, long cols, long depth, long ldm) {
+    switch (nst_kernels_isa()) {
+#if defined(__x86_64__)
+    case NST_ISA_AVX512: gemm_avx512(a, b, m, rows, cols, depth, ldm); return;
+    case NST_ISA_AVX2: gemm_avx2(a, b, m, rows, cols, depth, ldm); return;
+#endif
+    default: gemm_generic(a, b, m, rows, cols, depth, ldm); return;
+    }
+}

@@ -77,9 +77,18 @@ __kernel void winograd_input(__global const float* in, __global float* V, const 
 // out[o, 2ty+a, 2tx+b] = (A^T M A)[a][b] (+ bias[o] when hasBias) for the tile p = (ty-ty0)*TX + tx,
 // A^T = [1 1 1 0; 0 1 -1 -1]; rows and columns past the [O,H,W] output are dropped.
 // One work-item per (o, p).
+// The fused epilogue of an output value at `at` of its plane: the ReLU (`relu`, as the relu
+// kernel: v > 0 ? v : 0) or the ReLU gradient's mask (`hasMask`, as relu_grad: the value
+// where mask > 0, else 0), so the fused ops equal the separate ones bit for bit.
+inline float wg_epilogue(const float v, const int relu, __global const float* mask, const int hasMask, const size_t at)
+{
+    const float r = relu ? (v > 0.0f ? v : 0.0f) : v;
+    return hasMask ? (mask[at] > 0.0f ? r : 0.0f) : r;
+}
+
 __kernel void winograd_output(__global const float* M, __global float* out, __global const float* bias,
                               const int hasBias, const int O, const int H, const int W, const int ty0, const int TB,
-                              const int TX)
+                              const int TX, const int relu, __global const float* mask, const int hasMask)
 {
     const int idx = (int)get_global_id(0);
     const int P = TB * TX;
@@ -94,14 +103,15 @@ __kernel void winograd_output(__global const float* M, __global float* out, __gl
         t[1][s] = m[1][s] - m[2][s] - m[3][s];
     }
     const float b = hasBias ? bias[o] : 0.0f;
-    __global float* plane = out + (size_t)o * (size_t)H * (size_t)W;
+    const size_t base = (size_t)o * (size_t)H * (size_t)W;
+    __global float* plane = out + base;
     for (int a = 0; a < 2; ++a) {
         const int y = 2 * ty + a;
         if (y >= H) break;
         const float v0 = t[a][0] + t[a][1] + t[a][2] + b;
         const float v1 = t[a][1] - t[a][2] - t[a][3] + b;
         const int x = 2 * tx;
-        plane[y * W + x] = v0;
-        if (x + 1 < W) plane[y * W + x + 1] = v1;
+        plane[y * W + x] = wg_epilogue(v0, relu, mask, hasMask, base + y * W + x);
+        if (x + 1 < W) plane[y * W + x + 1] = wg_epilogue(v1, relu, mask, hasMask, base + y * W + x + 1);
     }
 }

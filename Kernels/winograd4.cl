@@ -131,18 +131,27 @@ __kernel void winograd4_input(__global const float* in, __global float* V, const
     if (4 * ty + a < H) { \
         float r0, r1, r2, r3; \
         WG4_AT(u##a##0, u##a##1, u##a##2, u##a##3, u##a##4, u##a##5, r0, r1, r2, r3); \
-        __global float* row = plane + (size_t)(4 * ty + a) * (size_t)W + x; \
-        row[0] = r0 + b; \
-        if (x + 1 < W) row[1] = r1 + b; \
-        if (x + 2 < W) row[2] = r2 + b; \
-        if (x + 3 < W) row[3] = r3 + b; \
+        const size_t at_ = base + (size_t)(4 * ty + a) * (size_t)W + x; \
+        __global float* row = out + at_; \
+        row[0] = wg4_epilogue(r0 + b, relu, mask, hasMask, at_); \
+        if (x + 1 < W) row[1] = wg4_epilogue(r1 + b, relu, mask, hasMask, at_ + 1); \
+        if (x + 2 < W) row[2] = wg4_epilogue(r2 + b, relu, mask, hasMask, at_ + 2); \
+        if (x + 3 < W) row[3] = wg4_epilogue(r3 + b, relu, mask, hasMask, at_ + 3); \
     }
 
 // out[o, 4ty+a, 4tx+b] = (A^T M A)[a][b] (+ bias[o] when hasBias) for the tile p = (ty-ty0)*TX + tx;
 // rows and columns past the [O,H,W] output are dropped. One work-item per (o, p).
+// The fused epilogue, as winograd.cl's wg_epilogue: the ReLU as the relu kernel computes it,
+// or the ReLU gradient's mask as relu_grad applies it.
+inline float wg4_epilogue(const float v, const int relu, __global const float* mask, const int hasMask, const size_t at)
+{
+    const float r = relu ? (v > 0.0f ? v : 0.0f) : v;
+    return hasMask ? (mask[at] > 0.0f ? r : 0.0f) : r;
+}
+
 __kernel void winograd4_output(__global const float* M, __global float* out, __global const float* bias,
                                const int hasBias, const int O, const int H, const int W, const int ty0, const int TB,
-                               const int TX)
+                               const int TX, const int relu, __global const float* mask, const int hasMask)
 {
     const int idx = (int)get_global_id(0);
     const int P = TB * TX;
@@ -151,7 +160,7 @@ __kernel void winograd4_output(__global const float* M, __global float* out, __g
     const size_t stride = (size_t)O * (size_t)P, at = (size_t)o * (size_t)P + (size_t)p;
     WG4_OUT_COLUMN(0) WG4_OUT_COLUMN(1) WG4_OUT_COLUMN(2) WG4_OUT_COLUMN(3) WG4_OUT_COLUMN(4) WG4_OUT_COLUMN(5)
     const float b = hasBias ? bias[o] : 0.0f;
-    __global float* plane = out + (size_t)o * (size_t)H * (size_t)W;
+    const size_t base = (size_t)o * (size_t)H * (size_t)W;
     const int x = 4 * tx;
     WG4_OUT_ROW(0) WG4_OUT_ROW(1) WG4_OUT_ROW(2) WG4_OUT_ROW(3)
 }

@@ -7,6 +7,7 @@
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v4 __attribute__((vector_size(16)));
+typedef int vi16 __attribute__((vector_size(64)));
 
 // Unaligned loads and stores, one vector move each. Macros, not functions: a function taking
 // or returning a v16 would have a different ABI in each instruction set's variant.

@@ -102,7 +102,7 @@ void nst_wino4_input(INPUT_ARGS) {
 }
 
 /// Output transform of one output channel's band: `A^T M A + bias` per tile (then max(., 0)
-/// with `relu`), clipped to the image. Sixteen tiles in one row whose 64 columns lie inside
+/// with `relu`, and 0 where `mask` is not positive), clipped to the image. Sixteen tiles in one row whose 64 columns lie inside
 /// the image are stored as four interleaved vectors per output row; others value by value.
 #define OUTPUT_BODY                                                                             \
     long nt = tileRows * tilesXP;                                                               \
@@ -117,7 +117,8 @@ void nst_wino4_input(INPUT_ARGS) {
             AT6(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i], o[i]);                    \
             for (int c = 0; c < 4; c++) {                                                       \
                 o[i][c] += bias;                                                                \
-                if (relu) o[i][c] = __builtin_elementwise_max(o[i][c], (v16){0});               \
+                /* As the ReLU op: -0 becomes +0, NaN stays NaN. */                             \
+                if (relu) o[i][c] = (v16)((vi16)o[i][c] & ~(o[i][c] <= 0.0f));                  \
             }                                                                                   \
         }                                                                                       \
         long ty = t / tilesXP, tx = t % tilesXP;                                                \
@@ -131,28 +132,36 @@ void nst_wino4_input(INPUT_ARGS) {
                                                    19, 4, 20, 5, 21, 6, 22, 7, 23);             \
                 v16 p23b = __builtin_shufflevector(o[i][2], o[i][3], 8, 24, 9, 25, 10, 26, 11,  \
                                                    27, 12, 28, 13, 29, 14, 30, 15, 31);         \
-                float *row = plane + (oy0 + 4 * ty + i) * w + 4 * tx;                           \
-                store16(row, __builtin_shufflevector(p01a, p23a, 0, 1, 16, 17, 2, 3, 18, 19, 4, \
-                                                     5, 20, 21, 6, 7, 22, 23));                 \
-                store16(row + 16, __builtin_shufflevector(p01a, p23a, 8, 9, 24, 25, 10, 11, 26, \
-                                                          27, 12, 13, 28, 29, 14, 15, 30, 31)); \
-                store16(row + 32, __builtin_shufflevector(p01b, p23b, 0, 1, 16, 17, 2, 3, 18,   \
-                                                          19, 4, 5, 20, 21, 6, 7, 22, 23));     \
-                store16(row + 48, __builtin_shufflevector(p01b, p23b, 8, 9, 24, 25, 10, 11, 26, \
-                                                          27, 12, 13, 28, 29, 14, 15, 30, 31)); \
+                long at = (oy0 + 4 * ty + i) * w + 4 * tx;                                      \
+                v16 q[4] = {                                                                    \
+                    __builtin_shufflevector(p01a, p23a, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, \
+                                            7, 22, 23),                                         \
+                    __builtin_shufflevector(p01a, p23a, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, \
+                                            29, 14, 15, 30, 31),                                \
+                    __builtin_shufflevector(p01b, p23b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, \
+                                            7, 22, 23),                                         \
+                    __builtin_shufflevector(p01b, p23b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, \
+                                            29, 14, 15, 30, 31)};                               \
+                for (int k = 0; k < 4; k++) {                                                   \
+                    /* As the ReLU gradient op: 0 where the mask is not positive (or NaN). */   \
+                    if (mask) q[k] = (v16)((vi16)q[k] & (load16(mask + at + 16 * k) > 0.0f));  \
+                    store16(plane + at + 16 * k, q[k]);                                         \
+                }                                                                               \
             }                                                                                   \
         } else {                                                                                \
             for (int lane = 0; lane < 16 && t + lane < nt; lane++) {                            \
                 long tl = t + lane, oy = oy0 + 4 * (tl / tilesXP), ox = 4 * (tl % tilesXP);     \
                 for (int i = 0; i < 4 && oy + i < h; i++)                                       \
-                    for (int c = 0; c < 4 && ox + c < w; c++)                                   \
-                        plane[(oy + i) * w + ox + c] = o[i][c][lane];                           \
+                    for (int c = 0; c < 4 && ox + c < w; c++) {                                 \
+                        long at = (oy + i) * w + ox + c;                                        \
+                        plane[at] = !mask || mask[at] > 0.0f ? o[i][c][lane] : 0.0f;            \
+                    }                                                                           \
             }                                                                                   \
         }                                                                                       \
     }
 
 #define OUTPUT_ARGS const float *m, long xs, float *plane, long h, long w, long oy0, long tileRows, long tilesXP, \
-                    float bias, int relu
+                    float bias, int relu, const float *mask
 
 static void output_generic(OUTPUT_ARGS) { OUTPUT_BODY }
 #if defined(__x86_64__)
@@ -163,9 +172,9 @@ NST_TARGET_AVX2 static void output_avx2(OUTPUT_ARGS) { OUTPUT_BODY }
 void nst_wino4_output(OUTPUT_ARGS) {
     switch (nst_kernels_isa()) {
 #if defined(__x86_64__)
-    case NST_ISA_AVX512: output_avx512(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu); return;
-    case NST_ISA_AVX2: output_avx2(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu); return;
+    case NST_ISA_AVX512: output_avx512(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu, mask); return;
+    case NST_ISA_AVX2: output_avx2(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu, mask); return;
 #endif
-    default: output_generic(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu); return;
+    default: output_generic(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu, mask); return;
     }
 }

@@ -95,15 +95,24 @@ extension CPUDevice {
         }
     }
 
-    func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
-        let op = "conv2d"
+    /// The ReLU (`relu`) or the ReLU gradient's mask (`mask`) as a pass of its own over `y`,
+    /// for the paths that cannot apply it while they write: the same kernels as the ops, so
+    /// the result is bit for bit that of the separate ops.
+    func convolutionEpilogue(_ y: UnsafeMutablePointer<Float>, count: Int, relu: Bool, mask: UnsafePointer<Float>?) {
+        if relu { Parallel.ranges(count) { r in VectorKernels.relu(y, y, r) } }
+        if let mask { Parallel.ranges(count) { r in VectorKernels.reluGradient(mask, y, y, r) } }
+    }
+
+    /// `conv2d`, then max(., 0) with `relu` (the `conv2dReLU` op).
+    func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int, relu: Bool = false) throws {
+        let op = relu ? "conv2dReLU" : "conv2d"
         let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
                                  output: output.shape, padding: padding)
         // The weight is only read: not counted as an access, so its Winograd transform stays cached.
         let ws = try cpuStorage(weight, op), w = ws.pointer
         let x = try ptr(input, op), y = try ptr(output, op)
         let b: UnsafeMutablePointer<Float>? = try ptr(bias, op)
-        if usesWinograd(g) { return try winogradForward(g, x: x, w: ws, bias: b, y: y) }
+        if usesWinograd(g) { return try winogradForward(g, x: x, w: ws, bias: b, y: y, relu: relu) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         try forEachBand(g) { col, y0, rows, n in
             im2col(x, g, y0: y0, rows: rows, col)
@@ -116,15 +125,21 @@ extension CPUDevice {
                 for i in 0..<plane { p[i] += v }
             }
         }
+        convolutionEpilogue(y, count: output.count, relu: relu, mask: nil)
     }
 
-    func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
-        let op = "conv2dInputGradient"
+    /// `conv2dInputGradient`, then 0 wherever `mask` (the convolution's input, a ReLU output)
+    /// is not positive (the `conv2dInputGradientReLU` op).
+    func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int,
+                             mask: Tensor? = nil) throws {
+        let op = mask == nil ? "conv2dInputGradient" : "conv2dInputGradientReLU"
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)
+        if let mask { try OpShapes.same(op, ("input", mask.shape), ("inputGradient", inputGradient.shape)) }
         let ws = try cpuStorage(weight, op), w = ws.pointer   // read only, as in `conv2d`
         let dy = try ptr(outputGradient, op), dx = try ptr(inputGradient, op)
-        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: ws, dx: dx) }
+        let m: UnsafeMutablePointer<Float>? = try mask.map { try ptr($0, op) }
+        if usesWinograd(g) { return try winogradInputGradient(g, dy: dy, w: ws, dx: dx, mask: m) }
         let k = g.inChannels * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
         dx.update(repeating: 0, count: inputGradient.count)
         try forEachBand(g) { col, y0, rows, n in
@@ -132,6 +147,7 @@ extension CPUDevice {
             Gemm.multiply(transA: true, m: k, n: n, k: g.outChannels, w, lda: k, dy + y0 * g.outWidth, ldb: plane, col, ldc: n)
             col2imAdd(col, g, y0: y0, rows: rows, dx)
         }
+        convolutionEpilogue(dx, count: inputGradient.count, relu: false, mask: m)
     }
 
     public func conv2dWeightGradient(input: Tensor, outputGradient: Tensor, weightGradient: Tensor,

@@ -145,7 +145,8 @@ extension CPUDevice {
     /// `[O,I,3,3]` weight of the forward convolution; `flip` convolves with its adjoint
     /// (`ci` and `co` are then the adjoint's).
     private func winograd(ci: Int, co: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                          y: UnsafeMutablePointer<Float>, weight: CPUStorage, flip: Bool) throws {
+                          y: UnsafeMutablePointer<Float>, weight: CPUStorage, flip: Bool, relu: Bool,
+                          mask: UnsafePointer<Float>?) throws {
         let (_, tilesXP, band) = winogradBands(ci: ci, co: co, height: h, width: w)
         let points = winogradTile.points, tile = winogradTile
         // The forward weight's [O, I] are the adjoint's [co, ci] swapped.
@@ -165,9 +166,11 @@ extension CPUDevice {
                 case .f2x2:
                     winogradConvolve(x, inChannels: ci, outChannels: co, height: h, width: w, u: u.pointer, bias: bias, y,
                                      v: b[0], m: b[1])
+                    convolutionEpilogue(y, count: co * h * w, relu: relu, mask: mask)
                 case .f4x4:
+                    // The ReLU or the mask is applied in the output transform, as it writes.
                     winograd4Convolve(x, inChannels: ci, outChannels: co, height: h, width: w, u: u.pointer, bias: bias, y,
-                                      v: b[0], m: b[1])
+                                      v: b[0], m: b[1], relu: relu, mask: mask)
                 }
             }
         }
@@ -175,15 +178,18 @@ extension CPUDevice {
 
     /// Forward convolution by Winograd (geometry already validated, `usesWinograd(g)`).
     func winogradForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: CPUStorage,
-                         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
-        try winograd(ci: g.inChannels, co: g.outChannels, h: g.height, w: g.width, x: x, bias: bias, y: y, weight: w, flip: false)
+                         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, relu: Bool) throws {
+        try winograd(ci: g.inChannels, co: g.outChannels, h: g.height, w: g.width, x: x, bias: bias, y: y, weight: w,
+                     flip: false, relu: relu, mask: nil)
     }
 
     /// Input gradient by Winograd: the adjoint of a 3x3 pad-1 convolution is the 3x3
     /// pad-1 convolution of `dOut` with the weights transposed and rotated 180 degrees.
+    /// With `mask`, values where it is not positive become 0 (`conv2dInputGradientReLU`).
     func winogradInputGradient(_ g: ConvGeometry, dy: UnsafePointer<Float>, w: CPUStorage,
-                               dx: UnsafeMutablePointer<Float>) throws {
-        try winograd(ci: g.outChannels, co: g.inChannels, h: g.height, w: g.width, x: dy, bias: nil, y: dx, weight: w, flip: true)
+                               dx: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?) throws {
+        try winograd(ci: g.outChannels, co: g.inChannels, h: g.height, w: g.width, x: dy, bias: nil, y: dx, weight: w,
+                     flip: true, relu: false, mask: mask)
     }
 }
 

@@ -108,13 +108,15 @@ extension CPUDevice {
         return (36 * ci * ntp, 36 * roundUp(co, Int(NST_PACK_ROWS)) * ntp)
     }
 
-    /// `out = conv3x3(in, w) (+ bias)` with padding 1, by F(4x4, 3x3). `u` holds the
+    /// `out = conv3x3(in, w) (+ bias)` with padding 1, by F(4x4, 3x3), then max(., 0) with
+    /// `relu` and 0 where `mask` (a tensor like `out`) is not positive. `u` holds the
     /// packed transformed weights (`winograd4PackedWeights`); `v` and `m` hold one band's
-    /// transformed inputs, packed as B panels, and products. The transforms work on four
-    /// horizontally adjacent tiles at once, one per SIMD lane.
+    /// transformed inputs, packed as B panels, and products. The transforms (`CKernels`) work
+    /// on sixteen tiles at once, one per vector lane.
     func winograd4Convolve(_ x: UnsafePointer<Float>, inChannels ci: Int, outChannels co: Int, height h: Int, width w: Int,
                            u: UnsafePointer<Float>, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
-                           v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
+                           v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, relu: Bool,
+                           mask: UnsafePointer<Float>?) {
         let (tilesY, tilesXP, bandTileRows) = winograd4Bands(ci: ci, co: co, height: h, width: w)
         // A zero-bordered copy of one channel's band: image rows 4*ty0-1 ..< 4*(ty0+rows)+1 and
         // columns -1 ..< 4*tilesXP+15, so the transform's five 16-float loads stay inside.
@@ -139,10 +141,11 @@ extension CPUDevice {
             Parallel.forEach(36, costPerItem: cop * ci * ntp) { xi in
                 nst_packed_gemm(u + xi * cop * ci, v + xi * ci * ntp, m + xi * cop * ntp, cop, ntp, ci, ntp)
             }
-            // Y = A^T M A for each output tile, plus bias, clipped to the image.
+            // Y = A^T M A for each output tile, plus bias, clipped to the image; then the ReLU
+            // or the ReLU gradient's mask, as the values are written.
             Parallel.forEach(co, costPerItem: nt * 100) { oc in
                 nst_wino4_output(m + oc * ntp, cop * ntp, y + oc * h * w, h, w, 4 * ty0, tileRows, tilesXP,
-                                 bias?[oc] ?? 0, 0)
+                                 bias?[oc] ?? 0, relu ? 1 : 0, mask.map { $0 + oc * h * w })
             }
         }
     }

@@ -55,8 +55,10 @@ extension OpenCLDevice {
         }
     }
 
-    func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int) throws {
-        let op = "conv2d"
+    /// `conv2d`, then max(., 0) with `relu` (the `conv2dReLU` op): in the Winograd output
+    /// kernel, or by the relu kernel after the im2col path.
+    func conv2d(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int, relu: Bool = false) throws {
+        let op = relu ? "conv2dReLU" : "conv2d"
         let g = try ConvGeometry(op: op, input: input.shape, weight: weight.shape, bias: bias?.shape,
                                  output: output.shape, padding: padding)
         // The weight is only read: not counted as an access, so its Winograd transform stays cached.
@@ -64,7 +66,8 @@ extension OpenCLDevice {
         let wBuf = weightStorage.buffer, biasBuf = try bias.map { try buffer($0, op) }
         let ikk = g.inChannels * g.kernelHeight * g.kernelWidth, ohw = g.outHeight * g.outWidth
         if usesWinograd(g, inputGradient: false) {
-            return try winogradConvolution(op, g, input: inBuf, weight: weightStorage, bias: biasBuf, output: outBuf, flip: false)
+            return try winogradConvolution(op, g, input: inBuf, weight: weightStorage, bias: biasBuf, output: outBuf,
+                                           flip: false, relu: relu)
         }
         let packed = usesProjectGemm
         try forEachBand(g) { oy0, rows, col in
@@ -78,17 +81,24 @@ extension OpenCLDevice {
             try run("elementwise", "bias_add", count: output.count,
                     [.buffer(outBuf), .buffer(biasBuf), .int(ohw), .int(output.count)])
         }
+        if relu { try run("elementwise", "relu", count: output.count, [.buffer(outBuf), .buffer(outBuf), .int(output.count)]) }
     }
 
-    func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int) throws {
-        let op = "conv2dInputGradient"
+    /// `conv2dInputGradient`, then 0 wherever `mask` (the convolution's input, a ReLU output)
+    /// is not positive (the `conv2dInputGradientReLU` op).
+    func conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int,
+                             mask: Tensor? = nil) throws {
+        let op = mask == nil ? "conv2dInputGradient" : "conv2dInputGradientReLU"
         let g = try ConvGeometry(op: op, input: inputGradient.shape, weight: weight.shape, bias: nil,
                                  output: outputGradient.shape, padding: padding)
+        if let mask { try OpShapes.same(op, ("input", mask.shape), ("inputGradient", inputGradient.shape)) }
         let dOut = try buffer(outputGradient, op), weightStorage = try weightStorage(weight, op)
         let wBuf = weightStorage.buffer, dIn = try buffer(inputGradient, op)
+        let maskBuf = try mask.map { try buffer($0, op) }
         let ikk = g.inChannels * g.kernelHeight * g.kernelWidth, ohw = g.outHeight * g.outWidth
         if usesWinograd(g, inputGradient: true) {
-            return try winogradConvolution(op, g, input: dOut, weight: weightStorage, bias: nil, output: dIn, flip: true)
+            return try winogradConvolution(op, g, input: dOut, weight: weightStorage, bias: nil, output: dIn, flip: true,
+                                           mask: maskBuf)
         }
         // Bands add into the rows they touch, which overlap at band edges: start from zero.
         try fillBuffer(dIn, count: inputGradient.count, value: 0, op: op)
@@ -104,6 +114,10 @@ extension OpenCLDevice {
             try run("im2col", "col2im", count: total, [
                 .buffer(col), .buffer(dIn), .int(g.height), .int(g.width), .int(g.kernelHeight), .int(g.kernelWidth),
                 .int(g.padding), .int(g.outWidth), .int(oy0), .int(rows), .int(y0), .int(ny), .int(total)])
+        }
+        if let maskBuf {
+            try run("elementwise", "relu_grad", count: inputGradient.count,
+                    [.buffer(maskBuf), .buffer(dIn), .buffer(dIn), .int(inputGradient.count)])
         }
     }
 

@@ -29,13 +29,17 @@ extension OpenCLDevice {
 
     func pool2x2Gradient(_ kind: PoolKind, input: Tensor, outputGradient: Tensor, inputGradient: Tensor) throws {
         let op = "pool2x2Gradient"
-        let (_, h, w) = try OpShapes.pool(op, input: input.shape, output: outputGradient.shape)
+        let (c, h, w) = try OpShapes.pool(op, input: input.shape, output: outputGradient.shape)
         try OpShapes.same(op, ("input", input.shape), ("inputGradient", inputGradient.shape))
         let dOut = try buffer(outputGradient, op), dIn = try buffer(inputGradient, op)
-        let sizes: [KernelArg] = [.int(h), .int(w), .int(h / 2), .int(w / 2), .int(input.count)]
+        let sizes: [KernelArg] = [.int(h), .int(w), .int(h / 2), .int(w / 2)]
         switch kind {
-        case .max: try run("pool", "max_pool_grad", count: input.count, [.buffer(try buffer(input, op)), .buffer(dOut), .buffer(dIn)] + sizes)
-        case .avg: try run("pool", "avg_pool_grad", count: input.count, [.buffer(dOut), .buffer(dIn)] + sizes)
+        case .max:
+            // One work-item per 2x2 window (the ceiling grid, so odd edges are cleared too).
+            let windows = c * ((h + 1) / 2) * ((w + 1) / 2)
+            try run("pool", "max_pool_grad", count: windows,
+                    [.buffer(try buffer(input, op)), .buffer(dOut), .buffer(dIn)] + sizes + [.int(windows)])
+        case .avg: try run("pool", "avg_pool_grad", count: input.count, [.buffer(dOut), .buffer(dIn)] + sizes + [.int(input.count)])
         }
     }
 

@@ -14,6 +14,11 @@ extension OpenCLDevice {
             try conv2d(input: input, weight: weight, bias: bias, output: output, padding: padding)
         case let .conv2dInputGradient(outputGradient, weight, inputGradient, padding):
             try conv2dInputGradient(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, padding: padding)
+        case let .conv2dReLU(input, weight, bias, output, padding):
+            try conv2d(input: input, weight: weight, bias: bias, output: output, padding: padding, relu: true)
+        case let .conv2dInputGradientReLU(outputGradient, weight, input, inputGradient, padding):
+            try conv2dInputGradient(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
+                                    padding: padding, mask: input)
         case let .relu(input, output): try relu(input: input, output: output)
         case let .reluGradient(output, outputGradient, inputGradient):
             try reluGradient(output: output, outputGradient: outputGradient, inputGradient: inputGradient)

@@ -62,8 +62,10 @@ extension OpenCLDevice {
     /// `output [M,H,W] = conv(input [K,H,W])` with filters `weight`, through Winograd
     /// (`winogradTile`): for the forward pass M = O, K = I; for the input gradient (`flip`),
     /// the input is dOut (K = O), the filters are `weight` transposed and rotated, and M = I.
+    /// The output kernel applies the ReLU (`relu`) or the ReLU gradient's mask (`mask`, a
+    /// buffer shaped like the output) as it writes.
     func winogradConvolution(_ op: String, _ g: ConvGeometry, input: cl_mem, weight: OpenCLStorage, bias: cl_mem?,
-                             output: cl_mem, flip: Bool) throws {
+                             output: cl_mem, flip: Bool, relu: Bool = false, mask: cl_mem? = nil) throws {
         let tile = winogradTile, points = tile.points, program = tile.program
         let (rows, ty, tx) = winogradBands(g)
         let m = flip ? g.inChannels : g.outChannels, k = flip ? g.outChannels : g.inChannels
@@ -81,7 +83,8 @@ extension OpenCLDevice {
             }
             try run(program, "\(program)_output", count: m * p, [
                 .buffer(products), .buffer(output), .buffer(bias ?? products), .int(bias == nil ? 0 : 1), .int(m),
-                .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx)])
+                .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx),
+                .int(relu ? 1 : 0), .buffer(mask ?? products), .int(mask == nil ? 0 : 1)])
             ty0 += band
         }
     }

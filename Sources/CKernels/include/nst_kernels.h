@@ -42,9 +42,11 @@ void nst_wino4_input(const float *pad, long pw, long tileRows, long tilesXP, flo
 /// Winograd F(4x4,3x3) output transform of one output channel's band: `m` points at the
 /// channel's row of product 0 (`xs` floats between products), `plane` at the channel's output
 /// plane (h by w). Writes rows oy0 ..< oy0+4*tileRows, clipped to the plane, each value plus
-/// `bias`, and max(., 0) when `relu` is not 0.
+/// `bias`; then, when `relu` is not 0, values <= 0 become +0 (NaN stays) as the ReLU op does,
+/// and, when `mask` (a plane like the output) is not NULL, values whose mask is not above 0
+/// become 0, as the ReLU gradient op does.
 void nst_wino4_output(const float *m, long xs, float *plane, long h, long w, long oy0, long tileRows, long tilesXP,
-                      float bias, int relu);
+                      float bias, int relu, const float *mask);
 
 #ifdef __cplusplus
 }

@@ -66,6 +66,16 @@ public enum DeviceOp {
     /// `conv2d` (`outputGradient` like `output`, `inputGradient` like `input`). Overwrites
     /// `inputGradient`.
     case conv2dInputGradient(outputGradient: Tensor, weight: Tensor, inputGradient: Tensor, padding: Int)
+    /// `conv2d` then `relu` in one op: `out = relu(conv2d(in, w) + bias)`, bit for bit what
+    /// the two ops give. Backends apply the ReLU in the convolution's last pass where they
+    /// can, which saves a pass over the output. Shapes as in `conv2d`.
+    case conv2dReLU(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor, padding: Int)
+    /// `conv2dInputGradient` then the gradient of the ReLU that produced the convolution's
+    /// input, in one op: `dIn = conv2dInputGradient(dOut)` where `input > 0`, else 0, bit for
+    /// bit what `conv2dInputGradient` and `reluGradient(output: input, ...)` give. `input` is
+    /// the convolution's forward input (a ReLU output), shaped like `inputGradient`, which it
+    /// must not be.
+    case conv2dInputGradientReLU(outputGradient: Tensor, weight: Tensor, input: Tensor, inputGradient: Tensor, padding: Int)
 
     // MARK: ReLU and pooling
 

@@ -70,8 +70,8 @@ extension DeviceOp {
     public var family: OpFamily {
         switch self {
         case .fill, .copy, .crop, .addWindow: return .memory
-        case .conv2d: return .convForward
-        case .conv2dInputGradient: return .convInputGradient
+        case .conv2d, .conv2dReLU: return .convForward
+        case .conv2dInputGradient, .conv2dInputGradientReLU: return .convInputGradient
         case .relu, .reluGradient: return .relu
         case .pool2x2, .pool2x2Gradient: return .pooling
         case .normalize, .normalizeGradient: return .normalize
@@ -85,8 +85,9 @@ extension DeviceOp {
     /// Floating-point work where it is well defined (2 FLOP per multiply-add), else 0.
     public var flops: Double {
         switch self {
-        case let .conv2d(_, weight, _, output, _): return Self.convFlops(weight: weight.shape, output: output.shape)
-        case let .conv2dInputGradient(outputGradient, weight, _, _):
+        case let .conv2d(_, weight, _, output, _), let .conv2dReLU(_, weight, _, output, _):
+            return Self.convFlops(weight: weight.shape, output: output.shape)
+        case let .conv2dInputGradient(outputGradient, weight, _, _), let .conv2dInputGradientReLU(outputGradient, weight, _, _, _):
             return Self.convFlops(weight: weight.shape, output: outputGradient.shape)
         case let .gramGradient(input, _, _, _):
             return 2 * Double(input.shape.rank == 3 ? input.shape[0] : 0) * Double(input.count)

@@ -110,9 +110,14 @@ public final class VGGWorkspace {
             switch layer.kind {
             case .conv:
                 guard let conv = network.convs[i] else { continue }
-                try device.execute(.conv2d(input: input, weight: conv.weight, bias: conv.bias, output: output, padding: 1))
+                if fusesReLU(after: i) {
+                    try device.execute(.conv2dReLU(input: input, weight: conv.weight, bias: conv.bias, output: output, padding: 1))
+                } else {
+                    try device.execute(.conv2d(input: input, weight: conv.weight, bias: conv.bias, output: output, padding: 1))
+                }
             case .relu:
-                try device.execute(.relu(input: input, output: output))
+                // Done in place by the convolution below it when that fused it.
+                if !fusesReLU(after: i - 1) { try device.execute(.relu(input: input, output: output)) }
             case .pool:
                 try device.execute(.pool2x2(network.pooling, input: input, output: output))
             }
@@ -141,11 +146,20 @@ public final class VGGWorkspace {
             let input = i > 0 ? activations[i - 1] : normalized
             switch network.model.layers[i].kind {
             case .relu:
-                try device.execute(.reluGradient(output: activations[i], outputGradient: gradient, inputGradient: gradient))
+                // Done by the convolution above it when that fused it.
+                if !fusesReLUGradient(below: i + 1, tapped: tapped) {
+                    try device.execute(.reluGradient(output: activations[i], outputGradient: gradient, inputGradient: gradient))
+                }
             case .conv:
                 guard let conv = network.convs[i] else { continue }
                 let next = try buffer(for: input.shape, avoiding: gradient)
-                try device.execute(.conv2dInputGradient(outputGradient: gradient, weight: conv.weight, inputGradient: next, padding: 1))
+                if fusesReLUGradient(below: i, tapped: tapped) {
+                    try device.execute(.conv2dInputGradientReLU(outputGradient: gradient, weight: conv.weight, input: input,
+                                                                inputGradient: next, padding: 1))
+                } else {
+                    try device.execute(.conv2dInputGradient(outputGradient: gradient, weight: conv.weight, inputGradient: next,
+                                                            padding: 1))
+                }
                 gradient = next
             case .pool:
                 let next = try buffer(for: input.shape, avoiding: gradient)
@@ -155,6 +169,29 @@ public final class VGGWorkspace {
         }
         try injectInput?(normalized, gradient)
         try device.execute(.normalizeGradient(outputGradient: gradient, inputGradient: imageGradient, std: network.std))
+    }
+
+    /// Whether the convolution at `index` applies the ReLU above it (`conv2dReLU`): the ReLU
+    /// works in place on the convolution's output, so nothing needs the values before it.
+    private func fusesReLU(after index: Int) -> Bool {
+        let layers = network.model.layers
+        guard index >= 0, index + 1 < network.depth, case .conv = layers[index].kind, network.convs[index] != nil,
+              layers[index + 1].kind == .relu else {
+            return false
+        }
+        return activations[index + 1].storage === activations[index].storage
+    }
+
+    /// Whether the input gradient of the convolution at `index` applies the gradient of the
+    /// ReLU below it (`conv2dInputGradientReLU`): only when no loss reads that ReLU's output,
+    /// since a loss's gradient is added between the two.
+    private func fusesReLUGradient(below index: Int, tapped: Set<Int>) -> Bool {
+        let layers = network.model.layers
+        guard index >= 1, index < network.depth, case .conv = layers[index].kind, network.convs[index] != nil,
+              layers[index - 1].kind == .relu else {
+            return false
+        }
+        return !tapped.contains(index - 1)
     }
 
     /// A gradient buffer of `shape` that is not `avoiding`.

@@ -19,9 +19,13 @@ private final class TriggerDevice: Device, @unchecked Sendable {
     func download(_ tensor: Tensor) throws -> [Float] { try base.download(tensor) }
     func synchronize() throws { try base.synchronize() }
     func execute(_ op: DeviceOp) throws {
-        if case .conv2d = op, let left = countdown {
-            countdown = left - 1
-            if left == 1 { stop.request(signal: SIGINT) }
+        switch op {
+        case .conv2d, .conv2dReLU:   // forward convolutions, with or without their ReLU fused
+            if let left = countdown {
+                countdown = left - 1
+                if left == 1 { stop.request(signal: SIGINT) }
+            }
+        default: break
         }
         try base.execute(op)
     }

@@ -6,8 +6,9 @@
 /// R * P vector accumulators stay in registers through the whole depth, so each loaded B
 /// vector meets R broadcast A values and each A value P vectors.
 #define GEMM_BODY(R, P)                                                                         \
-    for (long n0 = 0; n0 < cols; n0 += 16 * (P)) {                                              \
-        long panels = (cols - n0) / 16 < (P) ? (cols - n0) / 16 : (P);                          \
+    for (long n0 = 0, panels; n0 < cols; n0 += 16 * panels) {                                   \
+        /* P panels at a time while that many are left, then one at a time. */                  \
+        panels = (cols - n0) / 16 >= (P) ? (P) : 1;                                             \
         for (long r0 = 0; r0 < rows; r0 += (R)) {                                               \
             const float *ap = a + (r0 / 8) * depth * 8 + r0 % 8;                                \
             const float *bp = b + (n0 / 16) * depth * 16;                                       \
@@ -45,7 +46,7 @@ static void gemm_avx512(const float *a, const float *b, float *m, long rows, lon
     GEMM_BODY(8, 2)
 }
 
-// 4 rows by 1 panel: 8 of the 16 ymm registers accumulate (a v16 is two ymm).
+// 2 rows by 3 panels: 12 of the 16 ymm registers accumulate (a v16 is two ymm).
 NST_TARGET_AVX2
 static void gemm_avx2(const float *a, const float *b, float *m, long rows, long cols, long depth, long ldm) {
     GEMM_BODY(4, 1)

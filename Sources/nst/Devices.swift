@@ -34,7 +34,7 @@ struct Devices: ParsableCommand {
                 Console.line("              platform \(device.platformName) (\(device.platformVersion)), driver \(device.driverVersion)")
             }
         }
-        Console.line("\(autoPick == nil ? "*" : " ") cpu       CPU backend (\(CPUDevice.coreCount) cores, OpenBLAS \(ProcessSettings.openBLASCore) kernels)")
+        Console.line("\(autoPick == nil ? "*" : " ") cpu       CPU backend (\(CPUDevice.coreCount) cores, \(ProcessSettings.cpuKernels) kernels, OpenBLAS \(ProcessSettings.openBLASCore) kernels)")
         Console.line("* = the device --device auto chooses (auto uses one device; a list such as --device opencl:0,cpu spreads the tiles of a large image over several)")
         if check {
             var worst = 0.0

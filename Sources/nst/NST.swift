@@ -20,6 +20,7 @@ struct NST: ParsableCommand {
         defer { withExtendedLifetime(signalSources) {} }
         do {
             if let badName = ArgumentEncodingError.check(ArgumentEncodingError.processArguments()) { throw badName }
+            try ProcessSettings.useCPUKernels(fromEnvironment: ProcessInfo.processInfo.environment)
             var command = try parseAsRoot()
             try command.run()
         } catch let error as TransferError {

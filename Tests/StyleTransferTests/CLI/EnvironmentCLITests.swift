@@ -1,4 +1,5 @@
 // EnvironmentCLITests: the process's surroundings: non-UTF-8 file names, an OpenCL driver that fails to start, and the binary's library search path.
+import CKernels
 import Foundation
 @testable import NSTCPU
 @testable import NSTCore
@@ -36,6 +37,21 @@ final class EnvironmentCLITests: XCTestCase {
         XCTAssertEqual(positional.status, 1)
         XCTAssertEqual(positional.stderrLines.first.map(String.init),
                        "nst: error: argument 2 is not valid UTF-8; nst names files in UTF-8 only (rename the file, or pick a UTF-8 name)")
+    }
+
+    /// NST_CPU_KERNELS picks a kernel variant the processor can run and is shown by `nst
+    /// devices`; any other value is one line naming the variable and exit 1.
+    func testCPUKernelVariantFromTheEnvironment() throws {
+        let generic = try NSTShell.run("NST_CPU_KERNELS=generic $NST devices", in: folder)
+        XCTAssertEqual(generic.status, 0, generic.stderr)
+        XCTAssertTrue(generic.stdout.contains("generic kernels, OpenBLAS"), generic.stdout)
+        let unset = try NSTShell.run("env -u NST_CPU_KERNELS $NST devices", in: folder)
+        XCTAssertTrue(unset.stdout.contains("\(ProcessSettings.cpuKernelNames[Int(nst_kernels_best_isa().rawValue)]) kernels, OpenBLAS"),
+                      unset.stdout)
+        let bad = try NSTShell.run("NST_CPU_KERNELS=sse9 $NST devices", in: folder)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderrLines.map(String.init),
+                       ["nst: error: NST_CPU_KERNELS: unknown kernel variant 'sse9' (use generic, avx2, avx512)"])
     }
 
     /// Before: with an unwritable HOME (a service user), PoCL cannot make its kernel cache,

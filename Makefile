@@ -40,8 +40,9 @@ asan: deps
 	    $(SWIFT) test --disable-swift-testing --sanitize=address --scratch-path .build-asan $(RPATH)
 
 # The CPU folder's tests (convolutions, Winograd, losses, vector kernels: all through
-# Parallel.forEach) and the tiled objective (tiles on concurrent workers).
-TSAN_TESTS := ConvolutionTests|GradientCheckTests|LossTests|MemoryAndVectorTests|VectorKernelsTests|TiledObjectiveTests
+# Parallel.forEach), the C kernels in each variant with the fused ReLU ops, and the tiled
+# objective (tiles on concurrent workers).
+TSAN_TESTS := ConvolutionTests|KernelISATests|FusedReLUTests|GradientCheckTests|LossTests|MemoryAndVectorTests|VectorKernelsTests|TiledObjectiveTests
 tsan: deps
 	NST_SANITIZED=1 $(SWIFT) test --disable-swift-testing --sanitize=thread --scratch-path .build-tsan $(RPATH) \
 	    --filter '$(TSAN_TESTS)'

@@ -155,7 +155,7 @@ extension CPUDevice {
         let u = try transformedWeights.transformed(weight, flip: flip, count: count) { u in
             switch tile {
             case .f2x2: winogradWeights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
-            case .f4x4: try winograd4PackedWeights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
+            case .f4x4: winograd4PackedWeights(weight.pointer, outChannels: o, inChannels: i, flip: flip, u)
             }
         }
         let sizes = tile == .f4x4 ? winograd4ScratchFloats(ci: ci, co: co, height: h, width: w)

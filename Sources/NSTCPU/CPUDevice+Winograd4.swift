@@ -29,38 +29,22 @@ extension CPUDevice {
         36 * roundUp(o, Int(NST_PACK_ROWS)) * i
     }
 
-    /// The transformed weights packed for `nst_packed_gemm`: U[xi] as `[O/8][I][8]` panels,
-    /// the rows past O zero (see `winograd4Weights` for `flip`).
-    /// - Throws: `DeviceError.outOfMemory` when the unpacked transform cannot be staged.
+    /// `U[xi][o][i] = (G w[o,i] G^T)[xi]`, packed for `nst_packed_gemm`: each U[xi] as
+    /// `[O'/8][I][8]` panels (O' = O rounded up to whole panels, the rows past O zero). With
+    /// `flip`, the weights of the adjoint convolution (`w'[i,o] = w[o,i]` rotated by 180
+    /// degrees), so the rows are the forward convolution's inputs.
     func winograd4PackedWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels i: Int, flip: Bool,
-                                _ packed: UnsafeMutablePointer<Float>) throws {
-        let rows = flip ? i : o, cols = flip ? o : i, plane = rows * cols
-        let rowsP = roundUp(rows, Int(NST_PACK_ROWS)), panel = Int(NST_PACK_ROWS)
-        guard let staged = CPUStorage(count: 36 * plane, zeroed: false) else {
-            throw DeviceError.outOfMemory(bytes: 36 * plane * 4, device: "cpu", hint: "try a smaller image")
-        }
-        winograd4Weights(w, outChannels: o, inChannels: i, flip: flip, staged.pointer)
-        let u = staged.pointer
-        Parallel.forEach(36, costPerItem: rowsP * cols) { xi in
-            let src = u + xi * plane, dst = packed + xi * rowsP * cols
-            for r in 0..<rowsP {
-                let block = dst + (r / panel) * cols * panel + r % panel
-                if r < rows {
-                    for c in 0..<cols { block[c * panel] = src[r * cols + c] }
-                } else {
-                    for c in 0..<cols { block[c * panel] = 0 }
-                }
-            }
-        }
-    }
-
-    /// `U[xi][o][i] = (G w[o,i] G^T)[xi]`; with `flip`, the weights of the adjoint
-    /// convolution (`w'[i,o] = w[o,i]` rotated by 180 degrees), so U is `[36][I][O]`.
-    func winograd4Weights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels i: Int, flip: Bool,
-                          _ u: UnsafeMutablePointer<Float>) {
-        let rows = flip ? i : o, cols = flip ? o : i, plane = rows * cols
+                                _ u: UnsafeMutablePointer<Float>) {
+        let rows = flip ? i : o, cols = flip ? o : i
+        let panel = Int(NST_PACK_ROWS), rowsP = roundUp(rows, panel), plane = rowsP * cols
         let block = 16
-        Parallel.forEach(rows, costPerItem: cols * 160) { row in
+        Parallel.forEach(rowsP, costPerItem: cols * 160) { row in
+            // Row `row` of every U[xi] lives at a stride of 8 in its panel.
+            let base = u + (row / panel) * cols * panel + row % panel
+            guard row < rows else {
+                for xi in 0..<36 { for c in 0..<cols { base[xi * plane + c * panel] = 0 } }
+                return
+            }
             // A block of columns is transformed into `staged` and then written plane by plane,
             // so the 36 planes are visited once per block instead of once per weight.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 36 * block) { buffer in
@@ -84,7 +68,8 @@ extension CPUDevice {
                         emit(0, t.a); emit(1, t.b); emit(2, t.c); emit(3, t.d); emit(4, t.e); emit(5, t.f)
                     }
                     for xi in 0..<36 {
-                        (u + xi * plane + row * cols + col0).update(from: staged + xi * block, count: n)
+                        let dst = base + xi * plane + col0 * panel, values = staged + xi * block
+                        for k in 0..<n { dst[k * panel] = values[k] }
                     }
                 }
             }

@@ -49,14 +49,14 @@ final class WinogradWeightCache: Sendable {
 
     /// The transformed weights of `weight` in direction `flip` (`count` floats), made by
     /// `fill` when no valid entry exists. The returned storage stays alive while the caller holds it.
-    /// - Throws: `DeviceError.outOfMemory` when the buffer cannot be allocated, or what `fill` throws.
+    /// - Throws: `DeviceError.outOfMemory` when the buffer cannot be allocated.
     func transformed(_ weight: CPUStorage, flip: Bool, count: Int,
-                     fill: (UnsafeMutablePointer<Float>) throws -> Void) throws -> CPUStorage {
+                     fill: (UnsafeMutablePointer<Float>) -> Void) throws -> CPUStorage {
         guard isKeeping else {
             guard let values = CPUStorage(count: count, zeroed: false) else {
                 throw DeviceError.outOfMemory(bytes: count * MemoryLayout<Float>.stride, device: "cpu", hint: "try a smaller image")
             }
-            try fill(values.pointer)
+            fill(values.pointer)
             return values
         }
         let key = Key(source: ObjectIdentifier(weight), flip: flip)
@@ -70,7 +70,7 @@ final class WinogradWeightCache: Sendable {
         guard let values = CPUStorage(count: count, zeroed: false) else {
             throw DeviceError.outOfMemory(bytes: count * MemoryLayout<Float>.stride, device: "cpu", hint: "try a smaller image")
         }
-        try fill(values.pointer)
+        fill(values.pointer)
         let entry = Entry(source: weight, accesses: accesses, values: values)
         entries.withLock { entries in
             entries = entries.filter { $0.value.source != nil }

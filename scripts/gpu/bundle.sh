@@ -32,6 +32,10 @@ for tool in "$swift" ldd readelf objdump strip tar; do
 done
 [ "$(uname -m)" = x86_64 ] || die "the bundle is meant for x86_64; this machine is $(uname -m)"
 [ -d "$payload" ] || die "missing $payload (the bundle's run.sh and wrappers)"
+# The static Foundation links libcurl (FoundationNetworking, which `nst weights` downloads
+# through): the linker needs its development files, which a plain build does not.
+pkg-config --exists libcurl \
+    || die "libcurl's development files are missing (the static Swift runtime links libcurl): apt-get install libcurl4-openssl-dev"
 
 cd "$repo"
 

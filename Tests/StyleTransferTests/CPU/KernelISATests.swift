@@ -22,14 +22,15 @@ final class KernelISATests: XCTestCase {
     private func largest(_ values: [Float]) -> Double { Double(values.map(abs).max() ?? 0) }
 
     /// The packed product against a Double one, for row and column counts that leave a single
-    /// B panel after the pairs, depths of 1 and odd, and a row stride wider than the product
-    /// (the columns past it must stay untouched).
+    /// B panel after the pairs, depths of 1 and odd, products wider than one column block, and
+    /// a row stride wider than the product (the columns past it must stay untouched).
     func testPackedGemmMatchesDoubleProductInEachVariant() {
         var data = TestData(seed: 21)
         let rows = Int(NST_PACK_ROWS), cols = Int(NST_PACK_COLS)
         for isa in variants {
             with(isa) {
-                for (r, c, k) in [(8, 16, 1), (24, 48, 7), (16, 80, 64), (8, 32, 300)] {
+                // The last two span several column blocks (B_BLOCK_FLOATS / depth columns each).
+                for (r, c, k) in [(8, 16, 1), (24, 48, 7), (16, 80, 64), (8, 32, 300), (16, 400, 300), (8, 80, 7000)] {
                     let a = data.uniform(r * k), b = data.uniform(k * c)
                     var ap = [Float](repeating: 0, count: r * k), bp = [Float](repeating: 0, count: k * c)
                     for i in 0..<r { for j in 0..<k { ap[(i / rows) * k * rows + j * rows + i % rows] = a[i * k + j] } }

@@ -111,6 +111,17 @@ __kernel void gemm_nn(GEMM_PACKED_ARGS) {
     GEMM_PACKED_BODY(GEMM_A_NN)
 }
 
+// A batch of gemm_nn products (Winograd's 16 or 36 per band) in one launch: product z =
+// get_global_id(2) takes A, packed B and C advanced by z times their strides. Global size
+// (ceil(M / TM), ceil(N / P), batch).
+__kernel void gemm_nn_batched(GEMM_PACKED_ARGS, const int strideA, const int strideB, const int strideC) {
+    const size_t z = get_global_id(2);
+    A += z * (size_t)strideA;
+    packed += z * (size_t)strideB;
+    C += z * (size_t)strideC;
+    GEMM_PACKED_BODY(GEMM_A_NN)
+}
+
 // C = alpha A^T B + beta C, A [K,M], B [K,N] packed. Global size as gemm_nn.
 __kernel void gemm_tn(GEMM_PACKED_ARGS) {
 #define GEMM_A_TN(r, k) A[(k) * lda + (r)]

@@ -38,17 +38,30 @@ __kernel void winograd_filter(__global const float* w, __global float* U, const 
     }
 }
 
-// V[xi][c][p] = (B^T d B)[xi] for the 4x4 patch d of channel c at tile p = (ty-ty0)*TX + tx of the
-// [C,H,W] input (zero outside). B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-// One work-item per (c, p).
+// Which channel c and tile p a work-item transforms, and where its values go in V[xi] (at
+// xi * stride + at): rows of P tiles per channel ([C][P], the products' B as given; global
+// size (C * P, 1)), or, with `panel` > 0, the packed panels gemm.cl's products read
+// ([NP/panel][C][panel], NP = P rounded up to whole panels; global size (C * panel,
+// NP / panel)), so that no packing pass precedes the products. Neighbouring work-items store
+// to neighbouring addresses, and one division and no branch but the range check keep the
+// driver vectorising across work-items.
+#define WG_V_INDEX(C, P, NP, panel, c, p, stride, at) \
+    const int w_ = (panel) > 0 ? (panel) : (P), i_ = (int)get_global_id(0), pi_ = (int)get_global_id(1); \
+    if (i_ >= (C) * w_) return; \
+    const int c = i_ / w_; \
+    const int p = pi_ * w_ + (i_ - c * w_); \
+    const size_t stride = (size_t)(C) * (size_t)((panel) > 0 ? (NP) : (P)); \
+    const size_t at = (size_t)pi_ * (size_t)(C) * (size_t)w_ + (size_t)i_;
+
 __kernel void winograd_input(__global const float* in, __global float* V, const int C, const int H, const int W,
-                             const int ty0, const int TB, const int TX)
+                             const int ty0, const int TB, const int TX, const int panel, const int NP)
 {
-    const int idx = (int)get_global_id(0);
     const int P = TB * TX;
-    if (idx >= C * P) return;
-    const int c = idx / P, p = idx - c * P, ty = ty0 + p / TX, tx = p % TX;
-    const int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
+    WG_V_INDEX(C, P, NP, panel, c, p, stride, at);
+    // A padding column of a packed panel (p >= P) reads only rows past the image: zeros,
+    // without a branch that would keep the driver from vectorising across work-items.
+    const int ty = ty0 + p / TX, tx = p % TX;
+    const int y0 = p < P ? 2 * ty - 1 : H, x0 = 2 * tx - 1;
     __global const float* plane = in + (size_t)c * (size_t)H * (size_t)W;
     float d[4][4];
     for (int r = 0; r < 4; ++r) {
@@ -65,7 +78,6 @@ __kernel void winograd_input(__global const float* in, __global float* V, const 
         t[2][s] = d[2][s] - d[1][s];
         t[3][s] = d[1][s] - d[3][s];
     }
-    const size_t stride = (size_t)C * (size_t)P, at = (size_t)c * (size_t)P + (size_t)p;
     for (int r = 0; r < 4; ++r) {   // (B^T d) B, row r
         V[(4 * r + 0) * stride + at] = t[r][0] - t[r][2];
         V[(4 * r + 1) * stride + at] = t[r][1] + t[r][2];

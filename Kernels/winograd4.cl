@@ -97,17 +97,28 @@ __kernel void winograd4_filter(__global const float* w, __global float* U, const
 
 // V[xi][c][p] = (B^T d B)[xi] for the 6x6 patch d of channel c starting at (4ty-1, 4tx-1), tile
 // p = (ty-ty0)*TX + tx, of the [C,H,W] input (zero outside). One work-item per (c, p).
+// Which channel c and tile p a work-item transforms, and where its values go in V[xi], as
+// winograd.cl's WG_V_INDEX: [C][P] (global size (C * P, 1)), or with `panel` > 0 gemm.cl's
+// packed panels [NP/panel][C][panel] (global size (C * panel, NP / panel)).
+#define WG4_V_INDEX(C, P, NP, panel, c, p, stride, at) \
+    const int w_ = (panel) > 0 ? (panel) : (P), i_ = (int)get_global_id(0), pi_ = (int)get_global_id(1); \
+    if (i_ >= (C) * w_) return; \
+    const int c = i_ / w_; \
+    const int p = pi_ * w_ + (i_ - c * w_); \
+    const size_t stride = (size_t)(C) * (size_t)((panel) > 0 ? (NP) : (P)); \
+    const size_t at = (size_t)pi_ * (size_t)(C) * (size_t)w_ + (size_t)i_;
+
 __kernel void winograd4_input(__global const float* in, __global float* V, const int C, const int H, const int W,
-                              const int ty0, const int TB, const int TX)
+                              const int ty0, const int TB, const int TX, const int panel, const int NP)
 {
-    const int idx = (int)get_global_id(0);
     const int P = TB * TX;
-    if (idx >= C * P) return;
-    const int c = idx / P, p = idx - c * P, ty = ty0 + p / TX, tx = p % TX;
-    const int y0 = 4 * ty - 1, x0 = 4 * tx - 1;
+    WG4_V_INDEX(C, P, NP, panel, c, p, stride, at);
+    // A padding column of a packed panel (p >= P) reads only rows past the image: zeros,
+    // without a branch that would keep the driver from vectorising across work-items.
+    const int ty = ty0 + p / TX, tx = p % TX;
+    const int y0 = p < P ? 4 * ty - 1 : H, x0 = 4 * tx - 1;
     __global const float* plane = in + (size_t)c * (size_t)H * (size_t)W;
     WG4_ROW(0) WG4_ROW(1) WG4_ROW(2) WG4_ROW(3) WG4_ROW(4) WG4_ROW(5)
-    const size_t stride = (size_t)C * (size_t)P, at = (size_t)c * (size_t)P + (size_t)p;
     WG4_COLUMN(0) WG4_COLUMN(1) WG4_COLUMN(2) WG4_COLUMN(3) WG4_COLUMN(4) WG4_COLUMN(5)
 }
 

@@ -82,7 +82,7 @@ extension OpenCLDevice {
                 if usesWinograd(g, inputGradient: false) || usesWinograd(g, inputGradient: true) {
                     let (rows, _, tx) = winogradBands(g)
                     let pixels = rows * tx
-                    tiles = max(tiles, points * max(ci, co) * pixels)
+                    tiles = max(tiles, points * max(ci, co) * winogradTilesPerBand(pixels))
                     copies = max(copies, ci * co + 2 * max(ci, co) * pixels)
                 }
                 if !usesWinograd(g, inputGradient: false) || !usesWinograd(g, inputGradient: true) {

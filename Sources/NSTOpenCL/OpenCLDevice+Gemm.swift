@@ -66,6 +66,22 @@ extension OpenCLDevice {
                                   .buffer(packed), .float(beta), .buffer(c), .int(cOffset), .int(ldc)])
     }
 
+    /// `batch` products `C[z] = A[z] B[z]` through `Kernels/gemm.cl` in one launch, with B
+    /// already in packed panels (`packedCount(k:n:)` floats each): A[z] `[m,k]` row-major at
+    /// `z * strideA`, B[z] at `z * strideB`, C[z] `[m,n]` row-major at `z * strideC`.
+    func batchedPackedSgemm(m: Int, n: Int, k: Int, batch: Int, a: cl_mem, strideA: Int, packed: cl_mem, strideB: Int,
+                            c: cl_mem, strideC: Int) throws {
+        guard m > 0, n > 0, batch > 0 else { return }
+        let t = gemmTiles, panels = (n + t.panel - 1) / t.panel
+        let x = (m + t.rows - 1) / t.rows
+        let global = [gemmGroup > 0 ? (x + gemmGroup - 1) / gemmGroup * gemmGroup : x, panels, batch]
+        try context.launch(try context.kernel("gemm", "gemm_nn_batched"), "gemm_nn_batched", global: global,
+                           local: gemmGroup > 0 ? [gemmGroup, 1, 1] : nil,
+                           args: [.int(m), .int(n), .int(k), .float(1), .buffer(a), .int(0), .int(k),
+                                  .buffer(packed), .float(0), .buffer(c), .int(0), .int(n),
+                                  .int(strideA), .int(strideB), .int(strideC)])
+    }
+
     /// The product through CLBlast.
     private func clblastSgemm(_ op: String, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                               a: cl_mem, aOffset: Int, lda: Int, b: cl_mem, bOffset: Int, ldb: Int,

@@ -20,6 +20,14 @@ extension OpenCLDevice {
         return (ConvBands.rows(total: ty, perRow: perRow, limit: im2colLimit), ty, tx)
     }
 
+    /// Tile columns per channel of a band of `tiles` tiles in the transformed-input buffer:
+    /// rounded up to whole panels of the project's GEMM, which reads them packed.
+    func winogradTilesPerBand(_ tiles: Int) -> Int {
+        guard usesProjectGemm else { return tiles }
+        let panel = gemmTiles.panel
+        return (tiles + panel - 1) / panel * panel
+    }
+
     /// Floats of one direction's transformed filters (`points * C_in * C_out`).
     func winogradFilterFloats(_ g: ConvGeometry) -> Int {
         winogradTile.points * g.inChannels * g.outChannels
@@ -70,16 +78,31 @@ extension OpenCLDevice {
         let (rows, ty, tx) = winogradBands(g)
         let m = flip ? g.inChannels : g.outChannels, k = flip ? g.outChannels : g.inChannels
         let filters = try winogradFilters(g, weight: weight, flip: flip)
-        let tiles = try scratchBuffer(count: points * k * rows * tx, role: .winogradInput)
+        // With the project's GEMM the input kernel writes the tiles straight into its packed
+        // panels and one batched launch makes all the products (2 launches instead of 2 per
+        // product); CLBlast takes them row-major, one call per product.
+        let panel = usesProjectGemm ? gemmTiles.panel : 0
+        let tiles = try scratchBuffer(count: points * k * winogradTilesPerBand(rows * tx), role: .winogradInput)
         let products = try scratchBuffer(count: points * m * rows * tx, role: .winogradProducts)
         var ty0 = 0
         while ty0 < ty {
-            let band = min(rows, ty - ty0), p = band * tx
-            try run(program, "\(program)_input", count: k * p, [
-                .buffer(input), .buffer(tiles), .int(k), .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx)])
-            for xi in 0..<points {
-                try sgemm(op, m: m, n: p, k: k, alpha: 1, a: filters, aOffset: xi * m * k, lda: k,
-                          b: tiles, bOffset: xi * k * p, ldb: p, beta: 0, c: products, cOffset: xi * m * p, ldc: p)
+            let band = min(rows, ty - ty0), p = band * tx, np = winogradTilesPerBand(p)
+            // Packed, one row of work-items per panel; else one row of k * p. Rows are whole
+            // work-groups of the tuned size; the kernel skips the items past the end.
+            let items = panel > 0 ? k * panel : k * p, group = context.workGroupSize
+            try context.launch(try context.kernel(program, "\(program)_input"), "\(program)_input",
+                               global: [(items + group - 1) / group * group, panel > 0 ? np / panel : 1],
+                               local: [group, 1], args: [
+                .buffer(input), .buffer(tiles), .int(k), .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx),
+                .int(panel), .int(np)])
+            if panel > 0 {
+                try batchedPackedSgemm(m: m, n: p, k: k, batch: points, a: filters, strideA: m * k, packed: tiles,
+                                       strideB: k * np, c: products, strideC: m * p)
+            } else {
+                for xi in 0..<points {
+                    try sgemm(op, m: m, n: p, k: k, alpha: 1, a: filters, aOffset: xi * m * k, lda: k,
+                              b: tiles, bOffset: xi * k * p, ldb: p, beta: 0, c: products, cOffset: xi * m * p, ldc: p)
+                }
             }
             try run(program, "\(program)_output", count: m * p, [
                 .buffer(products), .buffer(output), .buffer(bias ?? products), .int(bias == nil ? 0 : 1), .int(m),

@@ -44,6 +44,22 @@ final class OpenCLWinogradTests: XCTestCase {
         for tile in OpenCLWinogradTile.allCases { try checkWinogradMatchesCPU(tile) }
     }
 
+    /// The same on each GEMM engine: CLBlast takes the transformed tiles row-major, one call
+    /// per product; the project's kernels take them packed into panels by the input kernel,
+    /// all products in one batched launch (standard tiles and odd 12-column panels).
+    func testWinogradMatchesCPUOnEveryGemmEngine() throws {
+        let info = try OpenCLTestDevice.get().info
+        for (label, engine) in OpenCLGemmTests.engines(info) {
+            for tile in OpenCLWinogradTile.allCases {
+                let tuning = OpenCLTuning(info: info, gemmEngine: engine.gemmEngine, gemmTiles: engine.gemmTiles,
+                                          winogradMinChannels: 1, winogradTile: tile)
+                let device = try OpenCLDevice(info: info, tuning: .given(tuning))
+                XCTAssertEqual(device.usesProjectGemm, engine.gemmEngine?.usesProjectKernels == true, label)
+                try checkWinogradMatchesCPU(tile, device: device)
+            }
+        }
+    }
+
     private func checkWinogradMatchesCPU(_ tile: OpenCLWinogradTile, device: OpenCLDevice? = nil) throws {
         let cl = try device ?? Self.winogradDevice(tile: tile), banded = try Self.winogradDevice(im2colLimit: 90, tile: tile)
         let cpu = CPUDevice()

@@ -18,6 +18,16 @@ typedef int vi16 __attribute__((vector_size(64)));
 #if defined(__x86_64__)
 #define NST_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define NST_TARGET_AVX2 __attribute__((target("avx2,fma")))
+/// Calls `name_avx512`, `name_avx2` or `name_generic` with the argument list `args`, by the
+/// instruction set in use, and returns.
+#define NST_DISPATCH(name, args)                                                                \
+    switch (nst_kernels_isa()) {                                                                \
+    case NST_ISA_AVX512: name##_avx512 args; return;                                            \
+    case NST_ISA_AVX2: name##_avx2 args; return;                                                \
+    default: name##_generic args; return;                                                       \
+    }
+#else
+#define NST_DISPATCH(name, args) name##_generic args; return;
 #endif
 
 #endif

@@ -97,11 +97,5 @@ nst_isa nst_kernels_use_isa(int isa) {
 }
 
 void nst_packed_gemm(const float *a, const float *b, float *m, long rows, long cols, long depth, long ldm) {
-    switch (nst_kernels_isa()) {
-#if defined(__x86_64__)
-    case NST_ISA_AVX512: gemm_avx512(a, b, m, rows, cols, depth, ldm); return;
-    case NST_ISA_AVX2: gemm_avx2(a, b, m, rows, cols, depth, ldm); return;
-#endif
-    default: gemm_generic(a, b, m, rows, cols, depth, ldm); return;
-    }
+    NST_DISPATCH(gemm, (a, b, m, rows, cols, depth, ldm))
 }

@@ -25,6 +25,14 @@
         (o)[3] = t_ + 8.0f * (m3) - 0.125f * (m4) + (m5);                                       \
     } while (0)
 
+/// Column k (0-3) of sixteen adjacent tiles from the 64 floats a|b|c|e of one row: the
+/// elements k, k+4, ..., k+60, one per lane.
+#define COLUMN16(a, b, c, e, k)                                                                 \
+    __builtin_shufflevector(                                                                    \
+        __builtin_shufflevector(a, b, k, k + 4, k + 8, k + 12, k + 16, k + 20, k + 24, k + 28), \
+        __builtin_shufflevector(c, e, k, k + 4, k + 8, k + 12, k + 16, k + 20, k + 24, k + 28), \
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
 /// Input transform. Lane j of a vector is tile t+j of the band (tiles numbered along the
 /// padded tile rows); its 6x6 window starts at pad[(4*ty)*pw + 4*tx]. Sixteen tiles in one
 /// row come from five loads and deinterleaving shuffles; otherwise four segments of four
@@ -41,29 +49,15 @@
                 const float *p = pad + (4 * ty + r) * pw + 4 * tx;                              \
                 v16 a = load16(p), b = load16(p + 16), c = load16(p + 32), e = load16(p + 48);  \
                 v16 f = load16(p + 64);                                                         \
-                {                                                                               \
-                    d[0] = __builtin_shufflevector(                                             \
-                        __builtin_shufflevector(a, b, 0, 4, 8, 12, 16, 20, 24, 28),             \
-                        __builtin_shufflevector(c, e, 0, 4, 8, 12, 16, 20, 24, 28),             \
-                        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);                  \
-                    d[1] = __builtin_shufflevector(                                             \
-                        __builtin_shufflevector(a, b, 1, 5, 9, 13, 17, 21, 25, 29),             \
-                        __builtin_shufflevector(c, e, 1, 5, 9, 13, 17, 21, 25, 29),             \
-                        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);                  \
-                    d[2] = __builtin_shufflevector(                                             \
-                        __builtin_shufflevector(a, b, 2, 6, 10, 14, 18, 22, 26, 30),            \
-                        __builtin_shufflevector(c, e, 2, 6, 10, 14, 18, 22, 26, 30),            \
-                        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);                  \
-                    d[3] = __builtin_shufflevector(                                             \
-                        __builtin_shufflevector(a, b, 3, 7, 11, 15, 19, 23, 27, 31),            \
-                        __builtin_shufflevector(c, e, 3, 7, 11, 15, 19, 23, 27, 31),            \
-                        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);                  \
-                    /* Columns 4 and 5 are columns 0 and 1 of the next tile. */                 \
-                    d[4] = __builtin_shufflevector(d[0], f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,  \
-                                                   12, 13, 14, 15, 16);                         \
-                    d[5] = __builtin_shufflevector(d[1], f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,  \
-                                                   12, 13, 14, 15, 17);                         \
-                }                                                                               \
+                d[0] = COLUMN16(a, b, c, e, 0);                                                 \
+                d[1] = COLUMN16(a, b, c, e, 1);                                                 \
+                d[2] = COLUMN16(a, b, c, e, 2);                                                 \
+                d[3] = COLUMN16(a, b, c, e, 3);                                                 \
+                /* Columns 4 and 5 are columns 0 and 1 of the next tile. */                     \
+                d[4] = __builtin_shufflevector(d[0], f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,  \
+                                               13, 14, 15, 16);                                 \
+                d[5] = __builtin_shufflevector(d[1], f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,  \
+                                               13, 14, 15, 17);                                 \
             } else {                                                                            \
                 for (int c = 0; c < 6; c++) d[c] = (v16){0};                                    \
                 for (int s = 0; s < 4 && t + 4 * s < nt; s++) {                                \
@@ -91,15 +85,7 @@ NST_TARGET_AVX512 static void input_avx512(INPUT_ARGS) { INPUT_BODY }
 NST_TARGET_AVX2 static void input_avx2(INPUT_ARGS) { INPUT_BODY }
 #endif
 
-void nst_wino4_input(INPUT_ARGS) {
-    switch (nst_kernels_isa()) {
-#if defined(__x86_64__)
-    case NST_ISA_AVX512: input_avx512(pad, pw, tileRows, tilesXP, v, ci, ntp); return;
-    case NST_ISA_AVX2: input_avx2(pad, pw, tileRows, tilesXP, v, ci, ntp); return;
-#endif
-    default: input_generic(pad, pw, tileRows, tilesXP, v, ci, ntp); return;
-    }
-}
+void nst_wino4_input(INPUT_ARGS) { NST_DISPATCH(input, (pad, pw, tileRows, tilesXP, v, ci, ntp)) }
 
 /// Output transform of one output channel's band: `A^T M A + bias` per tile (then max(., 0)
 /// with `relu`, and 0 where `mask` is not positive), clipped to the image. Sixteen tiles in one row whose 64 columns lie inside
@@ -170,11 +156,5 @@ NST_TARGET_AVX2 static void output_avx2(OUTPUT_ARGS) { OUTPUT_BODY }
 #endif
 
 void nst_wino4_output(OUTPUT_ARGS) {
-    switch (nst_kernels_isa()) {
-#if defined(__x86_64__)
-    case NST_ISA_AVX512: output_avx512(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu, mask); return;
-    case NST_ISA_AVX2: output_avx2(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu, mask); return;
-#endif
-    default: output_generic(m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu, mask); return;
-    }
+    NST_DISPATCH(output, (m, xs, plane, h, w, oy0, tileRows, tilesXP, bias, relu, mask))
 }

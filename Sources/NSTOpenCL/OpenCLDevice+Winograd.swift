@@ -57,7 +57,7 @@ extension OpenCLDevice {
         let filters = keep ? try Self.makeBuffer(context, count: count, device: name)
                            : try scratchBuffer(count: count, role: .winogradFilter)
         do {
-            try run(tile.program, "\(tile.program)_filter", count: g.outChannels * g.inChannels, [
+            try run(tile.program, "\(tile.kernelPrefix)_filter", count: g.outChannels * g.inChannels, [
                 .buffer(weight.buffer), .buffer(filters), .int(g.outChannels), .int(g.inChannels), .int(flip ? 1 : 0)])
         } catch {
             if keep { clReleaseMemObject(filters) }
@@ -74,7 +74,7 @@ extension OpenCLDevice {
     /// buffer shaped like the output) as it writes.
     func winogradConvolution(_ op: String, _ g: ConvGeometry, input: cl_mem, weight: OpenCLStorage, bias: cl_mem?,
                              output: cl_mem, flip: Bool, relu: Bool = false, mask: cl_mem? = nil) throws {
-        let tile = winogradTile, points = tile.points, program = tile.program
+        let tile = winogradTile, points = tile.points, program = tile.program, prefix = tile.kernelPrefix
         let (rows, ty, tx) = winogradBands(g)
         let m = flip ? g.inChannels : g.outChannels, k = flip ? g.outChannels : g.inChannels
         let filters = try winogradFilters(g, weight: weight, flip: flip)
@@ -90,7 +90,7 @@ extension OpenCLDevice {
             // Packed, one row of work-items per panel; else one row of k * p. Rows are whole
             // work-groups of the tuned size; the kernel skips the items past the end.
             let items = panel > 0 ? k * panel : k * p, group = context.workGroupSize
-            try context.launch(try context.kernel(program, "\(program)_input"), "\(program)_input",
+            try context.launch(try context.kernel(program, "\(prefix)_input"), "\(prefix)_input",
                                global: [(items + group - 1) / group * group, panel > 0 ? np / panel : 1],
                                local: [group, 1], args: [
                 .buffer(input), .buffer(tiles), .int(k), .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx),
@@ -104,7 +104,7 @@ extension OpenCLDevice {
                               b: tiles, bOffset: xi * k * p, ldb: p, beta: 0, c: products, cOffset: xi * m * p, ldc: p)
                 }
             }
-            try run(program, "\(program)_output", count: m * p, [
+            try run(program, "\(prefix)_output", count: m * p, [
                 .buffer(products), .buffer(output), .buffer(bias ?? products), .int(bias == nil ? 0 : 1), .int(m),
                 .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx),
                 .int(relu ? 1 : 0), .buffer(mask ?? products), .int(mask == nil ? 0 : 1)])

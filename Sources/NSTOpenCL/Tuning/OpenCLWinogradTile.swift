@@ -3,10 +3,11 @@
 /// Which Winograd variant the OpenCL backend's Winograd convolutions take (`nst tune` picks
 /// the faster on each device; stored as `WINOGRAD_TILE`, the output tile's side).
 public enum OpenCLWinogradTile: Int, Sendable, CaseIterable {
-    /// F(2x2, 3x3) (`Kernels/winograd.cl`): 16 products per band, 16 multiplies per 4 outputs.
+    /// F(2x2, 3x3) (`Kernels/winograd.cl`, kernels `winograd_*`): 16 products per band, 16
+    /// multiplies per 4 outputs.
     case f2x2 = 2
-    /// F(4x4, 3x3) (`Kernels/winograd4.cl`): 36 products per band, 36 multiplies per 16
-    /// outputs, with larger transforms and more rounding (see docs/MATH.md).
+    /// F(4x4, 3x3) (`Kernels/winograd.cl`, kernels `winograd4_*`): 36 products per band, 36
+    /// multiplies per 16 outputs, with larger transforms and more rounding (see docs/MATH.md).
     case f4x4 = 4
 
     /// Side of the output tile.
@@ -15,7 +16,9 @@ public enum OpenCLWinogradTile: Int, Sendable, CaseIterable {
     public var side: Int { rawValue + 2 }
     /// Points of the transformed tile: the number of matrix products per band.
     public var points: Int { side * side }
-    /// The kernel file and the prefix of its kernels.
-    var program: String { self == .f2x2 ? "winograd" : "winograd4" }
+    /// The kernel file (both variants share one, and its index and epilogue helpers).
+    var program: String { "winograd" }
+    /// The prefix of the variant's kernels (`<prefix>_filter`, `_input`, `_output`).
+    var kernelPrefix: String { self == .f2x2 ? "winograd" : "winograd4" }
     var label: String { self == .f2x2 ? "F(2x2)" : "F(4x4)" }
 }

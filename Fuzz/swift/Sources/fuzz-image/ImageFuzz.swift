@@ -15,9 +15,6 @@ private func testOne(_ data: UnsafePointer<UInt8>, _ count: Int) {
 @main
 enum Fuzz {
     static func main() {
-        runFuzzer { data, count in
-            if let data { testOne(data, count) }
-            return 0
-        }
+        runFuzzer(testOne)
     }
 }

@@ -5,8 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Runs libFuzzer with the process's arguments, calling `test_one_input` for each input;
+/// Runs libFuzzer with the process's arguments, calling `test_one` for each input that comes
+/// with a pointer (libFuzzer may pass NULL for an empty one);
 /// returns libFuzzer's exit status (it exits by itself on a finding).
-int nst_fuzz_main(int argc, char **argv, int (*test_one_input)(const uint8_t *data, size_t size));
+int nst_fuzz_main(int argc, char **argv, void (*test_one)(const uint8_t *_Nonnull data, size_t size));
 
 #endif

@@ -26,7 +26,7 @@ import NSTCore
 extension CPUDevice {
     /// Floats of the packed transformed weights of a convolution with `o` outputs and `i` inputs.
     static func winograd4PackedFloats(outChannels o: Int, inChannels i: Int) -> Int {
-        36 * roundUp(o, Int(NST_PACK_ROWS)) * i
+        36 * roundUp(o, to: Int(NST_PACK_ROWS)) * i
     }
 
     /// `U[xi][o][i] = (G w[o,i] G^T)[xi]`, packed for `nst_packed_gemm`: each U[xi] as
@@ -36,7 +36,7 @@ extension CPUDevice {
     func winograd4PackedWeights(_ w: UnsafePointer<Float>, outChannels o: Int, inChannels i: Int, flip: Bool,
                                 _ u: UnsafeMutablePointer<Float>) {
         let rows = flip ? i : o, cols = flip ? o : i
-        let panel = Int(NST_PACK_ROWS), rowsP = roundUp(rows, panel), plane = rowsP * cols
+        let panel = Int(NST_PACK_ROWS), rowsP = roundUp(rows, to: panel), plane = rowsP * cols
         let block = 16
         Parallel.forEach(rowsP, costPerItem: cols * 160) { row in
             // Row `row` of every U[xi] lives at a stride of 8 in its panel.
@@ -80,7 +80,7 @@ extension CPUDevice {
     func winograd4Bands(ci: Int, co: Int, height h: Int, width w: Int) -> (tilesY: Int, tilesXP: Int, band: Int) {
         let (tilesY, tilesX) = ConvBands.winogradTiles(height: h, width: w, outputTile: 4)
         let tilesXP = 4 * ((tilesX + 3) / 4)   // padded to whole SIMD4 groups
-        let perRow = 36 * (ci + roundUp(co, Int(NST_PACK_ROWS))) * tilesXP
+        let perRow = 36 * (ci + roundUp(co, to: Int(NST_PACK_ROWS))) * tilesXP
         return (tilesY, tilesXP, ConvBands.rows(total: tilesY, perRow: perRow, limit: columnBudget))
     }
 
@@ -89,8 +89,8 @@ extension CPUDevice {
     /// the output channels to whole A panels.
     func winograd4ScratchFloats(ci: Int, co: Int, height h: Int, width w: Int) -> (v: Int, m: Int) {
         let (_, tilesXP, band) = winograd4Bands(ci: ci, co: co, height: h, width: w)
-        let ntp = roundUp(band * tilesXP, Int(NST_PACK_COLS))
-        return (36 * ci * ntp, 36 * roundUp(co, Int(NST_PACK_ROWS)) * ntp)
+        let ntp = roundUp(band * tilesXP, to: Int(NST_PACK_COLS))
+        return (36 * ci * ntp, 36 * roundUp(co, to: Int(NST_PACK_ROWS)) * ntp)
     }
 
     /// `out = conv3x3(in, w) (+ bias)` with padding 1, by F(4x4, 3x3), then max(., 0) with
@@ -108,7 +108,7 @@ extension CPUDevice {
         let pw = 4 * tilesXP + 16
         for ty0 in stride(from: 0, to: tilesY, by: bandTileRows) {
             let tileRows = min(bandTileRows, tilesY - ty0), nt = tileRows * tilesXP, ph = 4 * tileRows + 2
-            let cols = Int(NST_PACK_COLS), ntp = roundUp(nt, cols), cop = roundUp(co, Int(NST_PACK_ROWS))
+            let cols = Int(NST_PACK_COLS), ntp = roundUp(nt, to: cols), cop = roundUp(co, to: Int(NST_PACK_ROWS))
             Parallel.forEach(ci, costPerItem: nt * 200) { ic in
                 let pad = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
                 defer { pad.deallocate() }
@@ -135,10 +135,6 @@ extension CPUDevice {
         }
     }
 }
-
-/// `n` rounded up to a multiple of `k`.
-@inline(__always)
-func roundUp(_ n: Int, _ k: Int) -> Int { (n + k - 1) / k * k }
 
 /// Six SIMD4 values: the six rows of `G g` for one weight (a lane per column).
 struct Six {

@@ -30,8 +30,7 @@ extension OpenCLDevice {
 
     /// Floats of B (`k` rows, `n` columns) in the packed panel layout.
     func packedCount(k: Int, n: Int) -> Int {
-        let p = gemmTiles.panel
-        return k * ((n + p - 1) / p) * p
+        k * roundUp(n, to: gemmTiles.panel)
     }
 
     /// The product through `Kernels/gemm.cl`: B packed into panels first (unless it is),
@@ -41,10 +40,7 @@ extension OpenCLDevice {
                               beta: Float, c: cl_mem, cOffset: Int, ldc: Int, bPacked: Bool) throws {
         let t = gemmTiles
         let local = gemmGroup > 0 ? [gemmGroup, 1] : nil
-        func grid(_ x: Int, _ y: Int) -> [Int] {
-            // Whole work-groups along x when a group size is set; the kernels skip extra items.
-            [gemmGroup > 0 ? (x + gemmGroup - 1) / gemmGroup * gemmGroup : x, y]
-        }
+        func grid(_ x: Int, _ y: Int) -> [Int] { [gemmGroupsAlongX(x), y] }
         if transB {
             try context.launch(try context.kernel("gemm", "gemm_nt"), "gemm_nt",
                                global: grid((n + t.ntColumns - 1) / t.ntColumns, (m + t.ntRows - 1) / t.ntRows), local: local,
@@ -66,6 +62,12 @@ extension OpenCLDevice {
                                   .buffer(packed), .float(beta), .buffer(c), .int(cOffset), .int(ldc)])
     }
 
+    /// `x` work-items rounded up to whole work-groups when a group size is set (the
+    /// project's GEMM kernels skip the extra items).
+    private func gemmGroupsAlongX(_ x: Int) -> Int {
+        gemmGroup > 0 ? roundUp(x, to: gemmGroup) : x
+    }
+
     /// `batch` products `C[z] = A[z] B[z]` through `Kernels/gemm.cl` in one launch, with B
     /// already in packed panels (`packedCount(k:n:)` floats each): A[z] `[m,k]` row-major at
     /// `z * strideA`, B[z] at `z * strideB`, C[z] `[m,n]` row-major at `z * strideC`.
@@ -73,8 +75,7 @@ extension OpenCLDevice {
                             c: cl_mem, strideC: Int) throws {
         guard m > 0, n > 0, batch > 0 else { return }
         let t = gemmTiles, panels = (n + t.panel - 1) / t.panel
-        let x = (m + t.rows - 1) / t.rows
-        let global = [gemmGroup > 0 ? (x + gemmGroup - 1) / gemmGroup * gemmGroup : x, panels, batch]
+        let global = [gemmGroupsAlongX((m + t.rows - 1) / t.rows), panels, batch]
         try context.launch(try context.kernel("gemm", "gemm_nn_batched"), "gemm_nn_batched", global: global,
                            local: gemmGroup > 0 ? [gemmGroup, 1, 1] : nil,
                            args: [.int(m), .int(n), .int(k), .float(1), .buffer(a), .int(0), .int(k),

@@ -23,9 +23,7 @@ extension OpenCLDevice {
     /// Tile columns per channel of a band of `tiles` tiles in the transformed-input buffer:
     /// rounded up to whole panels of the project's GEMM, which reads them packed.
     func winogradTilesPerBand(_ tiles: Int) -> Int {
-        guard usesProjectGemm else { return tiles }
-        let panel = gemmTiles.panel
-        return (tiles + panel - 1) / panel * panel
+        usesProjectGemm ? roundUp(tiles, to: gemmTiles.panel) : tiles
     }
 
     /// Floats of one direction's transformed filters (`points * C_in * C_out`).
@@ -91,7 +89,7 @@ extension OpenCLDevice {
             // work-groups of the tuned size; the kernel skips the items past the end.
             let items = panel > 0 ? k * panel : k * p, group = context.workGroupSize
             try context.launch(try context.kernel(program, "\(prefix)_input"), "\(prefix)_input",
-                               global: [(items + group - 1) / group * group, panel > 0 ? np / panel : 1],
+                               global: [roundUp(items, to: group), panel > 0 ? np / panel : 1],
                                local: [group, 1], args: [
                 .buffer(input), .buffer(tiles), .int(k), .int(g.height), .int(g.width), .int(ty0), .int(band), .int(tx),
                 .int(panel), .int(np)])

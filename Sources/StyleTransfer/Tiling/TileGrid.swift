@@ -57,10 +57,10 @@ public struct TileGrid: Equatable, Sendable {
     public init(size: ImageSize, model: VGGModel = .vgg19, depth: Int, tileSide: Int, halo: Int? = nil) {
         let alignment = 1 << Self.pools(model: model, depth: depth)
         let halo = halo ?? Self.halo(model: model, depth: depth)
-        let side = Self.roundUp(max(tileSide, 1), to: alignment)
+        let side = roundUp(max(tileSide, 1), to: alignment)
         func cuts(_ extent: Int) -> [Int] {
             let count = (extent + side - 1) / side
-            let step = Self.roundUp((extent + count - 1) / max(count, 1), to: alignment)
+            let step = roundUp((extent + count - 1) / max(count, 1), to: alignment)
             return Array(stride(from: 0, to: extent, by: max(step, 1)))
         }
         let rows = cuts(size.height), columns = cuts(size.width)
@@ -136,9 +136,5 @@ public struct TileGrid: Equatable, Sendable {
     public func positions(layer: Int) -> Int {
         guard let shape = model.shapes(height: size.height, width: size.width, depth: layer + 1).shapes.last else { return 0 }
         return shape[1] * shape[2]
-    }
-
-    static func roundUp(_ value: Int, to multiple: Int) -> Int {
-        (value + multiple - 1) / multiple * multiple
     }
 }

@@ -50,8 +50,8 @@ public enum TilePlanner {
         }
         let alignment = 1 << TileGrid.pools(model: plan.model, depth: plan.depth)
         let longest = max(size.height, size.width)
-        var sides = forcedTile.map { [TileGrid.roundUp(max($0, 1), to: alignment)] }
-            ?? Array(stride(from: TileGrid.roundUp(longest, to: alignment), through: alignment, by: -alignment))
+        var sides = forcedTile.map { [roundUp(max($0, 1), to: alignment)] }
+            ?? Array(stride(from: roundUp(longest, to: alignment), through: alignment, by: -alignment))
         if sides.isEmpty { sides = [alignment] }
         // The history first: as many pairs as fit beside the smallest tile.
         var history = defaultHistory
@@ -128,7 +128,7 @@ struct TiledMemory {
         // A bound on the largest crop of any image's grid, worked out without cutting it: an
         // interior is at most `tileSide` (on the grid), plus a halo on each side, within the image.
         let alignment = 1 << TileGrid.pools(model: plan.model, depth: plan.depth)
-        let side = TileGrid.roundUp(max(tileSide, 1), to: alignment), halo = TileGrid.halo(model: plan.model, depth: plan.depth)
+        let side = roundUp(max(tileSide, 1), to: alignment), halo = TileGrid.halo(model: plan.model, depth: plan.depth)
         let images = [size] + styleSizes
         let crop = ImageSize(height: images.map { min($0.height, side + 2 * halo) }.max() ?? 0,
                              width: images.map { min($0.width, side + 2 * halo) }.max() ?? 0)

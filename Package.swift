@@ -10,7 +10,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // The zip container of PyTorch's `.pth` files (Weights/PthFile.swift).
     ],
     targets: [
         // System libraries, found through pkg-config; `providers` tells SwiftPM which
@@ -45,8 +44,8 @@ let package = Package(
             dependencies: ["CPNG", "CJPEG", "CTIFF", "CLCMS2"],
             path: "Sources/CCodecs"),
         // The layers, each a target so the compiler enforces which way dependencies point
-        // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; the
-        // method (network, losses, optimisers, images, weights, the run) on top.
+        // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; images
+        // and weights; the method; the pictures; the run on top.
         .target(name: "NSTCore", path: "Sources/NSTCore"),
         // The CPU backend's own C kernels (packed Winograd products), one body per instruction
         // set, chosen at run time. Optimised in debug builds too: the test suite runs them.
@@ -59,11 +58,24 @@ let package = Package(
             dependencies: ["NSTCore", "COpenCL"],
             path: "Sources/NSTOpenCL",
             plugins: ["EmbedKernels"]),
+        // Images in and out: codecs (through CCodecs), ICC conversion, orientation, resizing.
+        .target(name: "NSTImages", dependencies: ["NSTCore", "CPNG", "CJPEG", "CCodecs"], path: "Sources/NSTImages"),
+        // Weights files behind one front (safetensors, .pth, .caffemodel), the cache and its downloads.
+        .target(name: "NSTWeights", dependencies: ["NSTCore"], path: "Sources/NSTWeights"),
+        // The method: the network on a device, the loss terms and objectives (whole, controlled,
+        // tiled), the optimisers and the controls of the result.
+        .target(name: "NSTMethod", dependencies: ["NSTCore", "NSTImages", "NSTWeights"], path: "Sources/NSTMethod"),
+        // The pictures of `nst plot`, `activations`, `gram`, `example` and `sheet`, drawn with Cairo.
+        .target(
+            name: "NSTInspect", dependencies: ["NSTCore", "NSTImages", "NSTWeights", "NSTMethod", "CCairo"],
+            path: "Sources/NSTInspect"),
+        // The run: options resolved once into a plan, the runner and its outputs, bench and
+        // device selection; re-exports every layer below.
         .target(
             name: "StyleTransfer",
-            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "CPNG", "CJPEG", "CCodecs", "CCairo"],
+            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTWeights", "NSTMethod", "NSTInspect"],
             path: "Sources/StyleTransfer"),
-        // Embeds Kernels/*.cl into StyleTransfer as string literals, so `nst` runs from any folder.
+        // Embeds Kernels/*.cl into NSTOpenCL as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
         .plugin(
             name: "EmbedKernels", capability: .buildTool(),
@@ -79,7 +91,10 @@ let package = Package(
             name: "StyleTransferTests",
             // CLCMS2: the ICC tests make their source profiles with Little CMS; CKernels: the
             // kernel tests run each instruction set's variant.
-            dependencies: ["StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "CLCMS2", "CKernels"],
+            dependencies: [
+                "StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTWeights", "NSTMethod", "NSTInspect",
+                "CLCMS2", "CKernels",
+            ],
             path: "Tests/StyleTransferTests"),
     ],
     swiftLanguageModes: [.v6]

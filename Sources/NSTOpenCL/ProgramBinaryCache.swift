@@ -54,22 +54,14 @@ struct ProgramBinaryCache {
         return Self.decode(Array(data), key: key)
     }
 
-    /// Stores `binary` for `key`; failures are ignored (the next run rebuilds), and the
-    /// temporary file is removed whatever fails (a full disk leaves a partial one).
+    /// Stores `binary` for `key` atomically (`AtomicWrite`); failures are ignored (the next
+    /// run rebuilds), and no temporary file is left behind.
     func store(key: String, binary: [UInt8]) {
         guard let directory, let url = url(forKey: key), !binary.isEmpty else { return }
-        let temp = directory.appendingPathComponent(
-            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        TemporaryFiles.register(temp.path)
-        defer { TemporaryFiles.unregister(temp.path) }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(Self.encode(binary, key: key)).write(to: temp)
-            // rename(2) replaces the final name atomically; readers see the old or the new entry.
-            if rename(temp.path, url.path) != 0 { _ = unlink(temp.path) }
-        } catch {
-            _ = unlink(temp.path)
-        }
+            try AtomicWrite.write(Self.encode(binary, key: key), to: url.path)
+        } catch {}
     }
 
     // File layout: magic, key length, key, binary length, binary, FNV-1a of the binary

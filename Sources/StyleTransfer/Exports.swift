@@ -2,3 +2,7 @@
 @_exported import NSTCore
 @_exported import NSTCPU
 @_exported import NSTOpenCL
+@_exported import NSTImages
+@_exported import NSTWeights
+@_exported import NSTMethod
+@_exported import NSTInspect

@@ -20,13 +20,13 @@ struct Plot: ParsableCommand {
     var output: String
 
     @Option(parsing: .unconditional, help: ArgumentHelp("alpha of the run(s), to weight J_content.", valueName: "alpha"))
-    var contentWeight: Double = LossWeights().content
+    var contentWeight: Double = LossWeights.defaults.content
 
     @Option(parsing: .unconditional, help: ArgumentHelp("beta of the run(s), to weight J_style.", valueName: "beta"))
-    var styleWeight: Double = LossWeights().style
+    var styleWeight: Double = LossWeights.defaults.style
 
     @Option(parsing: .unconditional, help: ArgumentHelp("gamma of the run(s), to weight J_tv.", valueName: "gamma"))
-    var tvWeight: Double = LossWeights().tv
+    var tvWeight: Double = LossWeights.defaults.tv
 
     func run() throws {
         guard !logs.isEmpty else { throw ValidationError("give at least one loss log file") }

@@ -86,21 +86,18 @@ public struct OpenCLTuning: Equatable, Sendable {
         return tuning
     }
 
-    /// Writes the tuning to `url` as JSON, atomically (a temporary file renamed into place).
+    /// Writes the tuning to `url` as JSON, atomically (`AtomicWrite`: a registered temporary
+    /// file, flushed, renamed into place).
     /// - Throws: `DeviceError.backend` naming the file when it cannot be written.
     public func store(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let directory = url.deletingLastPathComponent()
-        let temp = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try encoder.encode(self).write(to: temp)
-            guard rename(temp.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-            }
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicWrite.write(Array(try encoder.encode(self)), to: url.path)
+        } catch let error as FileWriteError {
+            throw DeviceError.backend("could not write the OpenCL tuning file \(url.path): \(error.reason)")
         } catch {
-            try? FileManager.default.removeItem(at: temp)
             throw DeviceError.backend("could not write the OpenCL tuning file \(url.path): \(error.localizedDescription)")
         }
     }

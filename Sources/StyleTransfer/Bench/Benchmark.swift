@@ -1,6 +1,8 @@
 // Benchmark: seconds per evaluation of J and dJ/dx through VGG-19 to relu5_1, GFLOP/s, peak memory, per-op breakdown.
 import Foundation
 import NSTCore
+import NSTImages
+import NSTWeights
 
 /// One op family's part of an evaluation, from a profiled run.
 public struct OpShare: Codable, Sendable {

@@ -1,6 +1,7 @@
 // AtomicFile: atomic writes of the run's non-image outputs, errors naming the option they came from.
 import Foundation
 import NSTCore
+import NSTImages
 
 /// Atomic file writes for outputs named by an option (the loss log): the one
 /// implementation, `ImageFile.writeAtomically` (a private temporary file in the

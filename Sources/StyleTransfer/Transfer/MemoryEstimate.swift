@@ -1,5 +1,6 @@
 // MemoryEstimate: the bytes a style transfer needs on its device, worked out from the sizes before anything is allocated.
 import NSTCore
+import NSTMethod
 
 /// The memory one `TransferEngine` run needs, from image sizes, layers and optimiser alone.
 ///

@@ -1,6 +1,7 @@
 // OutputNames: checks on the names of a run's outputs that would otherwise fail only after all the work.
 import Foundation
 import NSTCore
+import NSTImages
 
 /// Output names checked before any work: an empty name, a name too long for the atomic
 /// write's temporary file (or for the intermediate images' numbered names), and a loss log

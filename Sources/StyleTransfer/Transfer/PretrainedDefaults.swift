@@ -1,5 +1,6 @@
 // PretrainedDefaults: the default style weight when pretrained weights are used without a preset, derived in docs/MATH.md section 10.
 import NSTCore
+import NSTWeights
 
 /// The loss weights `nst transfer` uses when `--style-weight` is not given.
 public enum PretrainedDefaults {

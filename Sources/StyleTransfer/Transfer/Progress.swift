@@ -1,6 +1,7 @@
 // Progress: the run's progress display on stderr: one updating line on a terminal, plain lines otherwise.
 import Foundation
 import NSTCore
+import NSTMethod
 
 /// Reports iterations on stderr. On a terminal, one line rewritten in place with the
 /// iteration, losses, iterations per second and time left; otherwise (a pipe or file) a

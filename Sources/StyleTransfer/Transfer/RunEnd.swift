@@ -1,4 +1,5 @@
 // RunEnd: how an optimisation loop ended (all iterations, a stop request, or no further progress).
+import NSTCore
 
 /// How `TransferEngine.run` ended; in every case the engine's image is the one of the last
 /// reported iteration.

@@ -1,6 +1,7 @@
 // StyleFit: names the style file, not --style-scale, when a style image is too thin for the network at any sensible scale.
 import Foundation
 import NSTCore
+import NSTImages
 
 /// A style image that is too small for the pooling layers is usually a thin file (a
 /// banner, a strip), not a bad `--style-scale`: the error names the file when the scale is

@@ -1,6 +1,9 @@
 // TransferEngine: the optimisation loop on in-memory images: network, targets, objective, optimiser.
 import Foundation
 import NSTCore
+import NSTImages
+import NSTWeights
+import NSTMethod
 
 /// One style transfer on images already in memory: builds the network and the loss
 /// targets on a device, then runs the optimiser, reporting every iteration.
@@ -61,7 +64,7 @@ public final class TransferEngine {
             }
             let grid = TileGrid(size: ImageSize(height: height, width: width), model: plan.model, depth: plan.depth, tileSide: side)
             objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
-                                           plan: plan, grid: grid, content: content, styles: styles)
+                                           spec: plan.objective, grid: grid, content: content, styles: styles)
         } else {
             let network = try VGGNetwork(device: device, weights: weights, pooling: options.pooling, depth: plan.depth)
             let styleTensors = try styles.map { try Self.upload($0, to: device) }
@@ -70,11 +73,9 @@ public final class TransferEngine {
                                              keepConvOutputs: Set(plan.content.indices).union(plan.style.indices))
             let uploaded = try Self.upload(content, to: device)
             contentTensor = uploaded
-            let controls = try ObjectiveControls.make(plan: plan, network: network, styles: styleTensors, masks: masks)
-            objective = try TransferObjective(workspace: workspace, contentImage: uploaded, content: plan.content,
-                                              style: plan.style, styleTargets: targets, contentWeight: options.contentWeight,
-                                              styleWeight: options.styleWeight, tvWeight: options.tvWeight, tvKind: plan.tv,
-                                              controls: controls)
+            let controls = try ObjectiveControls.make(spec: plan.objective, network: network, styles: styleTensors, masks: masks)
+            objective = try TransferObjective(workspace: workspace, contentImage: uploaded, spec: plan.objective,
+                                              styleTargets: targets, controls: controls)
         }
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)

@@ -1,5 +1,8 @@
 // TransferOptions: every setting of one style transfer run, with the defaults of `nst transfer`.
 import NSTCore
+import NSTImages
+import NSTWeights
+import NSTMethod
 
 /// Where the generated image starts.
 public enum InitMode: Equatable, Sendable {

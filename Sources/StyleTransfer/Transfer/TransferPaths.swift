@@ -1,6 +1,8 @@
 // TransferPaths: checks on the run's input and output paths, and the names of intermediate images.
 import Foundation
 import NSTCore
+import NSTImages
+import NSTInspect
 
 /// Path checks done before any work: inputs exist and are readable files; outputs go to an
 /// existing, writable folder, have an image extension (`OutputFormat`), and never name an input.
@@ -106,27 +108,9 @@ public enum TransferPaths {
         return k
     }
 
-    /// Creates and removes a hidden probe file in `folder`: unlike access(2) this also
-    /// catches read-only file systems and special folders, and root's permissions.
-    static func canCreateFile(in folder: String) -> Bool {
-        let probe = (folder as NSString).appendingPathComponent(".nst-probe-\(ProcessInfo.processInfo.processIdentifier)")
-        TemporaryFiles.register(probe)
-        defer { TemporaryFiles.unregister(probe) }
-        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { return false }
-        close(fd)
-        unlink(probe)
-        return true
-    }
+    /// `AtomicWrite.canCreateFile(in:)`.
+    static func canCreateFile(in folder: String) -> Bool { AtomicWrite.canCreateFile(in: folder) }
 
-    /// True when `a` and `b` name the same file: same resolved path, or (both existing)
-    /// the same device and inode (hard links).
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        let ra = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
-        let rb = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
-        if ra == rb { return true }
-        var sa = stat(), sb = stat()
-        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
-    }
+    /// `AtomicWrite.sameFile`.
+    static func sameFile(_ a: String, _ b: String) -> Bool { AtomicWrite.sameFile(a, b) }
 }

@@ -1,5 +1,8 @@
 // TransferPlan: a run's options validated once and resolved into what every later step reads.
 import NSTCore
+import NSTImages
+import NSTWeights
+import NSTMethod
 
 /// One stage of the optimisation: an image size and the iterations spent at it. A run has
 /// one stage today; coarse-to-fine runs add smaller ones before it.
@@ -136,6 +139,14 @@ public struct TransferPlan: Sendable {
         return given ?? file?.model ?? .vgg19
     }
 
+    /// The objective the plan resolved, for the evaluators to build from.
+    public var objective: ObjectiveSpec {
+        ObjectiveSpec(content: content, style: style,
+                      weights: LossWeights(content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight),
+                      tv: tv, blend: blend, model: model, pooling: options.pooling,
+                      normalizeGradients: options.controls.normalizeGradients)
+    }
+
     /// Optimiser iterations over all stages.
     public var iterations: Int { stages.reduce(0) { $0 + $1.iterations } }
 
@@ -160,13 +171,4 @@ public struct TransferPlan: Sendable {
         }
         return error.reason
     }
-}
-
-/// The total variation term's form.
-public enum TVKind: Equatable, Sendable {
-    /// `sum (x[.., x+1] - x)^2 + (x[y+1, ..] - x)^2` on the [0,1] image (docs/MATH.md section 6).
-    case squared
-    /// `sum_c (1/std_c) sum |x[.., x+1] - x| + |x[y+1, ..] - x|`: the L1 total variation of the
-    /// preprocessed image `(x - mean) / std` (docs/MATH.md section 10).
-    case absolute
 }

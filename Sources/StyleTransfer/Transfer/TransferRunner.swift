@@ -1,6 +1,10 @@
 // TransferRunner: one `nst transfer` run from files to files: checks, loading, the loop, atomic outputs.
 import Foundation
 import NSTCore
+import NSTImages
+import NSTWeights
+import NSTMethod
+import NSTInspect
 
 /// Runs a style transfer described by `TransferOptions`, from input files to output files.
 ///
@@ -180,11 +184,7 @@ public enum TransferRunner {
     }
 
     /// Loads an input image; errors name the option it came from.
-    static func load(_ path: String, role: String) throws -> Image {
-        do { return try Image.load(path: path) } catch let error as ImageError {
-            throw TransferError.file(role: role, path: path, problem: error.reason)
-        }
-    }
+    static func load(_ path: String, role: String) throws -> Image { try Image.load(path: path, role: role) }
 
     /// Writes the loss plot of the rows so far to `--plot` (if given), read back from the
     /// log's CSV so that it sees every column the log has.
@@ -203,8 +203,6 @@ public enum TransferRunner {
 
     /// Throws when an image of `width x height` is too small for the pooling layers in use.
     static func checkFits(width: Int, height: Int, depth: Int, model: VGGModel = .vgg19, option: String) throws {
-        if let layer = model.shapes(height: height, width: width, depth: depth).tooSmallAt {
-            throw TransferError.option(option, "gives a \(width)x\(height) image, too small for \(layer) (each side needs \(1 << (layer.last.flatMap { Int(String($0)) } ?? 1)) pixels or more); use a larger size or shallower layers")
-        }
+        try model.checkFits(width: width, height: height, depth: depth, option: option)
     }
 }

@@ -1,6 +1,10 @@
 // ICCFixtures: ICC profiles made with Little CMS, embedded by hand in PNG, JPEG and TIFF, and an independent Double reference of Adobe RGB to sRGB.
 import CLCMS2
 import Foundation
+@testable import NSTImages
+@testable import NSTInspect
+@testable import NSTMethod
+@testable import NSTWeights
 @testable import StyleTransfer
 import XCTest
 

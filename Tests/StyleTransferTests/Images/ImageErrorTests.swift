@@ -2,6 +2,10 @@
 @testable import NSTCPU
 @testable import NSTCore
 @testable import NSTOpenCL
+@testable import NSTImages
+@testable import NSTInspect
+@testable import NSTMethod
+@testable import NSTWeights
 @testable import StyleTransfer
 import XCTest
 

@@ -1,6 +1,10 @@
 // ImageICCTests: images with an embedded ICC profile (PNG iCCP, JPEG APP2, TIFF tag) are read as sRGB, checked against a Double reference.
 import Foundation
 @testable import NSTCore
+@testable import NSTImages
+@testable import NSTInspect
+@testable import NSTMethod
+@testable import NSTWeights
 @testable import StyleTransfer
 import XCTest
 

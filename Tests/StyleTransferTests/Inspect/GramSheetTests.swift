@@ -3,6 +3,10 @@ import Foundation
 @testable import NSTCPU
 @testable import NSTCore
 @testable import NSTOpenCL
+@testable import NSTImages
+@testable import NSTInspect
+@testable import NSTMethod
+@testable import NSTWeights
 @testable import StyleTransfer
 import XCTest
 

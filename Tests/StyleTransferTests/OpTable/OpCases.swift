@@ -2,6 +2,10 @@
 @testable import NSTCPU
 @testable import NSTCore
 @testable import NSTOpenCL
+@testable import NSTImages
+@testable import NSTInspect
+@testable import NSTMethod
+@testable import NSTWeights
 @testable import StyleTransfer
 
 /// Which code path of a backend a case is meant to reach. Small images take one im2col

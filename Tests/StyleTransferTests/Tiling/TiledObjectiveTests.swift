@@ -2,6 +2,10 @@
 @testable import NSTCPU
 @testable import NSTCore
 @testable import NSTOpenCL
+@testable import NSTImages
+@testable import NSTInspect
+@testable import NSTMethod
+@testable import NSTWeights
 @testable import StyleTransfer
 import XCTest
 
@@ -56,7 +60,7 @@ struct TilingProblem {
         let plan = try self.plan, (content, style, x) = try images()
         let grid = TileGrid(size: size, model: plan.model, depth: plan.depth, tileSide: tile, halo: halo)
         let home = workers[0]
-        let objective = try TiledObjective(home: home, workers: workers, weights: weights(plan), plan: plan,
+        let objective = try TiledObjective(home: home, workers: workers, weights: weights(plan), spec: plan.objective,
                                            grid: grid, content: content, styles: [style])
         let image = try home.tensor(Shape(3, size.height, size.width), x), gradient = try home.makeTensor(image.shape)
         let losses = try objective.evaluate(image, gradient: gradient)

@@ -1,0 +1,33 @@
+// RunControls: the runner's side of the controls: loading the mask files, sizing them per stage, the early-stop note.
+import NSTCore
+import NSTImages
+import NSTMethod
+
+/// The mask files of a run, as decoded (any size).
+struct MaskFiles {
+    var style: [Image] = []
+    var content: Image?
+
+    /// The masks at a stage's image size (resized with the project's resampler, then each
+    /// pixel the mean of its channels), or nil when the run has none.
+    func resized(width: Int, height: Int) throws -> TransferMasks? {
+        guard !style.isEmpty || content != nil else { return nil }
+        func mask(_ image: Image) throws -> SpatialMask {
+            SpatialMask(image: image.width == width && image.height == height ? image : try image.resized(width: width, height: height))
+        }
+        return TransferMasks(style: try style.map(mask), content: try content.map(mask))
+    }
+}
+
+enum RunControls {
+    /// Decodes `--style-mask` and `--content-mask`; errors name the option and file.
+    static func loadMasks(_ controls: ControlOptions) throws -> MaskFiles {
+        MaskFiles(style: try controls.styleMaskPaths.map { try Image.load(path: $0, role: "--style-mask") },
+                  content: try controls.contentMaskPath.map { try Image.load(path: $0, role: "--content-mask") })
+    }
+
+    /// The progress line of a stage `--tolerance` ended after iteration `k`.
+    static func stopNote(_ controls: ControlOptions, iteration k: Int) -> String {
+        EarlyStop(tolerance: controls.tolerance ?? 0, window: controls.toleranceWindow).note(iteration: k)
+    }
+}

@@ -36,23 +36,20 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let sizes = self.sizes.isEmpty ? [256, 512] : self.sizes
-        if let bad = sizes.first(where: { $0 < 16 || $0 > 16384 }) {
-            throw ValidationError("--size must be between 16 and 16384, got \(bad)")
-        }
         guard evaluations >= 1 else { throw ValidationError("--evaluations must be at least 1, got \(evaluations)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
-        if let tile, tile < 1 { throw ValidationError("--tile must be a positive number of pixels, got \(tile)") }
+        // Sizes and tiles are checked by the same plan as a transfer's, before any device opens.
+        for size in sizes { _ = try Benchmark.plan(size: size, tile: tile) }
         var devices: [any Device] = []
         var workers: [any Device] = []
-        if device.contains(",") {
-            guard tile != nil else { throw ValidationError("--device with several devices needs --tile") }
-            workers = try device.split(separator: ",").map { try DeviceSelection.makeDevice(String($0)) }
-            devices = [workers[0]]
-        } else if device == "all" {
+        if device == "all" {
             devices.append(CPUDevice())
-            if (try? OpenCLDeviceInfo.all())?.isEmpty == false { devices.append(try DeviceSelection.makeDevice("opencl")) }
+            if (try? OpenCLDeviceInfo.all())?.isEmpty == false { devices.append(try DeviceSelection.makeDevice(.opencl(nil))) }
         } else {
-            devices.append(try DeviceSelection.makeDevice(device))
+            let choices = try DeviceChoice.list(parsing: device)
+            guard choices.count == 1 || tile != nil else { throw ValidationError("--device with several devices needs --tile") }
+            workers = choices.count > 1 ? try choices.map { try DeviceSelection.makeDevice($0) } : []
+            devices = try [workers.first ?? DeviceSelection.makeDevice(choices[0])]
         }
         var results: [BenchmarkResult] = []
         for device in devices {

@@ -49,13 +49,13 @@ struct Transfer: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Step size on the [0,1] pixel scale (default: sgd \(OptimizerKind.sgd.defaultLearningRate), adam \(OptimizerKind.adam.defaultLearningRate), lbfgs \(OptimizerKind.lbfgs.defaultLearningRate) = first trial step of each line search).", valueName: "rate"))
     var learningRate: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(defaults.contentWeight); neural-style preset: 5).", valueName: "alpha"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(LossWeights.defaults.content); neural-style preset: 5).", valueName: "alpha"))
     var contentWeight: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(defaults.styleWeight); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones; neural-style preset: 100).", valueName: "beta"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(LossWeights.defaults.style); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones; neural-style preset: 100).", valueName: "beta"))
     var styleWeight: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(defaults.tvWeight); neural-style preset: 0.001).", valueName: "gamma"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(LossWeights.defaults.tv); neural-style preset: 0.001).", valueName: "gamma"))
     var tvWeight: Double?
 
     @Option(help: ArgumentHelp("An objective whose weights mean what they mean elsewhere: neural-style (jcjohnson/neural-style as neural-style-pt computes it).", valueName: "name"))
@@ -116,21 +116,16 @@ struct Transfer: ParsableCommand {
     var controls: ControlArguments
 
     func run() throws {
-        let deviceChoices = try device.split(separator: ",", omittingEmptySubsequences: false).map {
-            try DeviceChoice(parsing: $0.trimmingCharacters(in: .whitespaces))
-        }
         var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
+        options.devices = try DeviceChoice.list(parsing: device)
         options.size = size
         options.iterations = iterations
         options.optimizer = optimizer
         options.learningRate = learningRate
-        options.contentWeight = contentWeight ?? preset?.contentWeight ?? Self.defaults.contentWeight
-        // Pretrained weights without a preset get the style weight derived for their convention
-        // (docs/MATH.md section 10); a file that cannot be opened is reported by the run itself.
-        let weightsFile = weights.flatMap { try? WeightsFile(url: URL(fileURLWithPath: WeightsCache().resolve($0))) }
-        options.styleWeight = styleWeight ?? preset?.styleWeight
-            ?? PretrainedDefaults.styleWeight(contentWeight: options.contentWeight, weights: weightsFile, preprocess: preprocess)
-        options.tvWeight = tvWeight ?? preset?.tvWeight ?? Self.defaults.tvWeight
+        // Unset weights are resolved by the plan (the preset's, the pretrained default, nst's).
+        options.contentWeight = contentWeight
+        options.styleWeight = styleWeight
+        options.tvWeight = tvWeight
         options.preset = preset
         options.model = model
         options.preprocess = preprocess
@@ -149,7 +144,7 @@ struct Transfer: ParsableCommand {
         options.quiet = quiet
         options.large = try large.options()
         options.controls = controls.options()
-        try TransferRunner.run(options, stop: Signals.stop) { try deviceChoices.map { try DeviceSelection.makeDevice($0) } }
+        try TransferRunner.run(options, stop: Signals.stop) { try options.devices.map { try DeviceSelection.makeDevice($0) } }
     }
 
     static func names(_ list: String) -> [String] {

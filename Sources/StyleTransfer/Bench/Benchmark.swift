@@ -104,12 +104,22 @@ public enum Benchmark {
                                setupSeconds: setup, peakResidentBytes: peak, breakdown: shares)
     }
 
-    /// A transfer engine with `nst transfer`'s default losses on seeded noise images.
-    private static func makeEngine(device: any Device, size: Int, tile: Int? = nil, workers: [any Device] = []) throws -> TransferEngine {
+    /// The plan of a benchmark at `size` (tiles of `tile`): `nst transfer`'s default losses,
+    /// checked as a transfer's are (`--size`, `--tile`) and large enough for its layers.
+    /// - Throws: `TransferError.option` naming the option.
+    public static func plan(size: Int, tile: Int?) throws -> TransferPlan {
         var options = TransferOptions()
         options.size = size
         options.iterations = 1
+        options.large.tile = tile
         let plan = try TransferPlan(options, styleCount: 1)
+        try plan.model.checkFits(width: size, height: size, depth: plan.depth, option: "--size")
+        return plan
+    }
+
+    /// A transfer engine with `nst transfer`'s default losses on seeded noise images.
+    private static func makeEngine(device: any Device, size: Int, tile: Int? = nil, workers: [any Device] = []) throws -> TransferEngine {
+        let plan = try plan(size: size, tile: tile)
         let count = 3 * size * size
         let content = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 1))
         let style = try Image(width: size, height: size, pixels: TransferEngine.noise(count: count, seed: 2))

@@ -2,6 +2,7 @@
 import NSTCPU
 import NSTCore
 import NSTOpenCL
+import Foundation
 
 /// Which backend `--device` asks for.
 ///
@@ -32,6 +33,15 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
                 throw DeviceError.invalidArgument(op: "--device",
                     detail: "expected auto, cpu, opencl or opencl:N (N as listed by `nst devices`); got '\(text)'")
             }
+        }
+    }
+
+    /// Parses a comma-separated `--device` list (`opencl:0,cpu`): the devices tiles are spread
+    /// over, the first holding the image. The one parser of every command's device list.
+    /// - Throws: `DeviceError.invalidArgument` naming `--device` for an empty or bad entry.
+    public static func list(parsing text: String) throws -> [DeviceChoice] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map {
+            try DeviceChoice(parsing: $0.trimmingCharacters(in: .whitespaces))
         }
     }
 

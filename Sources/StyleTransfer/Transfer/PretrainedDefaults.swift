@@ -2,7 +2,7 @@
 import NSTCore
 import NSTWeights
 
-/// The loss weights `nst transfer` uses when `--style-weight` is not given.
+/// The style weight a run gets when none is given and no preset sets one (`TransferPlan.lossWeights`).
 public enum PretrainedDefaults {
     /// beta over alpha that reproduces neural-style's balance for Caffe-convention weights,
     /// and for torchvision-convention weights, whose inputs are about 58 times smaller
@@ -13,7 +13,7 @@ public enum PretrainedDefaults {
     /// derived ratio times `contentWeight` for the convention the weights are read with
     /// (`preprocess` if given, else what the file states, else torchvision's).
     public static func styleWeight(contentWeight: Double, weights: WeightsFile?, preprocess: Preprocess?) -> Double {
-        guard let weights else { return TransferOptions().styleWeight }
+        guard let weights else { return LossWeights.defaults.style }
         let convention = preprocess ?? weights.statedPreprocess ?? .torchvision
         return contentWeight * (convention == .caffe ? caffeRatio : torchvisionRatio)
     }

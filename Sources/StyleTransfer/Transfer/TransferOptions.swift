@@ -54,12 +54,13 @@ public struct TransferOptions: Sendable {
     public var optimizer = OptimizerKind.lbfgs
     /// nil: the optimiser's `defaultLearningRate`.
     public var learningRate: Double?
-    /// alpha, the weight of J_content.
-    public var contentWeight = 1.0
-    /// beta, the weight of J_style.
-    public var styleWeight = 100.0
-    /// gamma, the weight of J_tv.
-    public var tvWeight = 5e-4
+    /// alpha, the weight of J_content; nil: the preset's, else 1 (`TransferPlan.lossWeights`).
+    public var contentWeight: Double?
+    /// beta, the weight of J_style; nil: the preset's, else the one derived for pretrained
+    /// weights, else 100 (`TransferPlan.lossWeights`).
+    public var styleWeight: Double?
+    /// gamma, the weight of J_tv; nil: the preset's, else 5e-4 (`TransferPlan.lossWeights`).
+    public var tvWeight: Double?
     /// Layers of J_content (weight 1 each).
     public var contentLayers = ["relu4_2"]
     /// Layers of J_style.
@@ -68,6 +69,8 @@ public struct TransferOptions: Sendable {
     public var styleLayerWeights: [Double]?
     /// nil: equal.
     public var styleBlendWeights: [Double]?
+    /// The devices of the run, the first holding the image (`DeviceChoice.list(parsing:)`).
+    public var devices: [DeviceChoice] = [.auto]
     /// Where the generated image starts.
     public var initMode = InitMode.content
     /// Seed of `--init random`.

@@ -1,4 +1,5 @@
 // TransferPlan: a run's options validated once and resolved into what every later step reads.
+import Foundation
 import NSTCore
 import NSTImages
 import NSTWeights
@@ -20,7 +21,7 @@ public struct TransferStage: Equatable, Sendable {
 /// Errors name the command-line option, because `TransferOptions` mirrors `nst transfer`'s
 /// options one to one; the layers below report domain errors (`WeightListError`) and this
 /// is where the option is attached.
-public struct TransferPlan: Sendable {
+public struct TransferPlan {
     /// The options as given (files, flags, raw values).
     public let options: TransferOptions
     /// Layers and weights of J_content and J_style.
@@ -40,14 +41,25 @@ public struct TransferPlan: Sendable {
     public let learningRate: Double
     /// Sizes and iterations, coarsest first; the last is the output's size.
     public let stages: [TransferStage]
+    /// alpha, beta and gamma: as given, else the preset's, else (beta) the one derived for
+    /// pretrained weights (`PretrainedDefaults`), else nst's defaults (`LossWeights.defaults`).
+    public let lossWeights: LossWeights
+    /// The weights file `options.weightsPath` names, opened once; nil: the built-in weights.
+    public let weightsFile: WeightsFile?
 
-    /// Validates `options`. `styleCount` is the number of style images when they do not
-    /// come from `options.stylePaths` (images already in memory).
-    /// - Throws: `TransferError.option` naming the first bad option.
-    /// `weights` is the weights file when one was opened: the model and the convention it
+    /// Validates `options` and resolves every default: a library caller gets what
+    /// `nst transfer` gets for the same options. `styleCount` is the number of style images
+    /// when they do not come from `options.stylePaths` (images already in memory).
+    /// `weights` is the weights file when the caller has opened it; otherwise the file
+    /// `options.weightsPath` names is opened here, once. The model and the convention it
     /// states are taken from it unless the options name them.
+    /// - Throws: `TransferError.option` naming the first bad option; `WeightsError` for a
+    ///   weights file that cannot be read.
     public init(_ options: TransferOptions, styleCount: Int? = nil, weights: WeightsFile? = nil) throws {
         let o = options
+        guard !o.devices.isEmpty else { throw TransferError.option("--device", "names no device") }
+        let weights = try weights ?? o.weightsPath.map { try WeightsFile(url: URL(fileURLWithPath: $0)) }
+        weightsFile = weights
         let model = try Self.model(given: o.model, file: weights)
         self.model = model
         preprocess = o.preprocess ?? weights?.statedPreprocess ?? o.preset?.preprocess ?? .torchvision
@@ -58,10 +70,15 @@ public struct TransferPlan: Sendable {
         if let rate = o.learningRate, !(rate > 0 && rate.isFinite) {
             throw TransferError.option("--learning-rate", "must be a positive number, got \(rate)")
         }
-        for (name, value) in [("--content-weight", o.contentWeight), ("--style-weight", o.styleWeight), ("--tv-weight", o.tvWeight)]
+        let alpha = o.contentWeight ?? o.preset?.contentWeight ?? LossWeights.defaults.content
+        let beta = o.styleWeight ?? o.preset?.styleWeight
+            ?? PretrainedDefaults.styleWeight(contentWeight: alpha, weights: weights, preprocess: o.preprocess)
+        let gamma = o.tvWeight ?? o.preset?.tvWeight ?? LossWeights.defaults.tv
+        for (name, value) in [("--content-weight", alpha), ("--style-weight", beta), ("--tv-weight", gamma)]
         where !(value >= 0 && value.isFinite) {
             throw TransferError.option(name, "must be a finite number >= 0, got \(value)")
         }
+        lossWeights = LossWeights(content: alpha, style: beta, tv: gamma)
         guard o.styleScale > 0, o.styleScale.isFinite else {
             throw TransferError.option("--style-scale", "must be a positive number, got \(o.styleScale)")
         }
@@ -142,7 +159,7 @@ public struct TransferPlan: Sendable {
     /// The objective the plan resolved, for the evaluators to build from.
     public var objective: ObjectiveSpec {
         ObjectiveSpec(content: content, style: style,
-                      weights: LossWeights(content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight),
+                      weights: lossWeights,
                       tv: tv, blend: blend, model: model, pooling: options.pooling,
                       normalizeGradients: options.controls.normalizeGradients)
     }

@@ -30,14 +30,11 @@ public enum TransferRunner {
     /// and loss log so far written (`RunEnd.report` then throws `TransferError.stopped`).
     public static func run(_ options: TransferOptions, stop: StopRequest? = nil,
                            makeDevices: () throws -> [any Device]) throws -> LossLog {
-        var plan = try TransferPlan(options)
+        // The files first: the plan opens the weights file (once), which must exist.
         try TransferPaths.check(options)
-
+        let plan = try TransferPlan(options)
         let weights: VGGWeights
-        if let path = options.weightsPath {
-            // The file decides the model and the convention unless the options do.
-            let file = try WeightsFile(url: URL(fileURLWithPath: path))
-            plan = try TransferPlan(options, weights: file)
+        if let file = plan.weightsFile {
             weights = try VGGWeights.load(from: file, depth: plan.depth, model: plan.model, preprocess: plan.preprocess)
         } else {
             weights = VGGWeights.builtIn(depth: plan.depth, model: plan.model, preprocess: plan.preprocess)
@@ -114,7 +111,7 @@ public enum TransferRunner {
                     progress.update(iteration: k, losses: losses, seconds: seconds)
                     if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < stage.iterations || s + 1 < plan.stages.count {
                         try save(finish(engine.currentImage()), to: snapshot(k), plan)
-                        try writePlot(log, options)
+                        try writePlot(log, plan)
                     }
                 }
             } catch let error as TransferError {
@@ -126,7 +123,7 @@ public enum TransferRunner {
                     try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
                     extra += "; the losses so far are in '\(lossLogPath)'"
                 }
-                try writePlot(log, options)
+                try writePlot(log, plan)
                 if options.saveEvery > 0, let last = log.rows.last {
                     let path = snapshot(last.iteration)
                     try save(finish(engine.currentImage()), to: path, plan)
@@ -155,7 +152,7 @@ public enum TransferRunner {
         if let lossLogPath = options.lossLogPath {
             try AtomicFile.write(Data(log.csv.utf8), to: lossLogPath, role: "--loss-log")
         }
-        try writePlot(log, options)
+        try writePlot(log, plan)
         // The last stage's display, so that a note ends its unfinished terminal line first.
         try RunEnd.report(end, options: options, progress: lastProgress ?? ProgressDisplay(total: 1, quiet: options.quiet))
         if !options.quiet {
@@ -188,11 +185,11 @@ public enum TransferRunner {
 
     /// Writes the loss plot of the rows so far to `--plot` (if given), read back from the
     /// log's CSV so that it sees every column the log has.
-    static func writePlot(_ log: LossLog, _ options: TransferOptions) throws {
+    static func writePlot(_ log: LossLog, _ plan: TransferPlan) throws {
+        let options = plan.options
         guard let path = options.plotPath else { return }
         let table = try LossTable(csv: log.csv, source: options.lossLogPath ?? options.outputPath)
-        let weights = LossWeights(content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight)
-        try LossPlot(tables: [table], weights: weights).write(to: path, role: "--plot")
+        try LossPlot(tables: [table], weights: plan.lossWeights).write(to: path, role: "--plot")
     }
 
     /// Writes `image` (clamped to [0, 1]) in the plan's encoding (`--output`'s format,

@@ -6,19 +6,16 @@ import Foundation
 import StyleTransfer
 import XCTest
 
-final class ControlCLITests: XCTestCase {
-    var folder: URL!
-    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+final class ControlCLITests: ScratchFolderTestCase {
 
     override func setUpWithError() throws {
-        folder = try makeScratchFolder("controls")
+        try super.setUpWithError()
         var data = TestData(seed: 4)
         try Image(width: 24, height: 20, pixels: data.uniform(3 * 24 * 20, 0, 1)).writePNG(to: path("content.png"))
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: path("style.png"))
         try Image(width: 6, height: 5, pixels: (0..<90).map { Float($0 % 6) / 5 }).writePNG(to: path("mask.png"))
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     private func arguments(output: String, _ extra: [String]) -> [String] {
         ["transfer", "--content", path("content.png"), "--style", path("style.png"), "--output", output,
@@ -42,6 +39,17 @@ final class ControlCLITests: XCTestCase {
         let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path("out.tif"))))
         XCTAssertEqual(TIFFFile(bytes)?.values(258), [16, 16, 16])
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("out-01.tif")), "snapshots take the output's format")
+    }
+
+    /// A masked run whose gradient overflows float while J stays finite in Double (a style
+    /// weight of 1e40) stops at once with the documented message: the controlled evaluation
+    /// reports |dJ/dx|^2 like the plain one. Before, it reported 0 and the run went on.
+    func testMaskedRunWhoseGradientOverflowsStops() throws {
+        let result = try NSTProcess.run(arguments(output: path("out.png"), [
+            "--style-mask", path("mask.png"), "--style-weight", "1e40", "--quiet"]), in: folder)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("the gradient of J became") && result.stderr.contains("at iteration 0"), result.stderr)
     }
 
     /// Bad values: status 1, one stderr line naming the option, no output.

@@ -29,13 +29,15 @@ enum NSTProcess {
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    /// Runs `nst arguments` in `folder` and waits for it.
-    static func run(_ arguments: [String], in folder: URL) throws -> NSTResult {
+    /// Runs `nst arguments` in `folder` and waits for it; the environment is `environment`
+    /// (default: this process's) with the tests' own cache folder (`TestCache`).
+    static func run(_ arguments: [String], in folder: URL, environment: [String: String]? = nil) throws -> NSTResult {
         guard let executable else { throw MissingExecutable() }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = folder
+        process.environment = TestCache.environment(environment)
         // Output goes to files, read after exit: no pipe can fill up and block the child.
         let outURL = folder.appendingPathComponent("../\(UUID().uuidString).out").standardizedFileURL
         let errURL = folder.appendingPathComponent("../\(UUID().uuidString).err").standardizedFileURL

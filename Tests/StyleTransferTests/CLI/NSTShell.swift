@@ -11,7 +11,7 @@ enum NSTShell {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
         process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(["NST": executable.path]) { $1 }
+        process.environment = TestCache.environment().merging(["NST": executable.path]) { $1 }
         let (out, err) = try outputs(in: folder, process)
         try process.run()
         process.waitUntilExit()
@@ -25,6 +25,7 @@ enum NSTShell {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = folder
+        process.environment = TestCache.environment()
         let (_, err) = try outputs(in: folder, process)
         try process.run()
         return (process, err)

@@ -6,17 +6,15 @@ import Foundation
 import StyleTransfer
 import XCTest
 
-final class StreamsCLITests: XCTestCase {
-    var folder: URL!
+final class StreamsCLITests: ScratchFolderTestCase {
 
     override func setUpWithError() throws {
-        folder = try makeScratchFolder("streams")
+        try super.setUpWithError()
         var data = TestData(seed: 2)
         try Image(width: 24, height: 20, pixels: data.uniform(3 * 24 * 20, 0, 1)).writePNG(to: folder.appendingPathComponent("c.png").path)
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: folder.appendingPathComponent("s.png").path)
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     /// A run with progress on (no --quiet), so that stderr is written all along.
     private let run = "\"$NST\" transfer --content c.png --style s.png --size 24 --iterations 20 --content-layers relu2_1 --style-layers relu1_1,relu2_1 --device cpu"

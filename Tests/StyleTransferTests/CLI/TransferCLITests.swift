@@ -6,48 +6,25 @@ import Foundation
 import StyleTransfer
 import XCTest
 
-final class TransferCLITests: XCTestCase {
-    var folder: URL!
+final class TransferCLITests: ScratchFolderTestCase {
     /// Content (24x20) and style (20x20) PNGs written by the test.
     var content: String { folder.appendingPathComponent("content.png").path }
     var style: String { folder.appendingPathComponent("style.png").path }
 
     override func setUpWithError() throws {
-        folder = try makeScratchFolder("cli")
+        try super.setUpWithError()
         var data = TestData(seed: 1)
         try Image(width: 24, height: 20, pixels: data.uniform(3 * 24 * 20, 0, 1)).writePNG(to: content)
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: style)
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
 
-    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     /// Fast arguments: a 24-pixel image, two iterations, layers of block 1 and 2 only.
     private func arguments(output: String? = nil, _ extra: [String] = []) -> [String] {
         ["transfer", "--content", content, "--style", style, "--output", output ?? path("out.png"),
          "--size", "24", "--iterations", "2", "--content-layers", "relu2_1", "--style-layers", "relu1_1,relu2_1",
          "--device", "cpu", "--quiet"] + extra
-    }
-
-    /// Runs `nst` expecting failure: status 1, exactly one stderr line containing every
-    /// `needle`, no output file, and the inputs unchanged.
-    private func expectFailure(_ args: [String], mentions needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let before = try [content, style].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
-        let listing = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        let result = try NSTProcess.run(args, in: folder)
-        XCTAssertEqual(result.status, 1, "exit status; stderr: \(result.stderr)", file: file, line: line)
-        XCTAssertEqual(result.stderrLines.count, 1, "one stderr line, got: \(result.stderr)", file: file, line: line)
-        for needle in needles {
-            XCTAssertTrue(result.stderr.contains(needle), "stderr should name '\(needle)': \(result.stderr)", file: file, line: line)
-        }
-        XCTAssertFalse(result.stderr.contains("Fatal error") || result.stderr.contains("Stack dump"), file: file, line: line)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), listing,
-                       "no file was created or removed", file: file, line: line)
-        let after = try [content, style].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
-        XCTAssertEqual(after, before, "inputs unchanged", file: file, line: line)
     }
 
     func testSmallTransferWritesImageLogAndIntermediates() throws {

@@ -84,6 +84,23 @@ final class NormalizedGradientTests: XCTestCase {
         }
         assertCloseScaled(results[1], results[0].map(Double.init), rel: 2e-3, "OpenCL vs CPU, masked and normalised")
     }
+
+    /// Under every control the objective reports |dJ/dx|^2 with its losses, as the plain one
+    /// does (the non-finite-gradient guard reads it): it equals the downloaded gradient's.
+    func testControlledEvaluationReportsTheGradientNorm() throws {
+        let p = try ControlObjective(device: CPUDevice())
+        let ones = try SpatialMask.constant(1, width: p.width, height: p.height)
+        let cases: [(String, ObjectiveControls?)] = [
+            ("plain", nil), ("normalised", ObjectiveControls(normalizeGradients: true)),
+            ("masked", ObjectiveControls(styles: [.init(mask: ones, targets: try p.ownTargets(0), weight: 1)], contentMask: ones)),
+        ]
+        for (name, controls) in cases {
+            let (losses, gradient) = try p.evaluate(try p.objective(alpha: 1, beta: 100, gamma: 1e-3, controls: controls))
+            let expected = gradient.reduce(0.0) { $0 + Double($1) * Double($1) }
+            XCTAssertGreaterThan(expected, 0, name)
+            XCTAssertEqual(losses.gradientSquaredNorm, expected, accuracy: 1e-4 * expected, name)
+        }
+    }
 }
 
 /// max |a - e| / (rel * max|e|) with rel 1e-4: above 1 means `a` would fail the tests' check.

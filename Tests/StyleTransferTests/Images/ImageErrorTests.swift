@@ -9,16 +9,8 @@
 @testable import StyleTransfer
 import XCTest
 
-final class ImageErrorTests: XCTestCase {
-    private var folder: URL!
+final class ImageErrorTests: ScratchFolderTestCase {
 
-    override func setUpWithError() throws {
-        folder = try ImageFixtures.scratchFolder()
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
 
     /// Writes `bytes` as `name`, loads it, and checks the error's kind and that it names the file.
     private func assertLoadFails(_ bytes: [UInt8], named name: String, kind: ImageError.Kind,

@@ -10,19 +10,16 @@ import Foundation
 @testable import StyleTransfer
 import XCTest
 
-final class InspectCLITests: XCTestCase {
-    var folder: URL!
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+final class InspectCLITests: ScratchFolderTestCase {
 
     override func setUpWithError() throws {
-        folder = try makeScratchFolder("inspect")
+        try super.setUpWithError()
         var data = TestData(seed: 2)
         try Image(width: 36, height: 24, pixels: data.uniform(3 * 36 * 24, 0, 1)).writePNG(to: path("a.png"))
         try Image(width: 24, height: 24, pixels: data.uniform(3 * 24 * 24, 0, 1)).writePNG(to: path("b.png"))
         try Data(LossPlotTests.log.utf8).write(to: URL(fileURLWithPath: path("log.csv")))
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     func run(_ arguments: [String]) throws -> NSTResult { try NSTProcess.run(arguments, in: folder) }
 
@@ -30,18 +27,6 @@ final class InspectCLITests: XCTestCase {
         let result = try run(arguments)
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
         return result
-    }
-
-    /// Status 1, one stderr line naming every needle, no file created, inputs unchanged.
-    func expectFailure(_ arguments: [String], mentions needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let listing = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        let before = try listing.map { try Data(contentsOf: folder.appendingPathComponent($0)) }
-        let result = try run(arguments)
-        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
-        XCTAssertEqual(result.stderrLines.count, 1, result.stderr, file: file, line: line)
-        for needle in needles { XCTAssertTrue(result.stderr.contains(needle), "'\(needle)' in \(result.stderr)", file: file, line: line) }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), listing, file: file, line: line)
-        XCTAssertEqual(try listing.map { try Data(contentsOf: folder.appendingPathComponent($0)) }, before, file: file, line: line)
     }
 
     func testActivationsSheetDecodesWithTheLayoutSize() throws {

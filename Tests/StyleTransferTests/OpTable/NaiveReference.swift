@@ -134,19 +134,8 @@ enum NaiveReference {
         return (0..<dy.count).map { Double(dy[$0]) / Double(std[$0 / plane]) }
     }
 
-    /// `G[i,j] = sum_p A[i,p] A[j,p] / (H W)`.
-    static func gram(_ x: [Float], _ s: Shape) -> [Double] {
-        let c = s[0], n = s[1] * s[2]
-        var g = [Double](repeating: 0, count: c * c)
-        for i in 0..<c {
-            for j in 0..<c {
-                var sum = 0.0
-                for p in 0..<n { sum += Double(x[i * n + p]) * Double(x[j * n + p]) }
-                g[i * c + j] = sum / Double(n)
-            }
-        }
-        return g
-    }
+    /// `G[i,j] = sum_p A[i,p] A[j,p] / (H W)` (`referenceGram`, the tests' one Double Gram).
+    static func gram(_ x: [Float], _ s: Shape) -> [Double] { referenceGram(x, c: s[0], pixels: s[1] * s[2]) }
 
     /// `J = sum (t - g)^2 / (4 C H W)`, `dJ/dg = (g - t) / (2 C H W)`.
     static func contentLoss(generated g: [Float], target t: [Float]) -> (loss: Double, gradient: [Double]) {

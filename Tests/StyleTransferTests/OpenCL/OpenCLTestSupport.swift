@@ -15,12 +15,15 @@ struct MissingOpenCLInCI: Error, CustomStringConvertible {
 enum OpenCLTestDevice {
     /// The device the parity tests use: `$NST_TEST_OPENCL_DEVICE` (an index as in `nst
     /// devices`), default 0. Opened once so CLBlast and the kernels compile once per run.
+    /// Untuned and with the tests' own kernel cache: a stored `nst tune` result never
+    /// changes which kernels the tests exercise (tests of tuned paths say their tuning).
     private static let shared: Result<OpenCLDevice, Error>? = {
         do {
             let all = try OpenCLDeviceInfo.all()
             guard !all.isEmpty else { return nil }
             let index = ProcessInfo.processInfo.environment["NST_TEST_OPENCL_DEVICE"].flatMap(Int.init) ?? 0
-            let device = try OpenCLDevice(index: index)
+            guard all.indices.contains(index) else { return .failure(DeviceError.invalidArgument(op: "NST_TEST_OPENCL_DEVICE", detail: "no OpenCL device \(index)")) }
+            let device = try OpenCLDevice(info: all[index], cacheDirectory: TestCache.folder, tuning: .none)
             device.applyCLBlastTuning()
             return .success(device)
         } catch {
@@ -32,7 +35,8 @@ enum OpenCLTestDevice {
     /// go through the banded path (several bands of output rows).
     private static let banded: Result<OpenCLDevice, Error>? = {
         switch shared {
-        case .success(let device)?: return Result { try OpenCLDevice(info: device.info, im2colLimit: 90) }
+        case .success(let device)?:
+            return Result { try OpenCLDevice(info: device.info, im2colLimit: 90, cacheDirectory: TestCache.folder, tuning: .none) }
         case .failure(let error)?: return .failure(error)
         case nil: return nil
         }

@@ -6,16 +6,12 @@ import Foundation
 import StyleTransfer
 import XCTest
 
-final class AtomicFileTests: XCTestCase {
-    var folder: URL!
+final class AtomicFileTests: ScratchFolderTestCase {
 
     override func setUpWithError() throws {
-        folder = try makeScratchFolder("atomic")
+        try super.setUpWithError()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
 
     func testReplacesTheFileAndLeavesNoTemporaryFile() throws {
         let path = folder.appendingPathComponent("log.csv").path

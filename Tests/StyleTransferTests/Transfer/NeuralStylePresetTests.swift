@@ -92,4 +92,47 @@ final class NeuralStylePresetTests: XCTestCase {
             assertClose(Double(g[i]), (up - down) / Double(2 * eps), abs: 2e-2 * max(1, abs(Double(g[i]))), rel: 5e-2, "dJ/dx[\(i)]")
         }
     }
+
+    /// One resolution of settings: a library caller who sets the preset and nothing else gets
+    /// its weights (5, 100, 1e-3) with its layer scaling, exactly what `nst transfer --preset`
+    /// gets: the two loss logs agree in every value (seconds aside). Before, the library got
+    /// nst's own weights (1, 100, 5e-4) with the preset's scaling.
+    func testLibraryCallerWithThePresetGetsWhatNstGets() throws {
+        var options = TransferOptions()
+        options.preset = .neuralStyle
+        let plan = try TransferPlan(options, styleCount: 1)
+        XCTAssertEqual(plan.lossWeights, LossWeights(content: 5, style: 100, tv: 1e-3))
+        XCTAssertEqual(plan.objective.weights, plan.lossWeights)
+        options.contentWeight = 2
+        XCTAssertEqual(try TransferPlan(options, styleCount: 1).lossWeights, LossWeights(content: 2, style: 100, tv: 1e-3), "given weights win")
+
+        let folder = try makeScratchFolder("preset")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        var data = TestData(seed: 8)
+        try Image(width: 20, height: 16, pixels: data.uniform(3 * 20 * 16, 0, 1)).writePNG(to: path("c.png"))
+        try Image(width: 16, height: 16, pixels: data.uniform(3 * 16 * 16, 0, 1)).writePNG(to: path("s.png"))
+        let common = ["--size", "20", "--iterations", "3", "--content-layers", "relu2_1", "--style-layers", "relu1_1,relu2_1"]
+        let cli = try NSTProcess.run(["transfer", "--content", path("c.png"), "--style", path("s.png"), "--output", path("cli.png"),
+                                      "--loss-log", path("cli.csv"), "--preset", "neural-style", "--device", "cpu", "--quiet"] + common, in: folder)
+        XCTAssertEqual(cli.status, 0, cli.stderr)
+        var library = TransferOptions(contentPath: path("c.png"), stylePaths: [path("s.png")], outputPath: path("lib.png"))
+        library.preset = .neuralStyle
+        library.size = 20
+        library.iterations = 3
+        library.contentLayers = ["relu2_1"]
+        library.styleLayers = ["relu1_1", "relu2_1"]
+        library.lossLogPath = path("lib.csv")
+        library.quiet = true
+        try TransferRunner.run(library) { CPUDevice() }
+        func values(_ name: String) throws -> [[Substring]] {
+            try String(contentsOfFile: path(name), encoding: .utf8).split(separator: "\n").map { line in
+                let cells = line.split(separator: ",")
+                return Array(cells.prefix(5))
+            }
+        }
+        let expected = try values("cli.csv")
+        XCTAssertEqual(expected.count, 5, "header and iterations 0 to 3")
+        XCTAssertEqual(try values("lib.csv"), expected)
+    }
 }

@@ -10,10 +10,7 @@ import Foundation
 @testable import StyleTransfer
 import XCTest
 
-final class PretrainedFormatTests: XCTestCase {
-    var folder: URL!
-    override func setUpWithError() throws { folder = try makeScratchFolder("pretrained") }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+final class PretrainedFormatTests: ScratchFolderTestCase {
 
     /// The built-in weights of TinyProblem's depth (conv1_1, conv1_2, conv2_1) as state-dict tensors.
     private func tensors(half: Bool = false) -> [TorchTensor] {
@@ -90,7 +87,7 @@ final class PretrainedFormatTests: XCTestCase {
         let caffe = try WeightsFile(url: folder.appendingPathComponent("v1.caffemodel"))
         XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: caffe, preprocess: nil), 2 * 0.0066, accuracy: 1e-12)
         XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: caffe, preprocess: .torchvision), 44, accuracy: 1e-12)
-        XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: nil, preprocess: nil), TransferOptions().styleWeight)
+        XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: nil, preprocess: nil), LossWeights.defaults.style)
         // The first convolution reads BGR in the file and RGB in the network.
         let loaded = try VGGWeights.load(from: folder.appendingPathComponent("v1.caffemodel"), depth: 7)
         XCTAssertEqual(Array(loaded.convs[0]!.weight[0..<9]), Array(t[0].values[18..<27]))

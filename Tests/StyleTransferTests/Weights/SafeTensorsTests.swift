@@ -9,16 +9,12 @@
 @testable import StyleTransfer
 import XCTest
 
-final class SafeTensorsTests: XCTestCase {
-    var folder: URL!
+final class SafeTensorsTests: ScratchFolderTestCase {
 
     override func setUpWithError() throws {
-        folder = try makeScratchFolder("safetensors")
+        try super.setUpWithError()
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
 
     private func write(_ data: Data, _ name: String = "w.safetensors") throws -> URL {
         let url = folder.appendingPathComponent(name)

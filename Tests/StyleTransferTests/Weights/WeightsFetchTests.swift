@@ -10,10 +10,7 @@ import Foundation
 @testable import StyleTransfer
 import XCTest
 
-final class WeightsFetchTests: XCTestCase {
-    var folder: URL!
-    override func setUpWithError() throws { folder = try makeScratchFolder("fetch") }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+final class WeightsFetchTests: ScratchFolderTestCase {
 
     private let body: [UInt8] = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
     private var digest: String { var h = SHA256(); h.update(body); return h.hexDigest() }

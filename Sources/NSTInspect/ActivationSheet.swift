@@ -41,6 +41,15 @@ public struct ActivationSheet: Sendable {
         return ((count + c - 1) / c, c)
     }
 
+    /// The first of `channels` (1 or more), `tile` (8 to 512 pixels) and `columns` (1 to 64)
+    /// out of range: its parameter name and what is wrong; nil when all are in range.
+    public static func problem(channels: Int, tile: Int, columns: Int) -> (parameter: String, text: String)? {
+        if channels < 1 { return ("channels", "must be 1 or more, got \(channels)") }
+        if !(8...512).contains(tile) { return ("tile", "must be 8 to 512 pixels, got \(tile)") }
+        if !(1...64).contains(columns) { return ("columns", "must be 1 to 64, got \(columns)") }
+        return nil
+    }
+
     /// Lays out and draws the sheet.
     /// - Parameters:
     ///   - maps: one activation per layer, in the order to show them.
@@ -48,11 +57,12 @@ public struct ActivationSheet: Sendable {
     ///   - tile: long side of each map's tile in pixels (maps are scaled by nearest neighbour,
     ///     so each activation is a visible block).
     ///   - columns: tiles per row.
-    /// - Throws: `TransferError.option` for a count or size out of range.
+    /// - Throws: `DeviceError.invalidArgument` for a count or size out of `limits` (the
+    ///   command line checks its options against the same limits first, naming them).
     public init(maps: [FeatureMap], channels: Int, tile: Int = 96, columns: Int = 8, title: String? = nil) throws {
-        guard channels >= 1 else { throw TransferError.option("--channels", "must be 1 or more, got \(channels)") }
-        guard (8...512).contains(tile) else { throw TransferError.option("--tile", "must be 8 to 512 pixels, got \(tile)") }
-        guard (1...64).contains(columns) else { throw TransferError.option("--columns", "must be 1 to 64, got \(columns)") }
+        if let problem = Self.problem(channels: channels, tile: tile, columns: columns) {
+            throw DeviceError.invalidArgument(op: "ActivationSheet", detail: "\(problem.parameter) \(problem.text)")
+        }
         let m = Self.margin, gap = Self.gap
         var width = 2 * m, y = m + (title == nil ? 0 : 22)
         var placed: [(FeatureMap, [Int], (width: Int, height: Int), Int)] = []

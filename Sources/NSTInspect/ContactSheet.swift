@@ -18,19 +18,21 @@ public struct ContactSheet: Sendable {
 
     static let gap = 8, captionHeight = 22
 
+    /// The heights a sheet can have, in pixels.
+    public static let heights = 16...4096
+
     /// The height images get when none is asked: the shortest image's, at least 16 and at most 512.
     public static func defaultHeight(_ images: [Image]) -> Int { min(max(images.map(\.height).min() ?? 256, 16), 512) }
 
     /// Lays out `images` at `height` pixels with `captions` (one per image; empty strings
     /// leave the caption out).
-    /// - Throws: `TransferError.option` for no images, a caption count that differs, or a
-    ///   height out of range; `ImageError` when resizing fails.
+    /// - Throws: `DeviceError.invalidArgument` for no images, a caption count that differs, or
+    ///   a height out of `heights` (the command line checks its options first, naming them);
+    ///   `ImageError` when resizing fails.
     public init(images: [Image], captions: [String], height: Int) throws {
-        guard !images.isEmpty else { throw TransferError.option("IMAGE", "give at least one image") }
-        guard captions.count == images.count else {
-            throw TransferError.option("--caption", "\(captions.count) captions for \(images.count) images; give one per image or none")
+        guard !images.isEmpty, captions.count == images.count, Self.heights.contains(height) else {
+            throw DeviceError.invalidArgument(op: "ContactSheet", detail: "\(images.count) images, \(captions.count) captions, height \(height) (want \(Self.heights))")
         }
-        guard (16...4096).contains(height) else { throw TransferError.option("--height", "must be 16 to 4096 pixels, got \(height)") }
         let showCaptions = captions.contains { !$0.isEmpty }
         let resized = try images.map { image in
             try image.resized(width: max(1, Int((Double(image.width) * Double(height) / Double(image.height)).rounded())), height: height)

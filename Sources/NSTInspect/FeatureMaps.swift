@@ -40,10 +40,10 @@ public final class FeatureExtractor {
     public let layers: [(name: String, index: Int)]
     let network: VGGNetwork
 
-    /// Resolves layer names (`--layers`) and uploads the weights the deepest one needs.
+    /// Resolves layer names (`option` names them in errors) and uploads the weights the deepest one needs.
     /// - Throws: `TransferError.option` naming `option` for an unknown, repeated or missing
     ///   layer name; weight and device errors.
-    public init(device: any Device, layers names: [String], option: String = "--layers", model: VGGModel = .vgg19,
+    public init(device: any Device, layers names: [String], option: String, model: VGGModel = .vgg19,
                 weights: (Int) throws -> VGGWeights, pooling: PoolKind = .max) throws {
         layers = try Self.resolve(names, option: option, model: model)
         let depth = (layers.map(\.index).max() ?? 0) + 1
@@ -51,7 +51,7 @@ public final class FeatureExtractor {
     }
 
     /// The network depth (layers run) that `names` need; throws as `init` does for bad names.
-    public static func depth(_ names: [String], option: String = "--layers", model: VGGModel = .vgg19) throws -> Int {
+    public static func depth(_ names: [String], option: String, model: VGGModel = .vgg19) throws -> Int {
         (try resolve(names, option: option, model: model).map(\.index).max() ?? 0) + 1
     }
 

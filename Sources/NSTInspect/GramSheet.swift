@@ -51,13 +51,14 @@ public struct GramSheet: Sendable {
 
     /// Draws `first` (and, when given, `second` and the difference), one row per layer.
     /// `names` label the images (file names).
-    /// - Throws: `TransferError.option` when the two lists do not match layer by layer.
+    /// - Throws: `DeviceError.invalidArgument` when a matrix is malformed or the two lists do
+    ///   not match layer by layer.
     public init(first: [GramMatrix], second: [GramMatrix]? = nil, names: [String]) throws {
         for matrix in first + (second ?? []) where matrix.channels < 1 || matrix.values.count != matrix.channels * matrix.channels {
-            throw TransferError.option(matrix.layer, "a Gram matrix of \(matrix.channels) channels needs \(matrix.channels * matrix.channels) values, not \(matrix.values.count)")
+            throw DeviceError.invalidArgument(op: matrix.layer, detail: "a Gram matrix of \(matrix.channels) channels needs \(matrix.channels * matrix.channels) values, not \(matrix.values.count)")
         }
         if let second, second.count != first.count || zip(first, second).contains(where: { $0.channels != $1.channels }) {
-            throw TransferError.option("--compare", "the two images' Gram matrices do not match layer by layer")
+            throw DeviceError.invalidArgument(op: "GramSheet", detail: "the two images' Gram matrices do not match layer by layer")
         }
         let m = Self.margin
         let panelWidth = { (c: Int) in Self.side(channels: c) + 8 + Self.barWidth + Self.labelRoom }

@@ -26,16 +26,17 @@ public enum InspectInputs {
         try Image.load(path: path, role: role)
     }
 
-    /// The image at `path` resized to a long side of `size` (as `nst transfer --size` does),
+    /// The image at `path` resized to a long side of `size` (as `nst transfer` resizes),
     /// checked to be large enough for `depth` layers.
-    /// - Throws: `TransferError` naming `role` or `--size`.
-    public static func image(_ path: String, role: String, size: Int, depth: Int, model: VGGModel = .vgg19) throws -> Image {
+    /// - Throws: `TransferError` naming `role`, or `sizeOption` (the caller's name for the size).
+    public static func image(_ path: String, role: String, size: Int, sizeOption: String, depth: Int,
+                             model: VGGModel = .vgg19) throws -> Image {
         guard (1...Image.maxSide).contains(size) else {
-            throw TransferError.option("--size", "must be 1 to \(Image.maxSide), got \(size)")
+            throw TransferError.option(sizeOption, "must be 1 to \(Image.maxSide), got \(size)")
         }
         let file = try Image.load(path: path, role: role)
         let target = Image.size(width: file.width, height: file.height, longSide: size)
-        try model.checkFits(width: target.width, height: target.height, depth: depth, option: "--size")
+        try model.checkFits(width: target.width, height: target.height, depth: depth, option: sizeOption)
         return try file.resized(longSide: size)
     }
 }

@@ -7,7 +7,7 @@ import NSTCore
 /// exists and is writable, the file is not a folder or special file, and it is not an input.
 public enum InspectPaths {
     /// - Throws: `TransferError.file` naming `role` and `path` for the first problem found.
-    public static func checkOutput(_ path: String, role: String = "--output", inputs: [(String, String)]) throws {
+    public static func checkOutput(_ path: String, role: String, inputs: [(String, String)]) throws {
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {

@@ -23,12 +23,11 @@ public struct LossPlot: Sendable {
     static let dashes: [[Double]] = [[], [7, 4], [2, 3], [10, 3, 2, 3]]
 
     /// A plot of `tables` (at least one) with the weights of the run(s) that wrote them.
-    /// - Throws: `TransferError.option` when `tables` is empty or a weight is negative or not finite.
+    /// - Throws: `DeviceError.invalidArgument` when `tables` is empty or a weight is negative
+    ///   or not finite (the command line checks its options first, naming them).
     public init(tables: [LossTable], weights: LossWeights = .defaults) throws {
-        guard !tables.isEmpty else { throw TransferError.option("loss log", "at least one loss log is needed") }
-        for (name, value) in [("--content-weight", weights.content), ("--style-weight", weights.style), ("--tv-weight", weights.tv)]
-            where !value.isFinite || value < 0 {
-            throw TransferError.option(name, "must be a finite number of 0 or more, got \(value)")
+        guard !tables.isEmpty, [weights.content, weights.style, weights.tv].allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw DeviceError.invalidArgument(op: "LossPlot", detail: "\(tables.count) loss logs, weights \(weights); want one or more, and finite weights of 0 or more")
         }
         self.tables = tables
         self.weights = weights
@@ -53,7 +52,7 @@ public struct LossPlot: Sendable {
                 worst = max(worst, abs(sum - total[i]) / max(abs(total[i]), 1e-300))
             }
             guard worst > 1e-4 else { return nil }
-            return "loss log '\(table.source)': the weighted terms differ from the total by up to \(Self.format(worst * 100))%; give the run's --content-weight, --style-weight and --tv-weight"
+            return "loss log '\(table.source)': the weighted terms differ from the total by up to \(Self.format(worst * 100))%; give the run's content, style and TV weights"
         }
     }
 
@@ -146,7 +145,7 @@ public struct LossPlot: Sendable {
 
     /// Throws unless `path` ends in `.svg` or `.png` (checked before any work).
     /// - Throws: `TransferError.file` naming `role` and `path`.
-    public static func checkExtension(_ path: String, role: String = "--output") throws {
+    public static func checkExtension(_ path: String, role: String) throws {
         let lowered = path.lowercased()
         guard lowered.hasSuffix(".svg") || lowered.hasSuffix(".png") else {
             throw TransferError.file(role: role, path: path, problem: "must end in .svg or .png (the plot's format)")
@@ -155,7 +154,7 @@ public struct LossPlot: Sendable {
 
     /// Writes the plot to `path`: SVG for a `.svg` name, PNG for `.png` (atomically).
     /// - Throws: `TransferError.file` naming `role` and `path` for another extension or a failed write.
-    public func write(to path: String, role: String = "--output") throws {
+    public func write(to path: String, role: String) throws {
         let lowered = path.lowercased()
         do {
             if lowered.hasSuffix(".svg") {

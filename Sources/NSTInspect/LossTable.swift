@@ -4,7 +4,7 @@ import NSTImages
 import NSTMethod
 import NSTCore
 
-/// The numbers of a loss log (`nst transfer --loss-log`), by column name.
+/// The numbers of a loss log (what `nst transfer` writes), by column name.
 ///
 /// Columns are found by their header names, so logs that gain columns (a coarse-to-fine
 /// run's `scale`) or reorder them still read; only `iteration` and `total` are required.

@@ -7,7 +7,7 @@ import NSTCore
 ///
 /// `index` is the device's position in the list `OpenCLDeviceInfo.all()` returns: platforms
 /// in the order the ICD loader reports them, and within each platform its devices in
-/// the driver's order. `--device opencl:N` selects the device with index N, and
+/// the driver's order. `opencl:N` on the command line selects the device with index N, and
 /// `nst devices` prints the list in this same order.
 public struct OpenCLDeviceInfo: @unchecked Sendable {
     /// Position in the list of all OpenCL devices (see the type's documentation).

@@ -72,7 +72,7 @@ public struct VGGWeights: Sendable {
         let model = model ?? file.model ?? .vgg19
         if let held = file.model, held != model {
             throw WeightsError(file: file.path, problem:
-                "holds the \(held.convolutionCount) convolutions of \(held), not \(model)'s \(model.convolutionCount); use --model \(held.name)")
+                "holds the \(held.convolutionCount) convolutions of \(held), not \(model)'s \(model.convolutionCount); load it as \(held.name)")
         }
         var convs: [Int: ConvWeights] = [:]
         for index in model.convIndices(depth: depth) {

@@ -1,4 +1,4 @@
-// WeightsCache: the known pretrained files, the cache folder they are fetched into, and resolving `--weights NAME`.
+// WeightsCache: the known pretrained files, the cache folder they are fetched into, and resolving a weights argument that names one.
 import Foundation
 import NSTCore
 
@@ -31,7 +31,7 @@ public struct WeightsCache: Sendable {
     /// The known files. torchvision's names carry the first 8 hex digits of the SHA-256
     /// (torch hub's convention), as do jcjohnson's caffe conversions used by neural-style-pt;
     /// the VGG authors publish no checksum for their caffemodels, so none is checked unless
-    /// `--sha256` is given.
+    /// a hash is given.
     public static let known: [KnownWeights] = [
         KnownWeights(name: "vgg19", fileName: "vgg19-dcbb9e9d.pth", url: "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
                      sha256Prefix: "dcbb9e9d", model: .vgg19, preprocess: .torchvision, approximateBytes: 574_673_361,
@@ -90,8 +90,8 @@ public struct WeightsCache: Sendable {
         }
     }
 
-    /// `--weights ARG`: an existing file is used as it is; otherwise a known short name, a
-    /// known file name or the name of a file fetched with `--name` is looked up in the
+    /// A weights argument: an existing file is used as it is; otherwise a known short name, a
+    /// known file name or the name of a file fetched under a name of its own is looked up in the
     /// cache. Anything else is returned unchanged (the path check then reports it).
     public func resolve(_ argument: String) -> String {
         if FileManager.default.fileExists(atPath: argument) { return argument }

@@ -32,6 +32,12 @@ struct Activations: ParsableCommand {
 
     @OptionGroup var network: NetworkOptions
 
+    func validate() throws {
+        if let problem = ActivationSheet.problem(channels: channels, tile: tile, columns: columns) {
+            throw TransferError.option("--\(problem.parameter)", problem.text)
+        }
+    }
+
     func run() throws {
         try Inspect.checkPNG(output, colors: colors, inputs: [("--image", image)] + network.inputs)
         let (extractor, images) = try network.open(images: [("--image", image)])
@@ -51,7 +57,7 @@ enum Inspect {
             throw TransferError.file(role: "--output", path: output, problem: "must be a .png file")
         }
         guard (0...256).contains(colors) else { throw TransferError.option("--colors", "must be 0 (full RGB) to 256, got \(colors)") }
-        try InspectPaths.checkOutput(output, inputs: inputs)
+        try InspectPaths.checkOutput(output, role: "--output", inputs: inputs)
     }
 
     /// Renders and writes a drawing as PNG; errors name --output.

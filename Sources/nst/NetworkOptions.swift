@@ -31,11 +31,11 @@ struct NetworkOptions: ParsableArguments {
         let choice = try DeviceChoice(parsing: device)
         let file = try InspectInputs.weightsFile(self.weights)
         let model = try TransferPlan.model(given: self.model, file: file)
-        let depth = try FeatureExtractor.depth(layerNames, model: model)
+        let depth = try FeatureExtractor.depth(layerNames, option: "--layers", model: model)
         let weights = try InspectInputs.weights(file, depth: depth, model: model, preprocess: preprocess)
-        let loaded = try images.map { try InspectInputs.image($0.path, role: $0.role, size: size, depth: depth, model: model) }
+        let loaded = try images.map { try InspectInputs.image($0.path, role: $0.role, size: size, sizeOption: "--size", depth: depth, model: model) }
         let device = try DeviceSelection.makeDevice(choice)
-        let extractor = try FeatureExtractor(device: device, layers: layerNames, model: model, weights: { _ in weights },
+        let extractor = try FeatureExtractor(device: device, layers: layerNames, option: "--layers", model: model, weights: { _ in weights },
                                              pooling: pooling)
         return (extractor, loaded)
     }

@@ -28,14 +28,21 @@ struct Plot: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("gamma of the run(s), to weight J_tv.", valueName: "gamma"))
     var tvWeight: Double = LossWeights.defaults.tv
 
-    func run() throws {
+    func validate() throws {
         guard !logs.isEmpty else { throw ValidationError("give at least one loss log file") }
-        try LossPlot.checkExtension(output)
-        try InspectPaths.checkOutput(output, inputs: logs.map { ("loss log", $0) })
+        for (name, value) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)]
+        where !value.isFinite || value < 0 {
+            throw TransferError.option(name, "must be a finite number of 0 or more, got \(value)")
+        }
+    }
+
+    func run() throws {
+        try LossPlot.checkExtension(output, role: "--output")
+        try InspectPaths.checkOutput(output, role: "--output", inputs: logs.map { ("loss log", $0) })
         let tables = try logs.map { try LossTable(path: $0) }
         let plot = try LossPlot(tables: tables, weights: LossWeights(content: contentWeight, style: styleWeight, tv: tvWeight))
         for warning in plot.warnings { Console.error("nst: warning: \(warning)\n") }
-        try plot.write(to: output)
+        try plot.write(to: output, role: "--output")
         Console.line("nst: wrote \(output)")
     }
 }

@@ -26,8 +26,17 @@ struct Sheet: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Store the PNG with a palette of at most n colours (0: full RGB).", valueName: "n"))
     var colors: Int = 0
 
-    func run() throws {
+    func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
+        if let height, !ContactSheet.heights.contains(height) {
+            throw TransferError.option("--height", "must be \(ContactSheet.heights.lowerBound) to \(ContactSheet.heights.upperBound) pixels, got \(height)")
+        }
+        if !noCaptions, !caption.isEmpty, caption.count != images.count {
+            throw TransferError.option("--caption", "\(caption.count) captions for \(images.count) images; give one per image or none")
+        }
+    }
+
+    func run() throws {
         try Inspect.checkPNG(output, colors: colors, inputs: images.map { ("image", $0) })
         let loaded = try images.map { try InspectInputs.load($0, role: "image") }
         let captions = noCaptions ? images.map { _ in "" }

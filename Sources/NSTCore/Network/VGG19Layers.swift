@@ -26,7 +26,7 @@ public struct VGGLayer: Equatable, Sendable {
 /// in torchvision's `features` order. VGG-19 has 2, 2, 4, 4, 4 convolutions per block,
 /// VGG-16 has 2, 2, 3, 3, 3; layer names follow the same scheme in both.
 public struct VGGModel: Equatable, Sendable, CustomStringConvertible {
-    /// `vgg19` or `vgg16`, as `--model` spells it.
+    /// `vgg19` or `vgg16`, as the command line spells it.
     public let name: String
     /// Convolutions per block.
     public let blockSizes: [Int]
@@ -39,7 +39,7 @@ public struct VGGModel: Equatable, Sendable, CustomStringConvertible {
     public static let vgg19 = VGGModel(name: "vgg19", blockSizes: [2, 2, 4, 4, 4])
     /// VGG-16 (configuration D), 31 layers.
     public static let vgg16 = VGGModel(name: "vgg16", blockSizes: [2, 2, 3, 3, 3])
-    /// Every model `--model` accepts.
+    /// Every model the command line accepts.
     public static let all: [VGGModel] = [.vgg19, .vgg16]
 
     /// The model called `name` (`vgg19`, `vgg16`; case-insensitive, `vgg-19` accepted), or nil.

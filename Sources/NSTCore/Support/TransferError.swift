@@ -1,9 +1,8 @@
 // TransferError: a bad option, a bad input file, or a run that went wrong, in one line a user can act on.
-import NSTCore
 
 /// An error of the style transfer run, worded as one line naming the option or file.
 public enum TransferError: Error, CustomStringConvertible, Equatable {
-    /// A command-line option has a bad value: `--size: must be positive, got 0`.
+    /// An option has a bad value: its name as the user typed it, and the problem.
     case option(String, String)
     /// An input or output file is wrong: `content image 'a.png': no such file`.
     case file(role: String, path: String, problem: String)

@@ -2,7 +2,7 @@
 import NSTCore
 import NSTImages
 
-/// `--color-match`, the linear histogram matching of Gatys et al. 2016 ("Preserving color
+/// Colour matching, the linear histogram matching of Gatys et al. 2016 ("Preserving color
 /// in neural artistic style transfer") in its Cholesky form: with `S = L_s L_s^T` and
 /// `C = L_c L_c^T` the colour covariances of the style and content images and `mu` their
 /// means, every style pixel becomes `x' = L_c L_s^-1 (x - mu_s) + mu_c`, whose mean is `mu_c`

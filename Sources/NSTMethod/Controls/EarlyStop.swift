@@ -1,4 +1,4 @@
-// EarlyStop: the `--tolerance` rule: stop when J improved by less than a fraction over the last few iterations.
+// EarlyStop: the tolerance rule: stop when J improved by less than a fraction over the last few iterations.
 import NSTCore
 
 /// Watches J iteration by iteration and says when to stop: after iteration k (k >= window),
@@ -29,6 +29,6 @@ public struct EarlyStop: Sendable {
 
     /// The sentence the progress display prints when the rule fired at `iteration`.
     public func note(iteration: Int) -> String {
-        "stopped at iteration \(iteration): J improved by less than \(tolerance) of itself over the last \(window) iterations (--tolerance)"
+        "stopped at iteration \(iteration): J improved by less than \(tolerance) of itself over the last \(window) iterations"
     }
 }

@@ -2,7 +2,7 @@
 import NSTCore
 import NSTImages
 
-/// `--original-colors`, as neural-style does it: convert both images to YCbCr (BT.601
+/// Original colours, as neural-style does it: convert both images to YCbCr (BT.601
 /// coefficients, full range, as JPEG/JFIF), keep the result's Y and the content's Cb and Cr,
 /// convert back. The result is clamped to [0, 1] first (as it would be written); the
 /// combination may leave [0, 1] where a bright luminance meets a saturated chroma, and is

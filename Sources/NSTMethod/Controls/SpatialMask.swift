@@ -2,7 +2,7 @@
 import NSTCore
 import NSTImages
 
-/// A weight in [0, 1] per pixel (`--style-mask`, `--content-mask`), row by row.
+/// A weight in [0, 1] per pixel (style and content masks), row by row.
 public struct SpatialMask: Equatable, Sendable {
     public let width: Int, height: Int
     /// `width * height` values in [0, 1].

@@ -13,7 +13,7 @@ public struct LossLog: Sendable {
         public let losses: LossValues
         /// Wall time since the stage's optimisation began when the row's loss was known.
         public let seconds: Double
-        /// The long side of the stage's image (the run's `--size` without coarse-to-fine).
+        /// The long side of the stage's image (the run's size without coarse-to-fine).
         public let scale: Int
     }
 

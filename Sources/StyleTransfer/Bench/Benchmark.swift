@@ -60,10 +60,10 @@ public enum Benchmark {
     public static func run(device: any Device, size: Int, evaluations: Int = 5, warmup: Int = 1,
                            breakdown: Bool = true, tile: Int? = nil, workers: [any Device] = []) throws -> BenchmarkResult {
         guard size >= 16 else {
-            throw DeviceError.invalidArgument(op: "bench", detail: "--size must be at least 16 to reach relu5_1, got \(size)")
+            throw DeviceError.invalidArgument(op: "bench", detail: "\(TransferOption.size) must be at least 16 to reach relu5_1, got \(size)")
         }
         guard evaluations >= 1, warmup >= 0 else {
-            throw DeviceError.invalidArgument(op: "bench", detail: "--evaluations must be >= 1 and --warmup >= 0")
+            throw DeviceError.invalidArgument(op: "bench", detail: "needs 1 or more timed evaluations and 0 or more warm-up ones")
         }
         let setupStart = now()
         let engine = try makeEngine(device: device, size: size, tile: tile, workers: workers)
@@ -105,7 +105,7 @@ public enum Benchmark {
     }
 
     /// The plan of a benchmark at `size` (tiles of `tile`): `nst transfer`'s default losses,
-    /// checked as a transfer's are (`--size`, `--tile`) and large enough for its layers.
+    /// checked as a transfer's are (`TransferOption.size`, `TransferOption.tile`) and large enough for its layers.
     /// - Throws: `TransferError.option` naming the option.
     public static func plan(size: Int, tile: Int?) throws -> TransferPlan {
         var options = TransferOptions()
@@ -113,7 +113,7 @@ public enum Benchmark {
         options.iterations = 1
         options.large.tile = tile
         let plan = try TransferPlan(options, styleCount: 1)
-        try plan.model.checkFits(width: size, height: size, depth: plan.depth, option: "--size")
+        try plan.model.checkFits(width: size, height: size, depth: plan.depth, option: TransferOption.size.rawValue)
         return plan
     }
 

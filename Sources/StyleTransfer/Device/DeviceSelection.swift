@@ -1,10 +1,10 @@
-// DeviceSelection: parsing `--device auto|cpu|opencl|opencl:N` and opening the chosen backend.
+// DeviceSelection: parsing a device choice (auto, cpu, opencl, opencl:N, or a list of them) and opening the chosen backend.
 import NSTCPU
 import NSTCore
 import NSTOpenCL
 import Foundation
 
-/// Which backend `--device` asks for.
+/// Which backend `TransferOption.device` asks for.
 ///
 /// - `auto`: the first OpenCL GPU if there is one, else the CPU backend.
 /// - `cpu`: the CPU backend (`CPUDevice`).
@@ -18,8 +18,8 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
     /// An OpenCL device by index; nil means the first one.
     case opencl(Int?)
 
-    /// Parses the text of `--device`.
-    /// - Throws: `DeviceError.invalidArgument` naming `--device` and the accepted forms.
+    /// Parses the text of `TransferOption.device`.
+    /// - Throws: `DeviceError.invalidArgument` naming `TransferOption.device` and the accepted forms.
     public init(parsing text: String) throws {
         let lowered = text.lowercased()
         switch lowered {
@@ -30,15 +30,15 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
             if lowered.hasPrefix("opencl:"), let index = Int(lowered.dropFirst("opencl:".count)), index >= 0 {
                 self = .opencl(index)
             } else {
-                throw DeviceError.invalidArgument(op: "--device",
+                throw DeviceError.invalidArgument(op: TransferOption.device.rawValue,
                     detail: "expected auto, cpu, opencl or opencl:N (N as listed by `nst devices`); got '\(text)'")
             }
         }
     }
 
-    /// Parses a comma-separated `--device` list (`opencl:0,cpu`): the devices tiles are spread
+    /// Parses a comma-separated `TransferOption.device` list (`opencl:0,cpu`): the devices tiles are spread
     /// over, the first holding the image. The one parser of every command's device list.
-    /// - Throws: `DeviceError.invalidArgument` naming `--device` for an empty or bad entry.
+    /// - Throws: `DeviceError.invalidArgument` naming `TransferOption.device` for an empty or bad entry.
     public static func list(parsing text: String) throws -> [DeviceChoice] {
         try text.split(separator: ",", omittingEmptySubsequences: false).map {
             try DeviceChoice(parsing: $0.trimmingCharacters(in: .whitespaces))
@@ -56,7 +56,7 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
 }
 
 public enum DeviceSelection {
-    /// The OpenCL device `--device auto` picks among `devices`: the first GPU, or nil
+    /// The OpenCL device `auto` picks among `devices`: the first GPU, or nil
     /// (meaning the CPU backend) when there is none.
     public static func autoPick(_ devices: [OpenCLDeviceInfo]) -> OpenCLDeviceInfo? {
         devices.first { $0.isGPU }
@@ -79,7 +79,7 @@ public enum DeviceSelection {
             do {
                 return try tuned(OpenCLDevice(index: index ?? 0))
             } catch let DeviceError.invalidArgument(_, detail) {
-                throw DeviceError.invalidArgument(op: "--device", detail: detail)
+                throw DeviceError.invalidArgument(op: TransferOption.device.rawValue, detail: detail)
             }
         }
     }
@@ -89,7 +89,7 @@ public enum DeviceSelection {
         return device
     }
 
-    /// Parses `text` as `--device` and opens that backend.
+    /// Parses `text` as `TransferOption.device` and opens that backend.
     public static func makeDevice(_ text: String) throws -> any Device {
         try makeDevice(try DeviceChoice(parsing: text))
     }

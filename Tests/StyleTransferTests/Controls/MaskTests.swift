@@ -116,14 +116,33 @@ final class MaskTests: XCTestCase {
         XCTAssertFalse(swapped.leftNearerRed || swapped.rightNearerBlue, "with the masks swapped, the check fails")
     }
 
-    /// Masks need the whole-image evaluation: a tiled stage refuses them with one line naming the option.
+    /// Masks need the whole-image evaluation: a stage the memory budget puts in tiles refuses
+    /// them before any work, with one line naming the option (and an engine given a tiled
+    /// layout refuses them too).
     func testTiledEvaluationRefusesMasks() throws {
-        var problem = try TinyProblem()
+        var problem = try TinyProblem(size: 256)
         problem.options.controls.normalizeGradients = true
-        XCTAssertThrowsError(try TransferEngine(device: problem.device, plan: try TransferPlan(problem.options),
+        let plan = try TransferPlan(problem.options, styleCount: 1)
+        XCTAssertThrowsError(try TransferEngine(device: problem.device, plan: plan,
                                                 weights: .builtIn(depth: 7), content: problem.content, styles: [problem.style],
                                                 layout: StageLayout(layout: .tiled(tileSide: 8), history: 5, note: nil))) {
-            XCTAssertTrue("\($0)".hasPrefix("--normalize-gradients: needs the whole-image evaluation"), "\($0)")
+            XCTAssertTrue("\($0)".contains("need the whole-image evaluation"), "\($0)")
+        }
+        let inputs = try RunInputs(plan: plan, content: problem.content, styles: [problem.style])
+        let pipeline = try TransferPipeline(plan: plan, weights: .builtIn(depth: 7), inputs: inputs,
+                                            sizes: try StageSizes.all(plan, inputs), devices: [problem.device], sink: MemorySink())
+        XCTAssertEqual(try pipeline.layouts(keepLastGood: false).map(\.layout), [.whole])
+        // A budget a byte short of the whole image: the stage goes to tiles.
+        let sized = try StageSizes.all(plan, inputs)[0]
+        let whole = MemoryEstimate(plan: plan, height: sized.content.height, width: sized.content.width,
+                                   styleSizes: sized.styles.map { ($0.height, $0.width) },
+                                   history: min(LBFGS.defaultHistory, plan.iterations), keepLastGood: false, device: problem.device)
+        problem.options.large.maxMemory = whole.bytesNeeded(on: problem.device) - 1
+        let tight = try TransferPlan(problem.options, styleCount: 1)
+        let tiled = try TransferPipeline(plan: tight, weights: .builtIn(depth: 7), inputs: inputs,
+                                         sizes: try StageSizes.all(tight, inputs), devices: [problem.device], sink: MemorySink())
+        XCTAssertThrowsError(try tiled.layouts(keepLastGood: false)) {
+            XCTAssertTrue("\($0)".hasPrefix("--normalize-gradients: needs the whole-image evaluation, but this stage runs in tiles"), "\($0)")
         }
         problem.options.controls.styleMaskPaths = ["m.png"]
         problem.options.large.tile = 64

@@ -15,7 +15,7 @@ final class ActivationSheetTests: XCTestCase {
     func maps(on device: any Device) throws -> [FeatureMap] {
         var data = TestData(seed: 3)
         let image = try Image(width: 40, height: 28, pixels: data.uniform(3 * 40 * 28, 0, 1))
-        let extractor = try FeatureExtractor(device: device, layers: ["relu1_1", "conv1_2", "relu2_1"],
+        let extractor = try FeatureExtractor(device: device, layers: ["relu1_1", "conv1_2", "relu2_1"], option: "--layers",
                                              weights: { VGGWeights.builtIn(depth: $0) })
         return try extractor.activations(image)
     }
@@ -87,9 +87,12 @@ final class ActivationSheetTests: XCTestCase {
 
     func testBadCountsAndLayersThrowNamingTheOption() throws {
         let map = try FeatureMap(layer: "x", index: 0, channels: 2, height: 2, width: 2, values: [1, 2, 3, 4, 5, 6, 7, 8])
-        XCTAssertThrowsError(try ActivationSheet(maps: [map], channels: 0)) { XCTAssertTrue("\($0)".contains("--channels")) }
-        XCTAssertThrowsError(try FeatureExtractor.depth(["relu1_1", "relu6_1"])) { XCTAssertTrue("\($0)".contains("relu6_1")) }
-        XCTAssertThrowsError(try FeatureExtractor.depth(["relu1_1", "relu1_1"])) { XCTAssertTrue("\($0)".contains("twice")) }
-        XCTAssertEqual(try FeatureExtractor.depth(["relu3_1", "relu1_1"]), VGG19.index(of: "relu3_1").map { $0 + 1 })
+        XCTAssertThrowsError(try ActivationSheet(maps: [map], channels: 0)) { XCTAssertTrue("\($0)".contains("channels must be 1 or more")) }
+        XCTAssertEqual(ActivationSheet.problem(channels: 1, tile: 7, columns: 1)?.parameter, "tile")
+        XCTAssertEqual(ActivationSheet.problem(channels: 1, tile: 8, columns: 65)?.parameter, "columns")
+        XCTAssertNil(ActivationSheet.problem(channels: 1, tile: 512, columns: 64))
+        XCTAssertThrowsError(try FeatureExtractor.depth(["relu1_1", "relu6_1"], option: "--layers")) { XCTAssertTrue("\($0)".contains("relu6_1")) }
+        XCTAssertThrowsError(try FeatureExtractor.depth(["relu1_1", "relu1_1"], option: "--layers")) { XCTAssertTrue("\($0)".contains("twice")) }
+        XCTAssertEqual(try FeatureExtractor.depth(["relu3_1", "relu1_1"], option: "--layers"), VGG19.index(of: "relu3_1").map { $0 + 1 })
     }
 }

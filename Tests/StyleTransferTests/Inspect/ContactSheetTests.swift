@@ -27,7 +27,7 @@ final class ContactSheetTests: XCTestCase {
             }
         }
         XCTAssertEqual(try ContactSheet(images: images, captions: ["", "", ""], height: 20).drawing.height, 20, "no caption row")
-        XCTAssertThrowsError(try ContactSheet(images: images, captions: ["a"], height: 20)) { XCTAssertTrue("\($0)".contains("--caption")) }
-        XCTAssertThrowsError(try ContactSheet(images: images, captions: ["a", "b", "c"], height: 0)) { XCTAssertTrue("\($0)".contains("--height")) }
+        XCTAssertThrowsError(try ContactSheet(images: images, captions: ["a"], height: 20)) { XCTAssertTrue("\($0)".contains("1 captions")) }
+        XCTAssertThrowsError(try ContactSheet(images: images, captions: ["a", "b", "c"], height: 0)) { XCTAssertTrue("\($0)".contains("height 0")) }
     }
 }

@@ -15,7 +15,7 @@ final class GramSheetTests: XCTestCase {
         var data = TestData(seed: 5)
         let image = try Image(width: 24, height: 18, pixels: data.uniform(3 * 24 * 18, 0, 1))
         for device in [CPUDevice() as any Device, try OpenCLTestDevice.get()] {
-            let extractor = try FeatureExtractor(device: device, layers: ["relu1_1", "relu2_1"], weights: { VGGWeights.builtIn(depth: $0) })
+            let extractor = try FeatureExtractor(device: device, layers: ["relu1_1", "relu2_1"], option: "--layers", weights: { VGGWeights.builtIn(depth: $0) })
             let maps = try extractor.activations(image), grams = try extractor.grams(image)
             for (map, gram) in zip(maps, grams) {
                 let c = map.channels, n = map.height * map.width

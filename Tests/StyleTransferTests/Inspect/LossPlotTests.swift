@@ -107,7 +107,7 @@ final class LossPlotTests: XCTestCase {
         let folder = try makeScratchFolder("plot")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("p.png").path
-        try LossPlot(tables: [try LossTable(csv: Self.log, source: "a.csv")]).write(to: path)
+        try LossPlot(tables: [try LossTable(csv: Self.log, source: "a.csv")]).write(to: path, role: "--output")
         let raster = Raster(try Image.load(path: path))
         XCTAssertEqual([raster.width, raster.height], [Int(LossPlot.width), Int(LossPlot.height)])
         // The style curve's orange must appear (anti-aliasing blends its edges, not its core).

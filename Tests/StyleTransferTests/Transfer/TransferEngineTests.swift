@@ -46,7 +46,8 @@ final class TransferEngineTests: XCTestCase {
                               pixels: data.uniform(problem.content.pixels.count, 0, 1))
         XCTAssertEqual(try problem.device.download(problem.engine(initial: start).image), start.pixels)
         let wrong = try Image(width: 3, height: 3, pixels: Array(repeating: 0.5, count: 27))
-        XCTAssertThrowsError(try problem.engine(initial: wrong)) { XCTAssertTrue("\($0)".hasPrefix("--init:"), "\($0)") }
+        // The pipeline resizes every start image; an engine handed another size refuses it.
+        XCTAssertThrowsError(try problem.engine(initial: wrong)) { XCTAssertTrue("\($0)".contains("the initial image is 3x3, not the content's 16x14"), "\($0)") }
     }
 
     /// The blended target equals the Gram of one image when its weight is 1, and the
@@ -97,10 +98,10 @@ final class TransferEngineTests: XCTestCase {
         var options = TransferOptions()
         options.size = 4096
         let oom = DeviceError.outOfMemory(bytes: 1 << 30, device: "cpu", hint: "try a smaller image")
-        XCTAssertEqual("\(TransferRunner.withOption(oom, options))",
+        XCTAssertEqual("\(TransferPipeline.naming(oom, size: options.size))",
                        "--size 4096: out of memory on cpu: could not allocate 1024.0 MiB; try a smaller image")
         let other = DeviceError.backend("x")
-        XCTAssertEqual("\(TransferRunner.withOption(other, options))", "x")
+        XCTAssertEqual("\(TransferPipeline.naming(other, size: options.size))", "x")
     }
 
     func testOptionErrorsNameTheOption() {

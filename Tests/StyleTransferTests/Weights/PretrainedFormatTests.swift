@@ -171,7 +171,7 @@ final class PretrainedFormatTests: ScratchFolderTestCase {
         XCTAssertEqual(try TransferPlan(options, weights: file).model, .vgg16)
         options.model = .vgg19
         XCTAssertThrowsError(try TransferPlan(options, weights: file)) { XCTAssertTrue("\($0)".hasPrefix("--model:"), "\($0)") }
-        XCTAssertThrowsError(try VGGWeights.load(from: file, depth: 7, model: .vgg19)) { XCTAssertTrue("\($0)".contains("--model vgg16"), "\($0)") }
+        XCTAssertThrowsError(try VGGWeights.load(from: file, depth: 7, model: .vgg19)) { XCTAssertTrue("\($0)".contains("load it as vgg16"), "\($0)") }
         XCTAssertEqual(try VGGWeights.load(from: file, depth: 7).model, .vgg16)
     }
 

@@ -11,13 +11,13 @@ extension MemoryEstimate {
 
     /// Throws when the run would not fit on `device` (nothing is checked for a device whose
     /// memory is unknown).
-    /// - Parameter option: how to name the option to blame, e.g. `--size 6000`.
+    /// - Parameter option: how to name the option to blame, e.g. `TransferOption.size 6000`.
     /// - Throws: `TransferError.option` saying how much is needed and how much there is.
     public func check(fits device: any Device, option: String) throws {
         guard let memory = device.memory else { return }
         let needed = bytesNeeded(on: device)
         guard needed > memory.bytes else { return }
-        throw TransferError.option(option, "needs about \(Self.gib(needed)) but \(memory.label) has \(Self.gib(memory.bytes)); try a smaller --size")
+        throw TransferError.option(option, "needs about \(Self.gib(needed)) but \(memory.label) has \(Self.gib(memory.bytes)); try a smaller \(TransferOption.size)")
     }
 
     /// `41.2 GiB`, one decimal.

@@ -15,12 +15,12 @@ enum OutputNames {
         }
         guard options.saveEvery > 0 else { return }
         // The longest intermediate name is that of the first snapshot (all numbers have the same width).
-        try checkLength(TransferPaths.intermediate(options, iteration: options.saveEvery), option: "--save-every",
+        try checkLength(TransferPaths.intermediate(options, iteration: options.saveEvery), option: TransferOption.saveEvery.rawValue,
                         shown: options.outputPath)
         if let log = options.lossLogPath, let k = TransferPaths.intermediateIteration(of: log, options),
            k > 0, k < options.iterations, k % options.saveEvery == 0 {
-            throw TransferError.file(role: "--loss-log", path: log,
-                                     problem: "is also the name of the intermediate image of iteration \(k) (--save-every \(options.saveEvery))")
+            throw TransferError.file(.lossLog, path: log,
+                                     problem: "is also the name of the intermediate image of iteration \(k) (\(TransferOption.saveEvery) \(options.saveEvery))")
         }
     }
 

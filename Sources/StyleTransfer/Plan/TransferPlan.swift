@@ -164,6 +164,17 @@ public struct TransferPlan {
                       normalizeGradients: options.controls.normalizeGradients)
     }
 
+    /// The network's weights for this plan: the file's (opened once, by `init`), read with the
+    /// plan's model, depth and convention, or the built-in ones; checked for values that are
+    /// not finite.
+    /// - Throws: `WeightsError` naming the file and the tensor.
+    public func loadWeights() throws -> VGGWeights {
+        let weights = try weightsFile.map { try VGGWeights.load(from: $0, depth: depth, model: model, preprocess: preprocess) }
+            ?? VGGWeights.builtIn(depth: depth, model: model, preprocess: preprocess)
+        try weights.checkValues()
+        return weights
+    }
+
     /// Optimiser iterations over all stages.
     public var iterations: Int { stages.reduce(0) { $0 + $1.iterations } }
 

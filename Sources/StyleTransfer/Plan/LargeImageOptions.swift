@@ -5,16 +5,16 @@ import NSTCore
 /// How a run handles images too large for one evaluation, and coarse-to-fine stages
 /// (README "Large images").
 public struct LargeImageOptions: Equatable, Sendable {
-    /// `--tile`: the tiles' side in pixels (rounded up to the pooling grid); nil: tiles only
+    /// `TransferOption.tile`: the tiles' side in pixels (rounded up to the pooling grid); nil: tiles only
     /// when the whole image does not fit the memory budget, then the largest that fits.
     public var tile: Int?
-    /// `--max-memory`: bytes each device may use; nil: what it reports, less a tenth.
+    /// `TransferOption.maxMemory`: bytes each device may use; nil: what it reports, less a tenth.
     public var maxMemory: Int?
-    /// `--start-size`: the long side of the first stage; nil: one stage at `--size`.
+    /// `TransferOption.startSize`: the long side of the first stage; nil: one stage at `TransferOption.size`.
     public var startSize: Int?
-    /// `--scale-factor`: each stage's long side over the last one's.
+    /// `TransferOption.scaleFactor`: each stage's long side over the last one's.
     public var scaleFactor = 2.0
-    /// `--stage-iterations`: iterations per stage; nil: `--iterations` each.
+    /// `TransferOption.stageIterations`: iterations per stage; nil: `TransferOption.iterations` each.
     public var stageIterations: [Int]?
 
     public init() {}

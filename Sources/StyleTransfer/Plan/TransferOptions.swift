@@ -34,17 +34,17 @@ public enum TransferPreset: String, Sendable, CaseIterable {
     public var contentWeight: Double { 5 }
     public var styleWeight: Double { 100 }
     public var tvWeight: Double { 1e-3 }
-    /// The input convention when neither `--preprocess` nor the weights state one.
+    /// The input convention when neither `TransferOption.preprocess` nor the weights state one.
     public var preprocess: Preprocess { .caffe }
 }
 
-/// The settings of one run; the defaults are those of `nst transfer` (see its `--help`).
+/// The settings of one run; the defaults are those of `nst transfer` (see its help).
 public struct TransferOptions: Sendable {
-    /// The content image file (`--content`).
+    /// The content image file (`TransferOption.content`).
     public var contentPath: String
-    /// The style image files (`--style`, one or more).
+    /// The style image files (`TransferOption.style`, one or more).
     public var stylePaths: [String]
-    /// The output image (`--output`): PNG, JPEG or TIFF by its extension.
+    /// The output image (`TransferOption.output`): PNG, JPEG or TIFF by its extension.
     public var outputPath: String
     /// Long side of the generated image in pixels.
     public var size = 256
@@ -73,7 +73,7 @@ public struct TransferOptions: Sendable {
     public var devices: [DeviceChoice] = [.auto]
     /// Where the generated image starts.
     public var initMode = InitMode.content
-    /// Seed of `--init random`.
+    /// Seed of `TransferOption.initial random`.
     public var seed: UInt64 = 0
     /// Max or average pooling after each block.
     public var pooling = PoolKind.max

@@ -9,7 +9,7 @@ import NSTMethod
 /// 2. while the targets are computed: one `VGGWorkspace` per style image at a time (the
 ///    largest counts) and one `[C,C]` scratch Gram per style layer, all released after;
 /// 3. then the generated image's workspace, the content image and its target activations,
-///    the image, its gradient, the last good copy (`--save-every`) and the optimiser state
+///    the image, its gradient, the last good copy (`TransferOption.saveEvery`) and the optimiser state
 ///    (Adam: 2 image-sized tensors; L-BFGS: `2 * history` pairs plus 3, history capped by the
 ///    iterations as `makeOptimizer` caps it, and `2 * history` coefficients; SGD: none).
 ///
@@ -53,7 +53,7 @@ public struct MemoryEstimate: Equatable, Sendable {
     /// - Parameters:
     ///   - styleSizes: each style image's final size.
     ///   - iterations: bounds L-BFGS's history as `makeOptimizer` does.
-    ///   - keepLastGood: whether the engine keeps a last good copy (`--save-every`).
+    ///   - keepLastGood: whether the engine keeps a last good copy (`TransferOption.saveEvery`).
     ///   - device: the backend whose scratch memory is counted (nil: none).
     public init(plan: TransferPlan, height: Int, width: Int, styleSizes: [(height: Int, width: Int)],
                 history: Int = LBFGS.defaultHistory, keepLastGood: Bool, device: (any Device)?) {

@@ -24,14 +24,14 @@ public struct StageLayout: Equatable, Sendable {
 /// worker's budget beside what stays full-size, capping L-BFGS's history when its pairs
 /// alone would not fit.
 public enum TilePlanner {
-    /// What each device may use: `--max-memory`, else what it reports less a tenth.
+    /// What each device may use: `TransferOption.maxMemory`, else what it reports less a tenth.
     public static func budget(for device: any Device, maxMemory: Int?) -> Int? {
         if let maxMemory { return maxMemory }
         return device.memory.map { $0.bytes / 10 * 9 }
     }
 
     /// The layout of a `size` stage of `plan` with `styleSizes` on `devices` (the first holds
-    /// the image). `forcedTile` is `--tile`.
+    /// the image). `forcedTile` is `TransferOption.tile`.
     /// - Throws: `TransferError.option` naming `option` when not even the smallest tile fits.
     public static func choose(plan: TransferPlan, size: ImageSize, styleSizes: [ImageSize], devices: [any Device],
                               forcedTile: Int?, maxMemory: Int?, keepLastGood: Bool, option: String) throws -> StageLayout {
@@ -85,7 +85,7 @@ public enum TilePlanner {
                                    history: history, keepLastGood: keepLastGood)
         let need = smallest.bytes(on: devices[0], isHome: true, isWorker: true)
         let have = budgets[0].map(MemoryEstimate.gib) ?? "unknown"
-        throw TransferError.option(option, "needs at least \(MemoryEstimate.gib(need)) on \(devices[0].name) even in tiles of \(sides.last ?? alignment) pixels, but the budget is \(have); raise --max-memory or lower --size")
+        throw TransferError.option(option, "needs at least \(MemoryEstimate.gib(need)) on \(devices[0].name) even in tiles of \(sides.last ?? alignment) pixels, but the budget is \(have); raise \(TransferOption.maxMemory) or lower \(TransferOption.size)")
     }
 
     private static func fits(_ plan: TransferPlan, _ size: ImageSize, _ styleSizes: [ImageSize], _ devices: [any Device],

@@ -20,14 +20,14 @@ struct MaskFiles {
 }
 
 enum RunControls {
-    /// Decodes `--style-mask` and `--content-mask`; errors name the option and file.
+    /// Decodes `TransferOption.styleMask` and `TransferOption.contentMask`; errors name the option and file.
     static func loadMasks(_ controls: ControlOptions) throws -> MaskFiles {
-        MaskFiles(style: try controls.styleMaskPaths.map { try Image.load(path: $0, role: "--style-mask") },
-                  content: try controls.contentMaskPath.map { try Image.load(path: $0, role: "--content-mask") })
+        MaskFiles(style: try controls.styleMaskPaths.map { try Image.load(path: $0, role: TransferOption.styleMask.rawValue) },
+                  content: try controls.contentMaskPath.map { try Image.load(path: $0, role: TransferOption.contentMask.rawValue) })
     }
 
-    /// The progress line of a stage `--tolerance` ended after iteration `k`.
+    /// The progress line of a stage `TransferOption.tolerance` ended after iteration `k`.
     static func stopNote(_ controls: ControlOptions, iteration k: Int) -> String {
-        EarlyStop(tolerance: controls.tolerance ?? 0, window: controls.toleranceWindow).note(iteration: k)
+        EarlyStop(tolerance: controls.tolerance ?? 0, window: controls.toleranceWindow).note(iteration: k) + " (\(TransferOption.tolerance))"
     }
 }

@@ -15,18 +15,19 @@ public enum RunEnd: Equatable, Sendable {
 
 extension RunEnd {
     /// After the outputs were written: a note for a stalled run, and for a stopped one the
-    /// `TransferError.stopped` that makes the command exit 128 + signal.
-    static func report(_ end: RunEnd, options: TransferOptions, progress: ProgressDisplay) throws {
+    /// `TransferError.stopped` that makes the command exit 128 + signal. `stage` is the stage
+    /// that ended, whose iterations the note counts against.
+    static func report(_ end: RunEnd, options: TransferOptions, stage: TransferStage, progress: ProgressDisplay) throws {
         let written = "wrote '\(options.outputPath)'" + (options.lossLogPath.map { " and '\($0)'" } ?? "")
         switch end {
         case .finished: return
         case let .stalled(k):
-            // Printed even with --quiet: the run did fewer iterations than asked.
+            // Printed even with TransferOption.quiet: the run did fewer iterations than asked.
             progress.interrupt()
-            Console.error("nst: note: stopped after iteration \(k) of \(options.iterations): no step of the line search lowers J any more (a minimum to float precision); \(written)\n")
+            Console.error("nst: note: stopped after iteration \(k) of \(stage.iterations): no step of the line search lowers J any more (a minimum to float precision); \(written)\n")
         case let .stopped(signal, k):
             progress.interrupt()
-            throw TransferError.stopped(signal: signal, "stopped by \(StopRequest.name(signal)) after iteration \(k) of \(options.iterations); \(written)")
+            throw TransferError.stopped(signal: signal, "stopped by \(StopRequest.name(signal)) after iteration \(k) of \(stage.iterations); \(written)")
         }
     }
 }

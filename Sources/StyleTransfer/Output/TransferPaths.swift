@@ -9,22 +9,22 @@ import NSTInspect
 public enum TransferPaths {
     /// The inputs of a run as (option, path).
     static func inputs(_ options: TransferOptions) -> [(String, String)] {
-        var list = [("--content", options.contentPath)] + options.stylePaths.map { ("--style", $0) }
-        if case let .file(path) = options.initMode { list.append(("--init", path)) }
-        if let weights = options.weightsPath { list.append(("--weights", weights)) }
-        list += options.controls.styleMaskPaths.map { ("--style-mask", $0) }
-        if let mask = options.controls.contentMaskPath { list.append(("--content-mask", mask)) }
+        var list = [(TransferOption.content.rawValue, options.contentPath)] + options.stylePaths.map { (TransferOption.style.rawValue, $0) }
+        if case let .file(path) = options.initMode { list.append((TransferOption.initial.rawValue, path)) }
+        if let weights = options.weightsPath { list.append((TransferOption.weights.rawValue, weights)) }
+        list += options.controls.styleMaskPaths.map { (TransferOption.styleMask.rawValue, $0) }
+        if let mask = options.controls.contentMaskPath { list.append((TransferOption.contentMask.rawValue, mask)) }
         return list
     }
 
     /// The outputs of a run as (option, path); intermediates are checked by name pattern.
     static func outputs(_ options: TransferOptions) -> [(String, String)] {
-        [("--output", options.outputPath)] + (options.lossLogPath.map { [("--loss-log", $0)] } ?? [])
-            + (options.plotPath.map { [("--plot", $0)] } ?? [])
+        [(TransferOption.output.rawValue, options.outputPath)] + (options.lossLogPath.map { [(TransferOption.lossLog.rawValue, $0)] } ?? [])
+            + (options.plotPath.map { [(TransferOption.plot.rawValue, $0)] } ?? [])
     }
 
     /// `out.png` -> `out-0050.png` for iteration 50 of a run of up to 9999 iterations
-    /// (the number is zero-padded to the width of `--iterations`).
+    /// (the number is zero-padded to the width of `TransferOption.iterations`).
     /// In a coarse-to-fine run the stage's long side comes first: `out-s512-050.png`.
     public static func intermediate(_ options: TransferOptions, iteration: Int, stage: TransferStage? = nil) -> String {
         let url = URL(fileURLWithPath: options.outputPath)
@@ -47,15 +47,15 @@ public enum TransferPaths {
             }
             guard !isFolder.boolValue else { throw TransferError.file(role: option, path: path, problem: "is a folder, not a file") }
             guard fm.isReadableFile(atPath: path) else { throw TransferError.file(role: option, path: path, problem: "cannot be read (permission denied)") }
-            if option == "--weights", let problem = ImageFile.replacementProblem(path) {
+            if option == TransferOption.weights.rawValue, let problem = ImageFile.replacementProblem(path) {
                 // A weights file is read by seeking; a pipe or device would block or never end.
                 throw TransferError.file(role: option, path: path, problem: problem.replacingOccurrences(of: "it is", with: "is"))
             }
         }
         guard OutputFormat(path: options.outputPath) != nil else {
-            throw TransferError.file(role: "--output", path: options.outputPath, problem: "must end in \(OutputFormat.extensionList) (the format follows the extension)")
+            throw TransferError.file(.output, path: options.outputPath, problem: "must end in \(OutputFormat.extensionList) (the format follows the extension)")
         }
-        if let plot = options.plotPath { try LossPlot.checkExtension(plot, role: "--plot") }
+        if let plot = options.plotPath { try LossPlot.checkExtension(plot, role: TransferOption.plot.rawValue) }
         let outputs = outputs(options)
         try OutputNames.check(options, outputs: outputs)
         for (option, path) in outputs {
@@ -79,14 +79,14 @@ public enum TransferPaths {
         }
         for (i, later) in outputs.enumerated() {
             for earlier in outputs[..<i] where sameFile(earlier.1, later.1) {
-                throw TransferError.file(role: later.0, path: later.1, problem: "is also the \(earlier.0) \(earlier.0 == "--output" ? "image" : "file")")
+                throw TransferError.file(role: later.0, path: later.1, problem: "is also the \(earlier.0) \(earlier.0 == TransferOption.output.rawValue ? "image" : "file")")
             }
         }
         if options.saveEvery > 0 {
             // An intermediate `out-NNNN.png` must not replace an input of that name.
             for (inputOption, input) in inputs(options) where intermediateIteration(of: input, options) != nil {
                 throw TransferError.file(role: inputOption, path: input,
-                                         problem: "would be overwritten by an intermediate image of --save-every; rename it or choose another --output")
+                                         problem: "would be overwritten by an intermediate image of \(TransferOption.saveEvery); rename it or choose another \(TransferOption.output)")
             }
             // Nor can it replace a folder or special file: found now, not after the run's first images.
             let folder = (options.outputPath as NSString).deletingLastPathComponent
@@ -94,12 +94,12 @@ public enum TransferPaths {
             for name in listing {
                 let path = folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
                 guard intermediateIteration(of: path, options) != nil, let problem = ImageFile.replacementProblem(path) else { continue }
-                throw TransferError.file(role: "--save-every", path: path, problem: "names an intermediate image, but \(problem)")
+                throw TransferError.file(.saveEvery, path: path, problem: "names an intermediate image, but \(problem)")
             }
         }
     }
 
-    /// The iteration `k` (0 to `--iterations`) whose intermediate image `path` names, or nil.
+    /// The iteration `k` (0 to `TransferOption.iterations`) whose intermediate image `path` names, or nil.
     static func intermediateIteration(of path: String, _ options: TransferOptions) -> Int? {
         let stem = URL(fileURLWithPath: options.outputPath).deletingPathExtension().lastPathComponent + "-"
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent

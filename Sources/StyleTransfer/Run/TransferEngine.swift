@@ -27,21 +27,21 @@ public final class TransferEngine {
     private let optimizer: Optimizer
     /// A copy of the image before the current update, kept when `keepLastGood` is set.
     private let lastGood: Tensor?
-    /// The iteration after which `--tolerance` ended the last `run`, or nil when it ran them all.
+    /// The iteration after which `TransferOption.tolerance` ended the last `run`, or nil when it ran them all.
     public private(set) var stoppedAt: Int?
 
     /// - Parameters:
     ///   - content: the content image at the generated size.
     ///   - styles: the style images at their final size.
-    ///   - initial: the starting image (already at the content size): `--init FILE`'s, or the
-    ///     previous stage's result; nil: as `--init` says.
-    ///   - keepLastGood: keep a device copy of the previous image (for `--save-every`).
+    ///   - initial: the starting image (already at the content size): `TransferOption.initial FILE`'s, or the
+    ///     previous stage's result; nil: as `TransferOption.initial` says.
+    ///   - keepLastGood: keep a device copy of the previous image (for `TransferOption.saveEvery`).
     ///   - stage: the stage to run (default: the plan's last, which is its only one unless
     ///     coarse-to-fine).
     ///   - layout: whole or tiled evaluation and the L-BFGS history (default: whole, the
     ///     optimiser's default history).
     ///   - workers: the devices tiles go to (default: `device` alone); `device` holds the image.
-    ///   - masks: style and content masks at the content size (`--style-mask`, `--content-mask`).
+    ///   - masks: style and content masks at the content size (`TransferOption.styleMask`, `TransferOption.contentMask`).
     public init(device: any Device, plan: TransferPlan, weights: VGGWeights,
                 content: Image, styles: [Image], initial: Image? = nil, keepLastGood: Bool = false,
                 stage: TransferStage? = nil, layout: StageLayout? = nil, workers: [any Device] = [],
@@ -59,8 +59,9 @@ public final class TransferEngine {
         let shape = Shape(3, height, width)
         var contentTensor: Tensor?
         if case let .tiled(side)? = layout?.layout {
-            if let option = options.controls.untiledOption {
-                throw TransferError.option(option, "needs the whole-image evaluation, but this stage runs in tiles (--tile, or an image too large for the memory budget); use a smaller --size or a larger --max-memory")
+            // The pipeline refuses these controls for a tiled stage before any work, naming the option.
+            guard options.controls.untiledOption == nil else {
+                throw DeviceError.invalidArgument(op: "TransferEngine", detail: "masks and normalised gradients need the whole-image evaluation, not tiles")
             }
             let grid = TileGrid(size: ImageSize(height: height, width: width), model: plan.model, depth: plan.depth, tileSide: side)
             objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
@@ -80,8 +81,9 @@ public final class TransferEngine {
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)
         if let initial {
+            // The pipeline resizes every start image to the stage's size.
             guard initial.width == width, initial.height == height else {
-                throw TransferError.option("--init", "the initial image must be given at the content size \(width)x\(height)")
+                throw DeviceError.invalidArgument(op: "TransferEngine", detail: "the initial image is \(initial.width)x\(initial.height), not the content's \(width)x\(height)")
             }
             try device.upload(initial.pixels, to: image)
         } else {
@@ -90,7 +92,7 @@ public final class TransferEngine {
                 if let contentTensor { try device.copy(contentTensor, to: image) } else { try device.upload(content.pixels, to: image) }
             case .random: try device.upload(Self.noise(count: shape.count, seed: options.seed), to: image)
             case .file:
-                throw TransferError.option("--init", "the initial image must be given at the content size \(width)x\(height)")
+                throw DeviceError.invalidArgument(op: "TransferEngine", detail: "a start image file is planned, but none was given")
             }
         }
         optimizer = try makeOptimizer(options.optimizer, device: device, like: shape, learningRate: plan.learningRate,
@@ -112,7 +114,7 @@ public final class TransferEngine {
 
     /// Runs the stage's iterations. `report(k, losses, seconds)` is called for
     /// k = 0 (the initial image) through N, with the wall time since the loop began.
-    /// With `--tolerance`, the run ends early (`stoppedAt`) when `EarlyStop` says so.
+    /// With `TransferOption.tolerance`, the run ends early (`stoppedAt`) when `EarlyStop` says so.
     /// Returns how the run ended: all iterations done (or stopped early by the tolerance),
     /// stopped by `stop` (after the iteration in progress, or, when that iteration is still
     /// running `stop.patience` seconds after the request, with it abandoned and the image of
@@ -155,7 +157,7 @@ public final class TransferEngine {
                 switch failure {
                 case .noDecrease: return .stalled(iteration: k - 1)
                 case .noFiniteTrial:
-                    throw TransferError.diverged("no trial step of the line search gave a finite J at iteration \(k); lower --learning-rate (now \(plan.learningRate)) or --style-weight")
+                    throw TransferError.diverged("no trial step of the line search gave a finite J at iteration \(k); lower \(TransferOption.learningRate) (now \(plan.learningRate)) or \(TransferOption.styleWeight)")
                 }
             }
             guard losses.isFinite else {
@@ -172,8 +174,8 @@ public final class TransferEngine {
     }
 
     private func diverged(_ k: Int, _ l: LossValues) -> TransferError {
-        let hint = plan.options.optimizer == .lbfgs ? "lower --style-weight or use another --optimizer"
-                                                    : "lower --learning-rate (now \(plan.learningRate))"
+        let hint = plan.options.optimizer == .lbfgs ? "lower \(TransferOption.styleWeight) or use another \(TransferOption.optimizer)"
+                                                    : "lower \(TransferOption.learningRate) (now \(plan.learningRate))"
         let losses = [l.total, l.content, l.style, l.tv]
         guard losses.allSatisfy(\.isFinite) else {
             return .diverged("loss became \(losses.contains { $0.isNaN } ? "NaN" : "infinite") at iteration \(k) (content \(l.content), style \(l.style), tv \(l.tv)); \(hint)")

@@ -1,4 +1,4 @@
-// FeatureMaps: the activations and Gram matrices of chosen VGG-19 layers for one image, run on a device and read back.
+// FeatureMaps: the activations and Gram matrices of chosen VGG layers (of any model) for one image, run on a device and read back.
 import Foundation
 import NSTCore
 import NSTImages
@@ -34,7 +34,7 @@ public struct FeatureMap: Sendable {
     }
 }
 
-/// A VGG-19 network cut after the deepest of some layers, run on a device to read those layers back.
+/// A VGG network (VGG-19, VGG-16) cut after the deepest of some layers, run on a device to read those layers back.
 public final class FeatureExtractor {
     /// The layers read, as (name, index), in the order asked.
     public let layers: [(name: String, index: Int)]

@@ -46,11 +46,12 @@ struct Devices: ParsableCommand {
         }
     }
 
+    /// `t` as "0.123 s".
+    private static func seconds(_ t: TimeInterval) -> String { String(format: "%.3f s", t) }
+
     /// Runs a 3x3 convolution (16 -> 16 channels, 32x32) on `info` and on the CPU backend
     /// and prints the time to open the device, the time of the first conv (which builds
     /// or loads the kernels) and the largest difference relative to the largest output.
-    private static func seconds(_ t: TimeInterval) -> String { String(format: "%.3f s", t) }
-
     static func check(_ info: OpenCLDeviceInfo) throws -> Double {
         let (c, h, w) = (16, 32, 32)
         var rng = SplitMix64(seed: 1)

@@ -8,6 +8,7 @@ struct NST: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nst",
         abstract: "Neural style transfer (Gatys, Ecker, Bethge 2015) on OpenCL or the CPU.",
+        version: NSTVersion.string,
         subcommands: [Transfer.self, Devices.self, Bench.self, Tune.self, Weights.self, Plot.self, Activations.self, Gram.self,
                       Example.self, Sheet.self])
 

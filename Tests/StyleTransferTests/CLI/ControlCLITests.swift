@@ -7,7 +7,6 @@ import StyleTransfer
 import XCTest
 
 final class ControlCLITests: ScratchFolderTestCase {
-
     override func setUpWithError() throws {
         try super.setUpWithError()
         var data = TestData(seed: 4)
@@ -15,7 +14,6 @@ final class ControlCLITests: ScratchFolderTestCase {
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: path("style.png"))
         try Image(width: 6, height: 5, pixels: (0..<90).map { Float($0 % 6) / 5 }).writePNG(to: path("mask.png"))
     }
-
 
     private func arguments(output: String, _ extra: [String]) -> [String] {
         ["transfer", "--content", path("content.png"), "--style", path("style.png"), "--output", output,

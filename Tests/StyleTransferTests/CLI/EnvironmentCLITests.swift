@@ -8,13 +8,11 @@ import StyleTransfer
 import XCTest
 
 final class EnvironmentCLITests: ScratchFolderTestCase {
-
     override func setUpWithError() throws {
         try super.setUpWithError()
         var data = TestData(seed: 5)
         try Image(width: 12, height: 10, pixels: data.uniform(3 * 12 * 10, 0, 1)).writePNG(to: folder.appendingPathComponent("c.png").path)
     }
-
 
     /// Before: Swift turned the byte 0xFF into U+FFFD and nst wrote `out\u{FFFD}.png`, a
     /// file the user never named. Now: one line naming the option, exit 1, nothing written.

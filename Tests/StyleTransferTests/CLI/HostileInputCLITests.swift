@@ -11,15 +11,12 @@ import Foundation
 import XCTest
 
 final class HostileInputCLITests: ScratchFolderTestCase {
-
     override func setUpWithError() throws {
         try super.setUpWithError()
         var data = TestData(seed: 4)
         try Image(width: 24, height: 20, pixels: data.uniform(3 * 24 * 20, 0, 1)).writePNG(to: path("c.png"))
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: path("s.png"))
     }
-
-
 
     private func arguments(_ extra: [String], device: String = "cpu") -> [String] {
         ["transfer", "--content", "c.png", "--style", "s.png", "--output", "out.png", "--size", "24", "--iterations", "3",

@@ -7,14 +7,12 @@ import StyleTransfer
 import XCTest
 
 final class SignalsCLITests: ScratchFolderTestCase {
-
     override func setUpWithError() throws {
         try super.setUpWithError()
         var data = TestData(seed: 3)
         try Image(width: 24, height: 20, pixels: data.uniform(3 * 24 * 20, 0, 1)).writePNG(to: folder.appendingPathComponent("c.png").path)
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: folder.appendingPathComponent("s.png").path)
     }
-
 
     /// A run far too long to finish by itself.
     private func start(_ extra: [String] = []) throws -> (Process, URL) {

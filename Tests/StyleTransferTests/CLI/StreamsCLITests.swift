@@ -7,14 +7,12 @@ import StyleTransfer
 import XCTest
 
 final class StreamsCLITests: ScratchFolderTestCase {
-
     override func setUpWithError() throws {
         try super.setUpWithError()
         var data = TestData(seed: 2)
         try Image(width: 24, height: 20, pixels: data.uniform(3 * 24 * 20, 0, 1)).writePNG(to: folder.appendingPathComponent("c.png").path)
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: folder.appendingPathComponent("s.png").path)
     }
-
 
     /// A run with progress on (no --quiet), so that stderr is written all along.
     private let run = "\"$NST\" transfer --content c.png --style s.png --size 24 --iterations 20 --content-layers relu2_1 --style-layers relu1_1,relu2_1 --device cpu"

@@ -18,13 +18,18 @@ final class TransferCLITests: ScratchFolderTestCase {
         try Image(width: 20, height: 20, pixels: data.uniform(3 * 20 * 20, 0, 1)).writePNG(to: style)
     }
 
-
-
     /// Fast arguments: a 24-pixel image, two iterations, layers of block 1 and 2 only.
     private func arguments(output: String? = nil, _ extra: [String] = []) -> [String] {
         ["transfer", "--content", content, "--style", style, "--output", output ?? path("out.png"),
          "--size", "24", "--iterations", "2", "--content-layers", "relu2_1", "--style-layers", "relu1_1,relu2_1",
          "--device", "cpu", "--quiet"] + extra
+    }
+
+    /// `nst --version` prints the one version string and exits 0.
+    func testVersion() throws {
+        let result = try NSTProcess.run(["--version"], in: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, NSTVersion.string + "\n")
     }
 
     func testSmallTransferWritesImageLogAndIntermediates() throws {

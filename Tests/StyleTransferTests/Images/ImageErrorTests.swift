@@ -10,8 +10,6 @@
 import XCTest
 
 final class ImageErrorTests: ScratchFolderTestCase {
-
-
     /// Writes `bytes` as `name`, loads it, and checks the error's kind and that it names the file.
     private func assertLoadFails(_ bytes: [UInt8], named name: String, kind: ImageError.Kind,
                                  containing text: String = "", file: StaticString = #filePath, line: UInt = #line) throws {

@@ -11,7 +11,6 @@ import Foundation
 import XCTest
 
 final class InspectCLITests: ScratchFolderTestCase {
-
     override func setUpWithError() throws {
         try super.setUpWithError()
         var data = TestData(seed: 2)
@@ -19,7 +18,6 @@ final class InspectCLITests: ScratchFolderTestCase {
         try Image(width: 24, height: 24, pixels: data.uniform(3 * 24 * 24, 0, 1)).writePNG(to: path("b.png"))
         try Data(LossPlotTests.log.utf8).write(to: URL(fileURLWithPath: path("log.csv")))
     }
-
 
     func run(_ arguments: [String]) throws -> NSTResult { try NSTProcess.run(arguments, in: folder) }
 

@@ -7,12 +7,6 @@ import StyleTransfer
 import XCTest
 
 final class AtomicFileTests: ScratchFolderTestCase {
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-    }
-
-
     func testReplacesTheFileAndLeavesNoTemporaryFile() throws {
         let path = folder.appendingPathComponent("log.csv").path
         try AtomicFile.write(Data("old\n".utf8), to: path, role: "--loss-log")

@@ -11,7 +11,6 @@ import Foundation
 import XCTest
 
 final class PretrainedFormatTests: ScratchFolderTestCase {
-
     /// The built-in weights of TinyProblem's depth (conv1_1, conv1_2, conv2_1) as state-dict tensors.
     private func tensors(half: Bool = false) -> [TorchTensor] {
         let builtIn = VGGWeights.builtIn(depth: 7)

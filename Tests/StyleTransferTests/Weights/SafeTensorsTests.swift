@@ -10,12 +10,6 @@
 import XCTest
 
 final class SafeTensorsTests: ScratchFolderTestCase {
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-    }
-
-
     private func write(_ data: Data, _ name: String = "w.safetensors") throws -> URL {
         let url = folder.appendingPathComponent(name)
         try data.write(to: url)

@@ -11,7 +11,6 @@ import Foundation
 import XCTest
 
 final class WeightsFetchTests: ScratchFolderTestCase {
-
     private let body: [UInt8] = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
     private var digest: String { var h = SHA256(); h.update(body); return h.hexDigest() }
     private func contents() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted() }

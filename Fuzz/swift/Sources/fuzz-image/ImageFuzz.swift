@@ -1,6 +1,7 @@
 // ImageFuzz: libFuzzer target: any bytes decoded as an image (sniffing, the C shim, EXIF orientation, Float conversion) either decode or throw.
 import FuzzSupport
-@testable import StyleTransfer
+@testable import NSTImages
+import StyleTransfer
 
 /// The decoders' budget: a header claiming a huge image is refused instead of allocated (the
 /// real budget is the machine's free memory). A quarter of Fuzz/decode_image.c's 256 MiB, as

@@ -73,7 +73,7 @@ public struct TransferOptions: Sendable {
     public var devices: [DeviceChoice] = [.auto]
     /// Where the generated image starts.
     public var initMode = InitMode.content
-    /// Seed of `TransferOption.initial random`.
+    /// Seed of a random start (`InitMode.random`).
     public var seed: UInt64 = 0
     /// Max or average pooling after each block.
     public var pooling = PoolKind.max

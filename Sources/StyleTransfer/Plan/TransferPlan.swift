@@ -6,7 +6,7 @@ import NSTWeights
 import NSTMethod
 
 /// One stage of the optimisation: an image size and the iterations spent at it. A run has
-/// one stage today; coarse-to-fine runs add smaller ones before it.
+/// one stage; coarse-to-fine runs add smaller ones before it.
 public struct TransferStage: Equatable, Sendable {
     /// Long side of the generated image in pixels.
     public let size: Int
@@ -14,9 +14,11 @@ public struct TransferStage: Equatable, Sendable {
     public let iterations: Int
 }
 
-/// The options of a run, checked once and resolved: layers and their weights, blend
-/// weights, network depth, sizes, optimiser settings and stages. The runner, the engine,
-/// the benchmark, the memory estimate and the tuner all read the plan; none re-validates.
+/// The options of a run, checked once and resolved: the weights file (opened once), the
+/// model and input convention, alpha, beta and gamma, layers and their weights, blend
+/// weights, network depth, sizes, optimiser settings, devices and stages. The runner, the
+/// pipeline, the engine, the benchmark, the memory estimate and the tuner all read the
+/// plan; none re-validates.
 ///
 /// Errors name the command-line option, because `TransferOptions` mirrors `nst transfer`'s
 /// options one to one; the layers below report domain errors (`WeightListError`) and this

@@ -11,7 +11,7 @@ extension MemoryEstimate {
 
     /// Throws when the run would not fit on `device` (nothing is checked for a device whose
     /// memory is unknown).
-    /// - Parameter option: how to name the option to blame, e.g. `TransferOption.size 6000`.
+    /// - Parameter option: how to name the option to blame, e.g. the size option and its value.
     /// - Throws: `TransferError.option` saying how much is needed and how much there is.
     public func check(fits device: any Device, option: String) throws {
         guard let memory = device.memory else { return }

@@ -33,7 +33,7 @@ public final class TransferEngine {
     /// - Parameters:
     ///   - content: the content image at the generated size.
     ///   - styles: the style images at their final size.
-    ///   - initial: the starting image (already at the content size): `TransferOption.initial FILE`'s, or the
+    ///   - initial: the starting image (already at the content size): the file of `TransferOption.initial`, or the
     ///     previous stage's result; nil: as `TransferOption.initial` says.
     ///   - keepLastGood: keep a device copy of the previous image (for `TransferOption.saveEvery`).
     ///   - stage: the stage to run (default: the plan's last, which is its only one unless

@@ -28,8 +28,14 @@ struct Transfer: ParsableCommand {
     /// The library's defaults, shown by --help.
     static let defaults = TransferOptions(contentPath: "", stylePaths: [], outputPath: "")
 
-    @Option(help: ArgumentHelp("Content image (PNG, JPEG or TIFF).", valueName: "file"))
-    var content: String
+    @Option(help: ArgumentHelp("Content image (PNG, JPEG or TIFF), a folder of them, or a glob pattern (quoted); repeat for several. With several, --output (and --loss-log, --plot) must contain {name} (the content's base name) or be an existing folder.", valueName: "file|folder|pattern"))
+    var content: [String] = []
+
+    @Flag(help: "With several contents: leave a content alone when its output exists.")
+    var skipExisting = false
+
+    @Option(help: ArgumentHelp("Run only shard K of N of the sorted contents (every N-th from the K-th), or auto: from Slurm's job-array variables (SLURM_ARRAY_TASK_ID with _MIN/_MAX or _COUNT).", valueName: "K/N|auto"))
+    var shard: String?
 
     @Option(help: ArgumentHelp("Style image (PNG, JPEG or TIFF); repeat for several, blended by --style-blend-weights.", valueName: "file"))
     var style: [String] = []
@@ -115,8 +121,14 @@ struct Transfer: ParsableCommand {
     @OptionGroup(title: "Controls")
     var controls: ControlArguments
 
+    func validate() throws {
+        guard !content.isEmpty else { throw ValidationError("Missing expected argument '--content <file|folder|pattern>'") }
+    }
+
     func run() throws {
-        var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
+        var contents = try ContentList.expand(content)
+        if let shard { contents = try Shard(parsing: shard).of(contents) }
+        var options = TransferOptions(contentPath: contents.first ?? "", stylePaths: style, outputPath: output)
         options.devices = try DeviceChoice.list(parsing: device)
         options.size = size
         options.iterations = iterations
@@ -144,7 +156,25 @@ struct Transfer: ParsableCommand {
         options.quiet = quiet
         options.large = try large.options()
         options.controls = controls.options()
-        try TransferRunner.run(options, stop: Signals.stop) { try options.devices.map { try DeviceSelection.makeDevice($0) } }
+        let makeDevices = { try options.devices.map { try DeviceSelection.makeDevice($0) } }
+        // One content is a plain run; several a batch.
+        if contents.count == 1 {
+            let single = BatchPaths.item(options, content: contents[0])
+            if skipExisting, FileManager.default.fileExists(atPath: single.outputPath) {
+                Console.error("nst: skipped \(contents[0]): '\(single.outputPath)' exists\n")
+                return
+            }
+            try TransferRunner.run(single, stop: Signals.stop, makeDevices: makeDevices)
+            return
+        }
+        guard !contents.isEmpty else {
+            Console.error("nst: shard \(shard ?? "") of \(try ContentList.expand(content).count) contents is empty; nothing to do\n")
+            return
+        }
+        let summary = try TransferBatch.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop,
+                                            report: { _, error in Console.error("nst: error: \(error)\n") }, makeDevices: makeDevices)
+        Console.error("nst: batch: \(summary)\n")
+        if summary.failed > 0 { throw BatchFailures(summary: summary) }
     }
 
     static func names(_ list: String) -> [String] {

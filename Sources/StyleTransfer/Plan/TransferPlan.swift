@@ -25,7 +25,7 @@ public struct TransferStage: Equatable, Sendable {
 /// is where the option is attached.
 public struct TransferPlan {
     /// The options as given (files, flags, raw values).
-    public let options: TransferOptions
+    public private(set) var options: TransferOptions
     /// Layers and weights of J_content and J_style.
     public let content: LayerWeights, style: LayerWeights
     /// One weight per style image, summing to 1.
@@ -164,6 +164,14 @@ public struct TransferPlan {
                       weights: lossWeights,
                       tv: tv, blend: blend, model: model, pooling: options.pooling,
                       normalizeGradients: options.controls.normalizeGradients)
+    }
+
+    /// This plan for another item of a batch: `item`'s files (content, outputs), everything
+    /// else as resolved here. `item` must differ from the plan's options in those paths only.
+    func with(_ item: TransferOptions) -> TransferPlan {
+        var plan = self
+        plan.options = item
+        return plan
     }
 
     /// The network's weights for this plan: the file's (opened once, by `init`), read with the

@@ -42,10 +42,20 @@ public final class TransferEngine {
     ///     optimiser's default history).
     ///   - workers: the devices tiles go to (default: `device` alone); `device` holds the image.
     ///   - masks: style and content masks at the content size (`TransferOption.styleMask`, `TransferOption.contentMask`).
-    public init(device: any Device, plan: TransferPlan, weights: VGGWeights,
-                content: Image, styles: [Image], initial: Image? = nil, keepLastGood: Bool = false,
-                stage: TransferStage? = nil, layout: StageLayout? = nil, workers: [any Device] = [],
-                masks: TransferMasks? = nil) throws {
+    public convenience init(device: any Device, plan: TransferPlan, weights: VGGWeights,
+                            content: Image, styles: [Image], initial: Image? = nil, keepLastGood: Bool = false,
+                            stage: TransferStage? = nil, layout: StageLayout? = nil, workers: [any Device] = [],
+                            masks: TransferMasks? = nil) throws {
+        try self.init(device: device, plan: plan, weights: weights, content: content, styles: styles, initial: initial,
+                      keepLastGood: keepLastGood, stage: stage, layout: layout, workers: workers, masks: masks,
+                      cache: EngineCache(sharesStyleTargets: false))
+    }
+
+    /// The engine with the network and style targets taken from `cache` when it has them
+    /// (the items of a batch share them).
+    init(device: any Device, plan: TransferPlan, weights: VGGWeights, content: Image, styles: [Image], initial: Image?,
+         keepLastGood: Bool, stage: TransferStage?, layout: StageLayout?, workers: [any Device], masks: TransferMasks?,
+         cache: EngineCache) throws {
         let options = plan.options
         self.device = device
         self.plan = plan
@@ -67,9 +77,12 @@ public final class TransferEngine {
             objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
                                            spec: plan.objective, grid: grid, content: content, styles: styles)
         } else {
-            let network = try VGGNetwork(device: device, weights: weights, pooling: options.pooling, depth: plan.depth)
+            let network = try cache.network(on: device, weights: weights, pooling: options.pooling, depth: plan.depth)
             let styleTensors = try styles.map { try Self.upload($0, to: device) }
-            let targets = try StyleTargets.compute(network: network, images: styleTensors, blend: plan.blend, layers: plan.style)
+            let side = styles.map { max($0.width, $0.height) }.max() ?? 0
+            let targets = try cache.styleTargets(side: side) {
+                try StyleTargets.compute(network: network, images: styleTensors, blend: plan.blend, layers: plan.style)
+            }
             let workspace = try VGGWorkspace(network: network, height: height, width: width,
                                              keepConvOutputs: Set(plan.content.indices).union(plan.style.indices))
             let uploaded = try Self.upload(content, to: device)

@@ -17,10 +17,12 @@ struct TransferPipeline {
     /// The devices tiles go to; the first holds the image and the optimiser's state.
     let devices: [any Device]
     let sink: any OutputSink
+    /// Networks and style targets shared with other items of the same plan (a batch).
+    let cache: EngineCache
 
     /// - Throws: `TransferError.option` naming the device option when `devices` is empty.
     init(plan: TransferPlan, weights: VGGWeights, inputs: RunInputs, sizes: [StageSizes], devices: [any Device],
-         sink: any OutputSink) throws {
+         sink: any OutputSink, cache: EngineCache? = nil) throws {
         guard !devices.isEmpty else { throw TransferError.invalid(.device, "names no device") }
         self.plan = plan
         self.weights = weights
@@ -28,6 +30,7 @@ struct TransferPipeline {
         self.sizes = sizes
         self.devices = devices
         self.sink = sink
+        self.cache = cache ?? EngineCache(sharesStyleTargets: false)
     }
 
     /// Each stage's layout (whole or tiled, and the L-BFGS history), chosen before any
@@ -79,7 +82,7 @@ struct TransferPipeline {
             let engine = try blamingSize {
                 try TransferEngine(device: device, plan: plan, weights: weights, content: content, styles: styles,
                                    initial: initial, keepLastGood: keepLastGood, stage: stage, layout: layout,
-                                   workers: devices, masks: masks)
+                                   workers: devices, masks: masks, cache: cache)
             }
             let snapshotStage = multiStage ? stage : nil
             do {

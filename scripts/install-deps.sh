@@ -9,6 +9,7 @@ packages=(
   liblcms2-dev                                      # Little CMS 2: inputs with an embedded ICC profile converted to sRGB
   libopenblas-dev                                   # CPU matrix products
   libcairo2-dev fonts-dejavu-core                   # drawing and text of the inspection pictures (nst plot, activations, ...)
+  openmpi-bin                                       # Open MPI's mpirun and libmpi, loaded at run time by --distributed mpi (the MPI tests)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,9 @@ struct Transfer: ParsableCommand {
     @Flag(help: "With several contents: leave a content alone when its output exists.")
     var skipExisting = false
 
+    @Option(help: ArgumentHelp("Spread the run over the processes of an MPI job (mpirun -np N nst transfer ... --distributed mpi): one content's tiles (needs --tile), or several contents. --device auto then means the GPU numbered by the node-local rank.", valueName: "mpi"))
+    var distributed: String?
+
     @Option(help: ArgumentHelp("Run only shard K of N of the sorted contents (every N-th from the K-th), or auto: from Slurm's job-array variables (SLURM_ARRAY_TASK_ID with _MIN/_MAX or _COUNT).", valueName: "K/N|auto"))
     var shard: String?
 
@@ -123,6 +126,7 @@ struct Transfer: ParsableCommand {
 
     func validate() throws {
         guard !content.isEmpty else { throw ValidationError("Missing expected argument '--content <file|folder|pattern>'") }
+        if let distributed, distributed != "mpi" { throw TransferError.option("--distributed", "the only transport is mpi, got '\(distributed)'") }
     }
 
     func run() throws {
@@ -157,6 +161,17 @@ struct Transfer: ParsableCommand {
         options.large = try large.options()
         options.controls = controls.options()
         let makeDevices = { try options.devices.map { try DeviceSelection.makeDevice($0) } }
+        if distributed != nil {
+            let report = { (_: String, error: any Error) -> Void in _ = Console.error("nst: error: \(error)\n") }
+            let summary = try MPIRun.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop, report: report) { rank in
+                try options.devices.map { try DeviceSelection.makeDevice($0, localRank: rank) }
+            }
+            if let summary {
+                Console.error("nst: batch: \(summary)\n")
+                if summary.failed > 0 { throw BatchFailures(summary: summary) }
+            }
+            return
+        }
         // One content is a plain run; several a batch.
         if contents.count == 1 {
             let single = BatchPaths.item(options, content: contents[0])

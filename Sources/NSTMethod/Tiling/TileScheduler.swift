@@ -6,9 +6,9 @@ import NSTCore
 /// Runs one piece of work per tile on a set of workers, one thread per worker, each taking
 /// the next tile when it finishes the last. Results come back indexed by tile, so whatever
 /// combines them does so in the grid's fixed order, whichever worker computed what.
-enum TileScheduler {
+package enum TileScheduler {
     /// `work(worker, tile)` for every tile; the first error stops the hand-out and is thrown.
-    static func run<R: Sendable>(_ tiles: [Tile], on workers: [TileWorker],
+    package static func run<R: Sendable>(_ tiles: [Tile], on workers: [TileWorker],
                                  _ work: @Sendable (TileWorker, Tile) throws -> R) throws -> [R] {
         guard workers.count > 1, tiles.count > 1 else {
             guard let worker = workers.first else { return [] }
@@ -46,9 +46,9 @@ enum TileScheduler {
 }
 
 /// Cutting rectangles out of CHW images held on the host, and adding them back.
-enum HostImage {
+package enum HostImage {
     /// The `rect` of every channel of a `[channels, size]` image, CHW.
-    static func crop(_ pixels: [Float], channels: Int, size: ImageSize, _ rect: PixelRect) -> [Float] {
+    package static func crop(_ pixels: [Float], channels: Int, size: ImageSize, _ rect: PixelRect) -> [Float] {
         var out = [Float](repeating: 0, count: channels * rect.height * rect.width)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -65,7 +65,7 @@ enum HostImage {
     }
 
     /// Adds a `[channels, rect]` block into `pixels` at `rect`.
-    static func add(_ block: [Float], into pixels: inout [Float], channels: Int, size: ImageSize, _ rect: PixelRect) {
+    package static func add(_ block: [Float], into pixels: inout [Float], channels: Int, size: ImageSize, _ rect: PixelRect) {
         block.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { dst in
                 for c in 0..<channels {

@@ -4,16 +4,26 @@ import NSTWeights
 
 /// What one tile's style pass returns: per style layer, the Gram matrix of the tile's
 /// interior (normalised by the interior's own positions) and that position count.
-struct TileGrams: Sendable {
-    var grams: [[Float]]
-    var positions: [Int]
+package struct TileGrams: Sendable {
+    package var grams: [[Float]]
+    package var positions: [Int]
+
+    package init(grams: [[Float]], positions: [Int]) {
+        self.grams = grams
+        self.positions = positions
+    }
 }
 
 /// What one tile's gradient pass returns: dJ/dx over the tile's crop, and per content
 /// layer the content loss of the interior (normalised by the interior's own size).
-struct TileGradient: Sendable {
-    var gradient: [Float]
-    var content: [Double]
+package struct TileGradient: Sendable {
+    package var gradient: [Float]
+    package var content: [Double]
+
+    package init(gradient: [Float], content: [Double]) {
+        self.gradient = gradient
+        self.content = content
+    }
 }
 
 /// A device with the network's weights and buffers sized for the largest crop of a grid.
@@ -21,7 +31,7 @@ struct TileGradient: Sendable {
 /// partial Grams or a crop gradient out, so tiles can go to any worker in any order.
 // @unchecked: a worker is driven by one thread at a time (the scheduler hands it one tile
 // after another), which its device's ops require anyway.
-final class TileWorker: @unchecked Sendable {
+package final class TileWorker: @unchecked Sendable {
     let device: any Device
     let network: VGGNetwork
     /// Layers and weights of the losses.
@@ -41,8 +51,8 @@ final class TileWorker: @unchecked Sendable {
     private var taped: (tile: Int, workspace: VGGWorkspace)?
 
     /// Uploads the weights to `device` and allocates every buffer the grid's tiles need.
-    init(device: any Device, weights: VGGWeights, pooling: PoolKind, depth: Int, grid: TileGrid,
-         content: LayerWeights, style: LayerWeights) throws {
+    package init(device: any Device, weights: VGGWeights, pooling: PoolKind, depth: Int, grid: TileGrid,
+                 content: LayerWeights, style: LayerWeights) throws {
         self.device = device
         self.content = content
         self.style = style
@@ -76,10 +86,10 @@ final class TileWorker: @unchecked Sendable {
     private func view(_ tensor: Tensor, _ shape: Shape) -> Tensor { Tensor(shape: shape, storage: tensor.storage) }
 
     /// Forgets the tape kept from the last Gram pass (the image is about to change).
-    func beginEvaluation() { taped = nil }
+    package func beginEvaluation() { taped = nil }
 
     /// Makes this worker's network check `stop` between layers (see `VGGWorkspace.stop`).
-    func watch(_ stop: StopRequest?) { workspace.stop = stop }
+    package func watch(_ stop: StopRequest?) { workspace.stop = stop }
 
     /// Runs the network on a crop's pixels (`[3, h, w]`, CHW) and returns the workspace holding the tape.
     private func forward(_ tile: Tile, pixels: [Float]) throws -> VGGWorkspace {
@@ -103,7 +113,7 @@ final class TileWorker: @unchecked Sendable {
     }
 
     /// The interior activations of `layers` for a tile (the content targets), downloaded.
-    func activations(_ tile: Tile, pixels: [Float], grid: TileGrid, layers: [Int]) throws -> [[Float]] {
+    package func activations(_ tile: Tile, pixels: [Float], grid: TileGrid, layers: [Int]) throws -> [[Float]] {
         let ws = try forward(tile, pixels: pixels)
         return try layers.map { layer in
             guard let (a, _) = try interiorActivation(ws, tile, grid, layer: layer) else { return [] }
@@ -112,7 +122,7 @@ final class TileWorker: @unchecked Sendable {
     }
 
     /// Pass 1: the Gram matrix of the tile's interior at every style layer.
-    func grams(_ tile: Tile, pixels: [Float], grid: TileGrid, keepTape: Bool = false) throws -> TileGrams {
+    package func grams(_ tile: Tile, pixels: [Float], grid: TileGrid, keepTape: Bool = false) throws -> TileGrams {
         let ws = try forward(tile, pixels: pixels)
         if keepTape { taped = (tile.index, ws) }
         var result = TileGrams(grams: [], positions: [])
@@ -130,7 +140,7 @@ final class TileWorker: @unchecked Sendable {
     }
 
     /// Makes `differences[k]` (`G - T` of style layer k, `[C*C]`) the ones the gradient pass uses.
-    func setDifferences(_ values: [[Float]]) throws {
+    package func setDifferences(_ values: [[Float]]) throws {
         for (layer, value) in zip(style.indices, values) {
             guard let e = differences[layer] else { continue }
             try device.upload(value, to: e)
@@ -140,7 +150,7 @@ final class TileWorker: @unchecked Sendable {
     /// Pass 2: dJ/dx over the crop from the tile's interior: the content loss against
     /// `targets` (one per content layer, the interior's) with gradient scales
     /// `contentScales`, and the style gradient `styleScales[k] * (G - T) A` at each style layer.
-    func gradient(_ tile: Tile, pixels: [Float], grid: TileGrid, targets contentTargets: [[Float]],
+    package func gradient(_ tile: Tile, pixels: [Float], grid: TileGrid, targets contentTargets: [[Float]],
                   contentScales: [Float], styleScales: [Float]) throws -> TileGradient {
         let ws: VGGWorkspace
         if let taped, taped.tile == tile.index {

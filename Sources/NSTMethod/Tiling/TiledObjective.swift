@@ -41,14 +41,24 @@ public final class TiledObjective: Objective {
     private let tvKind: TVKind
     private let mean: [Float], std: [Float]
     private let normalized: Tensor?, normalizedGradient: Tensor?
+    /// Other processes computing some of the tiles (`RemoteTiles`), or nil: all tiles here.
+    private let remote: (any RemoteTiles)?
 
     /// Computes the content targets (tile by tile) and the style targets (each style image
     /// cut into tiles of the same side) with `workers`.
     /// - Parameters:
     ///   - content: the content image at the generated size (the grid's).
     ///   - styles: the style images at their final sizes, blended by `blend`.
-    public init(home: any Device, workers devices: [any Device], weights: VGGWeights, spec: ObjectiveSpec,
-                grid: TileGrid, content: Image, styles: [Image]) throws {
+    public convenience init(home: any Device, workers devices: [any Device], weights: VGGWeights, spec: ObjectiveSpec,
+                            grid: TileGrid, content: Image, styles: [Image]) throws {
+        try self.init(home: home, workers: devices, weights: weights, spec: spec, grid: grid, content: content, styles: styles,
+                      remote: nil)
+    }
+
+    /// The objective with the tiles not numbered `0 mod remote.processes` computed by other
+    /// processes (`RemoteTiles`); this one computes the rest, the style targets and the TV term.
+    package init(home: any Device, workers devices: [any Device], weights: VGGWeights, spec: ObjectiveSpec,
+                 grid: TileGrid, content: Image, styles: [Image], remote: (any RemoteTiles)?) throws {
         guard !devices.isEmpty, styles.count == spec.blend.count else {
             throw DeviceError.invalidArgument(op: "TiledObjective", detail: "\(devices.count) devices, \(styles.count) style images for \(spec.blend.count) blend weights")
         }
@@ -67,10 +77,17 @@ public final class TiledObjective: Objective {
         }
         let contentPixels = content.pixels, contentSize = grid.size, contentLayers = spec.content.indices
         let workers = self.workers
-        contentTargets = try TileScheduler.run(grid.tiles, on: workers) { worker, tile in
+        self.remote = remote
+        // The content targets of this process's tiles (the others' stay with them).
+        let mine = grid.tiles.filter { remote?.isHome($0.index) ?? true }
+        let targetsOfMine = try TileScheduler.run(mine, on: workers) { worker, tile in
             try worker.activations(tile, pixels: HostImage.crop(contentPixels, channels: 3, size: contentSize, tile.crop),
                                    grid: grid, layers: contentLayers)
         }
+        var contentTargets = Array(repeating: [[Float]](), count: grid.tiles.count)
+        for (tile, targets) in zip(mine, targetsOfMine) { contentTargets[tile.index] = targets }
+        self.contentTargets = contentTargets
+        try remote?.begin(grid: grid, content: contentPixels)
         var targets = spec.style.indices.map { Array(repeating: 0.0, count: grid.model.outputChannels(of: $0) * grid.model.outputChannels(of: $0)) }
         for (image, (styleGrid, b)) in zip(styles, zip(styleGrids, spec.blend)) {
             let grams = try Self.grams(image.pixels, grid: styleGrid, workers: workers)
@@ -104,12 +121,16 @@ public final class TiledObjective: Objective {
 
     /// `Gram(A) = sum_t n_t Gram_t / N` at every style layer of an image, in Double, tile order.
     /// With `keepTape`, each worker keeps the tape of its last tile for the gradient pass.
-    private static func grams(_ pixels: [Float], grid: TileGrid, workers: [TileWorker], keepTape: Bool = false) throws -> [[Double]] {
+    /// With `remote`, this process computes its own tiles and takes the others' results.
+    private static func grams(_ pixels: [Float], grid: TileGrid, workers: [TileWorker], keepTape: Bool = false,
+                              remote: (any RemoteTiles)? = nil) throws -> [[Double]] {
         let size = grid.size
-        let parts = try TileScheduler.run(grid.tiles, on: workers) { worker, tile in
+        let mine = grid.tiles.filter { remote?.isHome($0.index) ?? true }
+        var parts = try TileScheduler.run(mine, on: workers) { worker, tile in
             try worker.grams(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
                              keepTape: keepTape)
         }
+        if let remote { parts = try merge(mine, parts, try remote.receiveGrams(), grid: grid) }
         guard let style = workers.first?.style else { return [] }
         return style.indices.enumerated().map { k, layer in
             let c = grid.model.outputChannels(of: layer), total = Double(grid.positions(layer: layer))
@@ -123,8 +144,10 @@ public final class TiledObjective: Objective {
     }
 
     /// Checks `stop` between every worker's layers, so tiles stop too (`Objective.watch`).
+    /// With remote tiles an evaluation always finishes: abandoning it half-way would leave
+    /// the other processes' replies unread.
     public func watch(_ stop: StopRequest?) {
-        for worker in workers { worker.watch(stop) }
+        for worker in workers { worker.watch(remote == nil ? stop : nil) }
     }
 
     /// J and its parts at `x` (on the home device); `gradient` (home device) is overwritten with dJ/dx.
@@ -133,7 +156,8 @@ public final class TiledObjective: Objective {
         let pixels = try home.download(x)
         for worker in workers { worker.beginEvaluation() }
         // Pass 1: the whole image's Grams, the differences E = G - T and the style losses.
-        let generated = try Self.grams(pixels, grid: grid, workers: workers, keepTape: true)
+        try remote?.sendGrams(pixels: pixels)
+        let generated = try Self.grams(pixels, grid: grid, workers: workers, keepTape: true, remote: remote)
         var sum = LossSum(), differences: [[Float]] = []
         for (k, layer) in style.indices.enumerated() {
             let c = Double(grid.model.outputChannels(of: layer))
@@ -150,14 +174,17 @@ public final class TiledObjective: Objective {
         // Pass 2: each tile's interior losses, back to its crop's pixels.
         let contentWeights = content.weights, alpha = lossWeights.content, styleScales = self.styleScales
         let contentTargets = self.contentTargets, contentShares = self.contentShares
+        let contentScales = grid.tiles.map { tile in zip(contentWeights, contentShares[tile.index]).map { Float(alpha * $0 * $1) } }
+        try remote?.sendGradients(differences: differences, contentScales: contentScales, styleScales: styleScales)
         // Pass 2 runs the tiles last to first, so each worker starts with the tile whose tape
         // it kept from pass 1; the parts come back in tile order all the same.
-        let reversed = try TileScheduler.run(grid.tiles.reversed(), on: workers) { worker, tile in
-            let scales = zip(contentWeights, contentShares[tile.index]).map { Float(alpha * $0 * $1) }
-            return try worker.gradient(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
-                                       targets: contentTargets[tile.index], contentScales: scales, styleScales: styleScales)
+        let mine = grid.tiles.filter { remote?.isHome($0.index) ?? true }
+        let reversed = try TileScheduler.run(mine.reversed(), on: workers) { worker, tile in
+            try worker.gradient(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
+                                targets: contentTargets[tile.index], contentScales: contentScales[tile.index], styleScales: styleScales)
         }
-        let parts = Array(reversed.reversed())
+        var parts = Array(reversed.reversed())
+        if let remote { parts = try Self.merge(mine, parts, try remote.receiveGradients(), grid: grid) }
         var total = [Float](repeating: 0, count: pixels.count)
         for (tile, part) in zip(grid.tiles, parts) {
             HostImage.add(part.gradient, into: &total, channels: 3, size: size, tile.crop)
@@ -179,6 +206,17 @@ public final class TiledObjective: Objective {
         try home.execute(.dot(gradient, gradient, slots: tvSlots, index: 1))
         let read = try home.readLosses(tvSlots)
         return sum.values(tv: read[0], gradientSquaredNorm: read[1], weights: lossWeights)
+    }
+
+    /// This process's results for `mine` and the others' (by tile index), in tile order.
+    /// - Throws: `DeviceError.backend` when a tile's result is missing.
+    private static func merge<R>(_ mine: [Tile], _ local: [R], _ others: [Int: R], grid: TileGrid) throws -> [R] {
+        var byIndex = others
+        for (tile, part) in zip(mine, local) { byIndex[tile.index] = part }
+        return try grid.tiles.map { tile in
+            guard let part = byIndex[tile.index] else { throw DeviceError.backend("no result came back for tile \(tile.index)") }
+            return part
+        }
     }
 
     /// The share of `layer`'s positions that `tile`'s interior holds.

@@ -87,6 +87,10 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
         try self.init(index: index, count: count, shown: text)
     }
 
+    /// Shard `index` of `count`.
+    /// - Throws: `TransferError.option` naming the shard option unless 1 <= index <= count.
+    package init(index: Int, count: Int) throws { try self.init(index: index, count: count, shown: "\(index)/\(count)") }
+
     private init(index: Int, count: Int, shown: String) throws {
         guard count >= 1, (1...count).contains(index) else {
             throw TransferError.invalid(.shard, "\(shown) gives shard \(index) of \(count); want 1 to N of N >= 1")

@@ -84,6 +84,16 @@ public enum DeviceSelection {
         }
     }
 
+    /// Opens `choice` for the process of node-local rank `localRank` in a distributed run:
+    /// `auto` takes the OpenCL GPU numbered `localRank` (modulo the GPUs found), else the CPU
+    /// backend; the other choices as `makeDevice(_:)`.
+    public static func makeDevice(_ choice: DeviceChoice, localRank: Int) throws -> any Device {
+        guard choice == .auto else { return try makeDevice(choice) }
+        let gpus = ((try? OpenCLDeviceInfo.all()) ?? []).filter(\.isGPU)
+        guard !gpus.isEmpty else { return CPUDevice() }
+        return tuned(try OpenCLDevice(info: gpus[localRank % gpus.count]))
+    }
+
     private static func tuned(_ device: OpenCLDevice) -> OpenCLDevice {
         device.applyCLBlastTuning()
         return device

@@ -18,7 +18,7 @@ public enum TransferOption: String, Sendable, CaseIterable, CustomStringConverti
     case originalColors = "--original-colors", colorMatch = "--color-match", normalizeGradients = "--normalize-gradients"
     case styleMask = "--style-mask", contentMask = "--content-mask", tolerance = "--tolerance"
     case toleranceWindow = "--tolerance-window", bitDepth = "--bit-depth", jpegQuality = "--jpeg-quality"
-    case skipExisting = "--skip-existing", shard = "--shard"
+    case skipExisting = "--skip-existing", shard = "--shard", distributed = "--distributed"
 
     /// The flag, e.g. `--size`.
     public var description: String { rawValue }

@@ -53,9 +53,10 @@ public final class TransferEngine {
 
     /// The engine with the network and style targets taken from `cache` when it has them
     /// (the items of a batch share them).
+    /// With `remote`, a tiled stage's tiles are shared with other processes (`RemoteTiles`).
     init(device: any Device, plan: TransferPlan, weights: VGGWeights, content: Image, styles: [Image], initial: Image?,
          keepLastGood: Bool, stage: TransferStage?, layout: StageLayout?, workers: [any Device], masks: TransferMasks?,
-         cache: EngineCache) throws {
+         cache: EngineCache, remote: (any RemoteTiles)? = nil) throws {
         let options = plan.options
         self.device = device
         self.plan = plan
@@ -75,7 +76,7 @@ public final class TransferEngine {
             }
             let grid = TileGrid(size: ImageSize(height: height, width: width), model: plan.model, depth: plan.depth, tileSide: side)
             objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
-                                           spec: plan.objective, grid: grid, content: content, styles: styles)
+                                           spec: plan.objective, grid: grid, content: content, styles: styles, remote: remote)
         } else {
             let network = try cache.network(on: device, weights: weights, pooling: options.pooling, depth: plan.depth)
             let styleTensors = try styles.map { try Self.upload($0, to: device) }

@@ -19,10 +19,12 @@ struct TransferPipeline {
     let sink: any OutputSink
     /// Networks and style targets shared with other items of the same plan (a batch).
     let cache: EngineCache
+    /// Other processes sharing the tiles of tiled stages (an MPI job's ranks), or nil.
+    let remote: (any RemoteTiles)?
 
     /// - Throws: `TransferError.option` naming the device option when `devices` is empty.
     init(plan: TransferPlan, weights: VGGWeights, inputs: RunInputs, sizes: [StageSizes], devices: [any Device],
-         sink: any OutputSink, cache: EngineCache? = nil) throws {
+         sink: any OutputSink, cache: EngineCache? = nil, remote: (any RemoteTiles)? = nil) throws {
         guard !devices.isEmpty else { throw TransferError.invalid(.device, "names no device") }
         self.plan = plan
         self.weights = weights
@@ -31,6 +33,7 @@ struct TransferPipeline {
         self.devices = devices
         self.sink = sink
         self.cache = cache ?? EngineCache(sharesStyleTargets: false)
+        self.remote = remote
     }
 
     /// Each stage's layout (whole or tiled, and the L-BFGS history), chosen before any
@@ -82,7 +85,7 @@ struct TransferPipeline {
             let engine = try blamingSize {
                 try TransferEngine(device: device, plan: plan, weights: weights, content: content, styles: styles,
                                    initial: initial, keepLastGood: keepLastGood, stage: stage, layout: layout,
-                                   workers: devices, masks: masks, cache: cache)
+                                   workers: devices, masks: masks, cache: cache, remote: remote)
             }
             let snapshotStage = multiStage ? stage : nil
             do {

@@ -34,6 +34,14 @@ public enum TransferRunner {
     @discardableResult
     public static func run(_ options: TransferOptions, stop: StopRequest? = nil,
                            makeDevices: () throws -> [any Device]) throws -> LossLog {
+        try run(options, stop: stop, remote: nil, makeDevices: makeDevices)
+    }
+
+    /// `run(_:stop:makeDevices:)` with the tiles of tiled stages shared with `remote`
+    /// (the other ranks of an MPI job).
+    @discardableResult
+    package static func run(_ options: TransferOptions, stop: StopRequest?, remote: (any RemoteTiles)?,
+                            makeDevices: () throws -> [any Device]) throws -> LossLog {
         // The files first: the plan opens the weights file (once), which must exist.
         try TransferPaths.check(options)
         let plan = try TransferPlan(options)
@@ -43,7 +51,7 @@ public enum TransferRunner {
         let sizes = try StageSizes.all(plan, inputs)
         try inputs.loadInitial(plan)
         let pipeline = try TransferPipeline(plan: plan, weights: weights, inputs: inputs, sizes: sizes,
-                                            devices: try makeDevices(), sink: FileSink(plan: plan))
+                                            devices: try makeDevices(), sink: FileSink(plan: plan), remote: remote)
         let log = try pipeline.run(stop: stop)
         if !options.quiet {
             Console.error("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? "")

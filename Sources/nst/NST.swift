@@ -24,6 +24,11 @@ struct NST: ParsableCommand {
             try ProcessSettings.useCPUKernels(fromEnvironment: ProcessInfo.processInfo.environment)
             var command = try parseAsRoot()
             try command.run()
+            // A listing or report that did not reach its reader is a failure, not a success.
+            if Console.standardOutputFailed {
+                Console.error("nst: error: standard output could not be written (a full disk, or a closed or full descriptor)\n")
+                Foundation.exit(1)
+            }
         } catch let error as TransferError {
             guard case let .stopped(signal, _) = error else { fail(error) }
             Console.error("nst: \(error)\n")
@@ -35,7 +40,16 @@ struct NST: ParsableCommand {
 
     /// Prints `error` as one plain line and exits 1 (exit 0 for --help and --version).
     static func fail(_ error: any Error) -> Never {
-        if exitCode(for: error) == .success { exit(withError: error) }
+        if exitCode(for: error) == .success {
+            // --help and --version: written with a checked write, so a full or closed
+            // standard output gives status 1, not a silent 0.
+            let text = fullMessage(for: error)
+            guard Console.out(text.hasSuffix("\n") ? text : text + "\n") else {
+                Console.error("nst: error: standard output could not be written\n")
+                Foundation.exit(1)
+            }
+            Foundation.exit(0)
+        }
         let text = message(for: error).split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
         Console.error("nst: error: \(text)\n")

@@ -31,7 +31,13 @@ public enum AtomicWrite {
     /// renamed into place, so that `path` either keeps its old contents or gets
     /// all of the new ones; the temporary file is removed on every failure.
     /// Refuses to replace a folder or a special file (a device, pipe or socket).
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    ///
+    /// A symbolic link is followed: the file it points to is replaced, atomically, and the
+    /// link stays (so `/dev/stdout` redirected to a file writes that file and is never turned
+    /// into a regular file itself). A new file gets the mode the umask leaves of 0666; a
+    /// replaced file keeps its mode.
+    public static func write(_ bytes: [UInt8], to given: String) throws {
+        let path = try resolvedTarget(given)
         let folder = folderName(of: path)
         let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
         guard !name.isEmpty else {
@@ -65,8 +71,10 @@ public enum AtomicWrite {
         defer { TemporaryFiles.unregister(temporary) }
         do {
             try writeAll(bytes, to: fd, path: path)
-            // mkstemp-style private mode (0600) is not what an output needs: it is an ordinary file.
-            _ = fchmod(fd, 0o644)
+            // mkstemp-style private mode (0600) is not what an output needs: a new file gets
+            // what the umask allows, a replaced one keeps its own mode.
+            var existing = stat()
+            _ = fchmod(fd, stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o666 & ~processUmask)
             // The data reaches the disk before the rename makes it visible: after a crash the
             // name holds the old file or the whole new one, never an empty one.
             guard fsync(fd) == 0 || errno == EINVAL else { throw FileWriteError(path: path, reason: "cannot write: \(describe(errno))") }
@@ -130,6 +138,47 @@ public enum AtomicWrite {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let folder = String(path[..<slash])
         return folder.isEmpty ? "/" : folder
+    }
+
+    /// The process's umask, read once (umask(2) can only be read by setting it, so it is
+    /// set back at once, before any output is written).
+    private static let processUmask: mode_t = {
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
+    }()
+
+    /// `path`, or for a symbolic link the file it leads to: a regular file (every link
+    /// resolved), or a file still to be made in an existing folder. A link to anything else
+    /// (a device, a pipe) is returned as it is, for `replacementProblem` to refuse.
+    /// - Throws: `FileWriteError` for a link into a missing folder, or a loop of links.
+    public static func resolvedTarget(_ path: String) throws -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return path }
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFREG, let resolved = realpath(path, nil) else { return path }
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        // A link to a file not made yet: follow the links by hand to the name it will have.
+        var current = path
+        for _ in 0..<40 {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { break }
+            let target = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let next = target.hasPrefix("/") ? target : folderName(of: current) + "/" + target
+            guard lstat(next, &info) == 0 else {
+                var folder = stat()
+                guard stat(folderName(of: next), &folder) == 0, folder.st_mode & S_IFMT == S_IFDIR else {
+                    throw FileWriteError(path: path, reason: "cannot write: it is a symbolic link into a missing folder ('\(folderName(of: next))')")
+                }
+                return next
+            }
+            guard info.st_mode & S_IFMT == S_IFLNK else { return next }
+            current = next
+        }
+        throw FileWriteError(path: path, reason: "cannot write: it is a symbolic link that leads nowhere (a loop, or more than 40 links)")
     }
 
     /// Creates and removes a hidden probe file in `folder`: unlike access(2) this also

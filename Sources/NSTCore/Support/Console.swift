@@ -1,4 +1,5 @@
 // Console: checked, unbuffered writes to standard output and standard error that never trap.
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,6 +13,12 @@ import Darwin
 /// late. These writes go out at once, retry on interruption and partial writes, and report
 /// failure instead of trapping: a run whose terminal went away keeps working.
 public enum Console {
+    private static let outputFailures = Atomic<Int>(0)
+
+    /// Whether some write to standard output failed in this process (a full disk, a closed
+    /// descriptor): `nst` then ends with status 1 rather than 0, as its output is incomplete.
+    public static var standardOutputFailed: Bool { outputFailures.load(ordering: .relaxed) > 0 }
+
     /// Writes `text` to standard output. Returns false when it could not be written.
     @discardableResult
     public static func out(_ text: String) -> Bool { write(text, to: 1) }
@@ -24,8 +31,15 @@ public enum Console {
     @discardableResult
     public static func error(_ text: String) -> Bool { write(text, to: 2) }
 
-    /// Writes all of `text` to `descriptor`, or returns false at the first error.
+    /// Writes all of `text` to `descriptor`, or returns false at the first error (and
+    /// remembers a failure on standard output).
     static func write(_ text: String, to descriptor: Int32) -> Bool {
+        let written = writeAll(text, to: descriptor)
+        if !written, descriptor == 1 { outputFailures.add(1, ordering: .relaxed) }
+        return written
+    }
+
+    private static func writeAll(_ text: String, to descriptor: Int32) -> Bool {
         var bytes = Array(text.utf8)
         return bytes.withUnsafeMutableBytes { buffer -> Bool in
             guard let base = buffer.baseAddress else { return true }

@@ -58,23 +58,28 @@ public enum TransferPaths {
         if let plot = options.plotPath { try LossPlot.checkExtension(plot, role: TransferOption.plot.rawValue) }
         let outputs = outputs(options)
         try OutputNames.check(options, outputs: outputs)
-        for (option, path) in outputs {
+        for (option, given) in outputs {
+            // A symbolic link is written through (`AtomicWrite`): its target's folder is the one that must take the file.
+            let path: String
+            do { path = try AtomicWrite.resolvedTarget(given) } catch let error as FileWriteError {
+                throw TransferError.file(role: option, path: given, problem: error.reason)
+            }
             let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
             var isFolder: ObjCBool = false
             guard fm.fileExists(atPath: folder, isDirectory: &isFolder) else {
-                throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' does not exist")
+                throw TransferError.file(role: option, path: given, problem: "folder '\(folder)' does not exist")
             }
             guard isFolder.boolValue else {
-                throw TransferError.file(role: option, path: path, problem: "'\(folder)' is a file, not a folder")
+                throw TransferError.file(role: option, path: given, problem: "'\(folder)' is a file, not a folder")
             }
             guard canCreateFile(in: folder) else {
-                throw TransferError.file(role: option, path: path, problem: "folder '\(folder)' is not writable")
+                throw TransferError.file(role: option, path: given, problem: "folder '\(folder)' is not writable")
             }
             if let problem = ImageFile.replacementProblem(path) {
-                throw TransferError.file(role: option, path: path, problem: problem)
+                throw TransferError.file(role: option, path: given, problem: problem)
             }
             for (inputOption, input) in inputs(options) where sameFile(path, input) {
-                throw TransferError.file(role: option, path: path, problem: "is also the \(inputOption) input; inputs are never overwritten")
+                throw TransferError.file(role: option, path: given, problem: "is also the \(inputOption) input; inputs are never overwritten")
             }
         }
         for (i, later) in outputs.enumerated() {

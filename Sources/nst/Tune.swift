@@ -31,8 +31,8 @@ struct Tune: ParsableCommand {
 
     func validate() throws {
         guard size >= 16, size <= 4096 else { throw ValidationError("--size must be 16 to 4096, got \(size)") }
-        guard budgetSeconds > 0, budgetSeconds.isFinite else {
-            throw ValidationError("--budget-seconds must be a positive number, got \(budgetSeconds)")
+        guard budgetSeconds > 0, budgetSeconds <= 86_400 else {
+            throw ValidationError("--budget-seconds must be a positive number of seconds, at most 86400 (a day), got \(budgetSeconds)")
         }
     }
 

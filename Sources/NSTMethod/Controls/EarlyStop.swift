@@ -15,7 +15,8 @@ public struct EarlyStop: Sendable {
 
     public init(tolerance: Double, window: Int) {
         self.tolerance = tolerance
-        self.window = max(window, 1)
+        // Bounded so that `window + 1` never overflows, whatever a library caller passes.
+        self.window = min(max(window, 1), 1 << 30)
     }
 
     /// Records J after an iteration (the first call: the initial image's J) and returns true

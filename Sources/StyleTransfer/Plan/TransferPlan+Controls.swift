@@ -13,8 +13,8 @@ extension TransferPlan {
         if let tolerance = c.tolerance, !(tolerance >= 0 && tolerance.isFinite) {
             throw TransferError.option("--tolerance", "must be a finite number >= 0, got \(tolerance)")
         }
-        guard c.toleranceWindow >= 1 else {
-            throw TransferError.option("--tolerance-window", "must be a positive number of iterations, got \(c.toleranceWindow)")
+        guard (1...1_000_000).contains(c.toleranceWindow) else {
+            throw TransferError.option("--tolerance-window", "must be 1 to 1000000 iterations, got \(c.toleranceWindow)")
         }
         guard (1...100).contains(c.jpegQuality) else {
             throw TransferError.option("--jpeg-quality", "must be 1 to 100, got \(c.jpegQuality)")

@@ -116,6 +116,9 @@ public struct TransferPlan {
         stages = try Self.stages(o)
     }
 
+    /// The most stages a coarse-to-fine run may have: sixteen doublings span any size nst takes.
+    static let maxStages = 16
+
     /// The stages of `--start-size`, `--scale-factor` and `--stage-iterations`: long sides
     /// from the start size, each `factor` times the last (rounded), the last exactly `--size`.
     private static func stages(_ o: TransferOptions) throws -> [TransferStage] {
@@ -131,12 +134,20 @@ public struct TransferPlan {
                 throw TransferError.option("--start-size", "must be 1 to --size (\(o.size)), got \(start)")
             }
             sizes = []
+            // Compared as Doubles, so that a huge factor never converts an out-of-range side.
             var side = Double(start)
-            while Int(side.rounded()) < o.size {
-                sizes.append(Int(side.rounded()))
+            while side.rounded() < Double(o.size), sizes.count <= maxStages {
+                let rounded = Int(side.rounded())
+                guard sizes.last != rounded else {
+                    throw TransferError.option("--scale-factor", "\(large.scaleFactor) gives the stage size \(rounded) twice (from --start-size \(start)); use a larger factor")
+                }
+                sizes.append(rounded)
                 side *= large.scaleFactor
             }
             sizes.append(o.size)
+            guard sizes.count <= maxStages else {
+                throw TransferError.option("--scale-factor", "\(large.scaleFactor) gives more than \(maxStages) stages from --start-size \(start) to --size \(o.size); use a larger factor or start size")
+            }
         }
         let iterations = large.stageIterations ?? Array(repeating: o.iterations, count: sizes.count)
         guard iterations.count == sizes.count else {

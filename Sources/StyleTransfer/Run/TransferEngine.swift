@@ -188,8 +188,16 @@ public final class TransferEngine {
     }
 
     private func diverged(_ k: Int, _ l: LossValues) -> TransferError {
-        let hint = plan.options.optimizer == .lbfgs ? "lower \(TransferOption.styleWeight) or use another \(TransferOption.optimizer)"
+        var hint = plan.options.optimizer == .lbfgs ? "lower \(TransferOption.styleWeight) or use another \(TransferOption.optimizer)"
                                                     : "lower \(TransferOption.learningRate) (now \(plan.learningRate))"
+        // A weight so large that its term overflows is the cause to name: beyond float's range
+        // its gradient's scale is infinite on the device, or its weighted part is in Double.
+        let w = plan.lossWeights
+        let terms: [(TransferOption, Double, Double)] = [(.contentWeight, w.content, l.content), (.styleWeight, w.style, l.style),
+                                                          (.tvWeight, w.tv, l.tv)]
+        if let (option, weight, _) = terms.first(where: { !Float($0.1).isFinite || ($0.2.isFinite && !($0.1 * $0.2).isFinite) }) {
+            hint = "the \(option) term overflowed: lower \(option) (now \(weight))"
+        }
         let losses = [l.total, l.content, l.style, l.tv]
         guard losses.allSatisfy(\.isFinite) else {
             return .diverged("loss became \(losses.contains { $0.isNaN } ? "NaN" : "infinite") at iteration \(k) (content \(l.content), style \(l.style), tv \(l.tv)); \(hint)")

@@ -81,6 +81,32 @@ final class HostileInputCLITests: ScratchFolderTestCase {
         try expectFailure(arguments(["--loss-log", "out-1.png", "--save-every", "1"]), mentions: ["--loss-log", "out-1.png", "iteration 1"])
     }
 
+    /// Option extremes are bounded before anything is converted to an integer or a stage
+    /// list is built. Before: `--scale-factor 1.00000001` built hundreds of identical stages
+    /// (2.1 GB, 163 s), `--scale-factor 1e18` and a `--tolerance-window` of Int.max trapped,
+    /// and `tune --budget-seconds 1e20` trapped.
+    func testOptionExtremesAreBounded() throws {
+        let start = Date()
+        try expectFailure(arguments(["--start-size", "16", "--scale-factor", "1.00000001"]), mentions: ["--scale-factor", "twice"])
+        try expectFailure(arguments(["--start-size", "1", "--size", "24", "--scale-factor", "1.001"]), mentions: ["--scale-factor"])
+        try expectFailure(arguments(["--tolerance", "0.1", "--tolerance-window", "9223372036854775807"]), mentions: ["--tolerance-window", "1 to 1000000"])
+        try expectFailure(["tune", "--budget-seconds", "1e20"], mentions: ["--budget-seconds", "at most 86400"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30, "refused at once")
+        for factor in ["1e18", "1e308"] {
+            let result = try NSTProcess.run(arguments(["--start-size", "16", "--scale-factor", factor, "--loss-log", "f.csv"]), in: folder)
+            XCTAssertEqual(result.status, 0, "\(factor): \(result.stderr)")
+            let scales = try String(contentsOfFile: path("f.csv"), encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) }
+            XCTAssertEqual(Set(scales), ["16", "24"], "two stages: the start and the size")
+            try FileManager.default.removeItem(atPath: path("out.png"))
+        }
+    }
+
+    /// A weight so large that its term overflows is named in the hint. Before, a content
+    /// weight of 1e300 said "lower --style-weight".
+    func testOverflowingWeightIsNamed() throws {
+        try expectFailure(arguments(["--content-weight", "1e300", "--init", "random"]), mentions: ["--content-weight term overflowed", "lower --content-weight"])
+    }
+
     /// The partial loss log of a diverged run is kept on purpose (README, "What nst promises"), and said so.
     func testDivergedRunSaysWhereItsLossesAre() throws {
         try expectFailure(arguments(["--optimizer", "sgd", "--learning-rate", "1e30", "--loss-log", "loss.csv"]),

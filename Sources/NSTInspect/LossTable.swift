@@ -17,12 +17,14 @@ public struct LossTable: Sendable {
     public let rows: [[Double]]
 
     /// Parses CSV text: a header line, then rows of numbers with as many fields.
-    /// Blank lines are skipped; `nan` and `inf` are numbers (plots skip them).
+    /// Blank lines are skipped; `nan` and `inf` are numbers (plots skip them). A leading
+    /// byte-order mark and CRLF line ends (as spreadsheets write them) are accepted.
     /// - Throws: `TransferError.file` with role `role`, naming `source` and the line, when the
     ///   text is empty, lacks an `iteration` or `total` column, has no rows, or a row has
     ///   the wrong number of fields or a field that is not a number.
     public init(csv text: String, source: String, role: String = "loss log") throws {
         func fail(_ problem: String) -> TransferError { .file(role: role, path: source, problem: problem) }
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
             .map { (number: $0.offset + 1, text: $0.element.trimmingCharacters(in: .whitespaces)) }
             .filter { !$0.text.isEmpty }
@@ -59,7 +61,8 @@ public struct LossTable: Sendable {
     /// - Throws: `TransferError.file` naming `path` when it cannot be read or parsed.
     public init(path: String, role: String = "loss log") throws {
         let bytes: [UInt8]
-        do { bytes = try ImageFile.contents(of: path) } catch let error as ImageError {
+        // A loss log of a million rows is about 100 MB; what is longer is not one (/dev/zero).
+        do { bytes = try ImageFile.contents(of: path, limit: 256 << 20, what: "a loss log") } catch let error as ImageError {
             throw TransferError.file(role: role, path: path, problem: error.reason)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {

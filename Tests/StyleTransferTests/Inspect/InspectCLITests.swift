@@ -102,4 +102,25 @@ final class InspectCLITests: ScratchFolderTestCase {
         try expectFailure(["transfer", "--content", "a.png", "--style", "b.png", "--output", "t.png", "--plot", "t.txt"], mentions: ["--plot", "t.txt"])
         try expectFailure(["transfer", "--content", "a.png", "--style", "b.png", "--output", "t.png", "--plot", "a.png"], mentions: ["--plot", "a.png"])
     }
+
+    /// Unbounded reads are bounded: /dev/zero as a loss log and a 10 GB sparse image are
+    /// refused in one line at once. Before, `nst plot /dev/zero` aborted after 4.2 GB and
+    /// the sparse image aborted on a failed allocation.
+    func testEndlessAndHugeInputsAreRefused() throws {
+        let start = Date()
+        try expectFailure(["plot", "/dev/zero", "--output", "p.svg"], mentions: ["/dev/zero", "a loss log may have at most"])
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]).write(to: URL(fileURLWithPath: path("huge.png")))
+        XCTAssertEqual(truncate(path("huge.png"), 10 << 30), 0)
+        // (mayWrite: the check that nothing changed would read the 10 GB itself.)
+        try expectFailure(["sheet", "huge.png", "--output", "s.png"], mentions: ["huge.png", "an image file may have at most"], mayWrite: ["huge.png"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30)
+    }
+
+    /// A loss log saved by a spreadsheet (a byte-order mark, CRLF line ends) plots. Before,
+    /// the mark made the header's first column unknown.
+    func testLossLogWithByteOrderMarkAndCRLFPlots() throws {
+        let csv = "\u{FEFF}" + LossPlotTests.log.replacingOccurrences(of: "\n", with: "\r\n")
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: path("excel.csv")))
+        _ = try expectSuccess(["plot", "excel.csv", "--output", "e.svg"])
+    }
 }

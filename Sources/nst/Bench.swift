@@ -35,6 +35,7 @@ struct Bench: ParsableCommand {
     var json = false
 
     func run() throws {
+        Signals.stopsAtOnce.store(true, ordering: .relaxed)
         let sizes = self.sizes.isEmpty ? [256, 512] : self.sizes
         guard evaluations >= 1 else { throw ValidationError("--evaluations must be at least 1, got \(evaluations)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }

@@ -16,6 +16,7 @@ struct Devices: ParsableCommand {
     var check = false
 
     func run() throws {
+        Signals.stopsAtOnce.store(true, ordering: .relaxed)
         let devices: [OpenCLDeviceInfo]
         do {
             devices = try OpenCLDeviceInfo.all()

@@ -2,6 +2,7 @@
 import Dispatch
 import Foundation
 import StyleTransfer
+import Synchronization
 
 /// The process's signal handling, set up once at start-up.
 ///
@@ -16,6 +17,11 @@ enum Signals {
     /// The stop request the transfer command passes to `TransferRunner`.
     static let stop = StopRequest()
 
+    /// Set by the commands that have no result to save when stopped (bench, tune, the
+    /// listings): their first signal ends the process at once, cleanly, with 128 + signal.
+    /// Before, those commands ignored the first signal and took a second to stop.
+    static let stopsAtOnce = Atomic<Bool>(false)
+
     /// Installs the handlers; the returned sources must be kept alive while the command runs.
     static func install() -> [any DispatchSourceSignal] {
         signal(SIGPIPE, SIG_IGN)
@@ -28,6 +34,11 @@ enum Signals {
                 let count = max(Int(source.data), 1)
                 var requests = 0
                 for _ in 0..<count { requests = stop.request(signal: number) }
+                if stopsAtOnce.load(ordering: .relaxed) {
+                    TemporaryFiles.removeAll()
+                    Console.error("nst: stopped by \(StopRequest.name(number)); nothing was written\n")
+                    _exit(128 + number)
+                }
                 guard requests > 1 else { return }
                 TemporaryFiles.removeAll()
                 Console.error("nst: stopped at once by a second signal (\(StopRequest.name(number))); temporary files removed, nothing more written\n")

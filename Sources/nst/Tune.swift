@@ -37,6 +37,7 @@ struct Tune: ParsableCommand {
     }
 
     func run() throws {
+        Signals.stopsAtOnce.store(true, ordering: .relaxed)
         guard case let .opencl(index) = try DeviceChoice(parsing: device) else {
             throw ValidationError("--device must be opencl or opencl:N, got \(device)")
         }

@@ -53,6 +53,24 @@ final class SignalsCLITests: ScratchFolderTestCase {
         }
     }
 
+    /// A command with nothing to save (bench) ends at the first SIGINT or SIGTERM, with
+    /// 128 + signal. Before, it went on until a second signal.
+    func testFirstSignalEndsBench() throws {
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            let (process, stderr) = try NSTShell.start(["bench", "--device", "cpu", "--size", "64", "--evaluations", "100000",
+                                                        "--warmup", "0", "--no-breakdown"], in: folder)
+            XCTAssertTrue(NSTShell.wait(for: "benchmarking", in: stderr), NSTShell.text(stderr))
+            usleep(300_000)
+            let sent = Date()
+            kill(process.processIdentifier, number)
+            process.waitUntilExit()
+            XCTAssertLessThan(Date().timeIntervalSince(sent), 10, name)
+            XCTAssertEqual(process.terminationReason, .exit, name)
+            XCTAssertEqual(process.terminationStatus, 128 + number, "\(name): \(NSTShell.text(stderr))")
+            XCTAssertTrue(NSTShell.text(stderr).contains("nst: stopped by \(name)"), NSTShell.text(stderr))
+        }
+    }
+
     /// Two signals at once: the process ends at once, with status 130 and no temporary file.
     func testSecondSignalEndsAtOnce() throws {
         let (process, stderr) = try start(["--save-every", "1"])

@@ -41,7 +41,7 @@ package enum ImageFile {
             throw ImageError(.unreadable, path: path, "cannot read: \(describe(errno))")
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw ImageError(.unreadable, path: path, "is a folder, not an image file")
+            throw ImageError(.unreadable, path: path, "is a folder, not \(what)")
         }
         let limit = min(limit, max(AvailableMemory.allocatableBytes() / 2, 1 << 20))
         func tooLong(_ size: Int) -> ImageError {

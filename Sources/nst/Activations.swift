@@ -12,7 +12,7 @@ struct Activations: ParsableCommand {
             each scaled to its own minimum (dark violet) and maximum (yellow) and labelled layer and channel.
             """)
 
-    @Option(help: ArgumentHelp("Input image (PNG or JPEG).", valueName: "file"))
+    @Option(help: ArgumentHelp("Input image (PNG, JPEG or TIFF).", valueName: "file"))
     var image: String
 
     @Option(help: ArgumentHelp("Output sheet (.png), written atomically.", valueName: "file"))

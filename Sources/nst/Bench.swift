@@ -22,10 +22,10 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("size"), help: "Image side in pixels; repeat for several sizes. (default: 256 and 512)")
     var sizes: [Int] = []
 
-    @Option(help: "Timed evaluations per size.")
+    @Option(parsing: .unconditional, help: "Timed evaluations per size.")
     var evaluations = 5
 
-    @Option(help: "Untimed evaluations before timing.")
+    @Option(parsing: .unconditional, help: "Untimed evaluations before timing.")
     var warmup = 1
 
     @Flag(help: "Skip the per-op breakdown.")

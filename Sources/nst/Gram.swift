@@ -12,7 +12,7 @@ struct Gram: ParsableCommand {
             a diverging scale, titled with the layer's style loss 1/(4 C^2) sum (A - B)^2: what J_style sees.
             """)
 
-    @Option(help: ArgumentHelp("Input image (PNG or JPEG).", valueName: "file"))
+    @Option(help: ArgumentHelp("Input image (PNG, JPEG or TIFF).", valueName: "file"))
     var image: String
 
     @Option(help: ArgumentHelp("A second image (e.g. the style image) to compare with.", valueName: "file"))

@@ -6,7 +6,7 @@ struct LargeImageArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Evaluate in tiles of this side in pixels (exact: the result equals the untiled one); default: tiles only when the image does not fit the memory budget.", valueName: "pixels"))
     var tile: Int?
 
-    @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory each device may use, e.g. 1GiB or 800MiB (default: what the device reports, less a tenth).", valueName: "size"))
+    @Option(name: .customLong("max-memory"), parsing: .unconditional, help: ArgumentHelp("Memory each device may use, e.g. 1GiB or 800MiB (default: what the device reports, less a tenth).", valueName: "size"))
     var maxMemory: String?
 
     @Option(name: .customLong("start-size"), parsing: .unconditional, help: ArgumentHelp("Coarse to fine: the long side of the first stage; stages grow by --scale-factor up to --size, each starting from the last result.", valueName: "pixels"))

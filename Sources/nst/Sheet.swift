@@ -8,7 +8,7 @@ struct Sheet: ParsableCommand {
         abstract: "Put images side by side at one height with captions (e.g. content, style, result).",
         discussion: "Images are resized (Lanczos, aspect kept) to --height; captions default to the file names.")
 
-    @Argument(help: ArgumentHelp("Images (PNG or JPEG), left to right.", valueName: "image"))
+    @Argument(help: ArgumentHelp("Images (PNG, JPEG or TIFF), left to right.", valueName: "image"))
     var images: [String] = []
 
     @Option(help: ArgumentHelp("Output sheet (.png), written atomically.", valueName: "file"))
@@ -41,7 +41,15 @@ struct Sheet: ParsableCommand {
         let loaded = try images.map { try InspectInputs.load($0, role: "image") }
         let captions = noCaptions ? images.map { _ in "" }
             : caption.isEmpty ? images.map { URL(fileURLWithPath: $0).lastPathComponent } : caption
-        let sheet = try ContactSheet(images: loaded, captions: captions, height: height ?? ContactSheet.defaultHeight(loaded))
+        let height = self.height ?? ContactSheet.defaultHeight(loaded)
+        // An image much wider than tall cannot be scaled to the sheet's height: say which.
+        for (path, image) in zip(images, loaded) {
+            let width = (Double(image.width) * Double(height) / Double(image.height)).rounded()
+            guard width <= Double(Image.maxSide) else {
+                throw TransferError.file(role: "image", path: path, problem: "is \(image.width)x\(image.height); at a height of \(height) pixels it would be \(Int(width)) wide, more than \(Image.maxSide)")
+            }
+        }
+        let sheet = try ContactSheet(images: loaded, captions: captions, height: height)
         try Inspect.write(sheet.drawing, to: output, colors: colors)
         Console.line("nst: wrote \(output) (\(sheet.drawing.width)x\(sheet.drawing.height))")
     }

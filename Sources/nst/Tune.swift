@@ -23,7 +23,7 @@ struct Tune: ParsableCommand {
     @Option(help: "Image side whose VGG-19 matrix shapes are tuned for.")
     var size = 256
 
-    @Option(name: .customLong("budget-seconds"), help: "Seconds the parameter search may take (the before/after evaluations come on top).")
+    @Option(name: .customLong("budget-seconds"), parsing: .unconditional, help: "Seconds the parameter search may take (the before/after evaluations come on top).")
     var budgetSeconds = 150.0
 
     @Flag(help: "Skip the per-op evaluation before and after tuning.")

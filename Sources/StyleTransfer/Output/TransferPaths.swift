@@ -28,7 +28,8 @@ public enum TransferPaths {
     /// In a coarse-to-fine run the stage's long side comes first: `out-s512-050.png`.
     public static func intermediate(_ options: TransferOptions, iteration: Int, stage: TransferStage? = nil) -> String {
         let url = URL(fileURLWithPath: options.outputPath)
-        let digits = String(stage?.iterations ?? options.iterations).count
+        // One width for every stage (the longest stage's), so the names sort in order.
+        let digits = String(stage == nil ? options.iterations : (options.large.stageIterations?.max() ?? options.iterations)).count
         let number = String(repeating: "0", count: max(0, digits - String(iteration).count)) + String(iteration)
         let prefix = stage.map { "s\($0.size)-" } ?? ""
         let name = url.deletingPathExtension().lastPathComponent + "-" + prefix + number + "." + url.pathExtension
@@ -51,6 +52,10 @@ public enum TransferPaths {
                 // A weights file is read by seeking; a pipe or device would block or never end.
                 throw TransferError.file(role: option, path: path, problem: problem.replacingOccurrences(of: "it is", with: "is"))
             }
+        }
+        let outputName = (options.outputPath as NSString).lastPathComponent
+        if outputName.hasPrefix("."), !outputName.dropFirst().contains("."), OutputFormat(path: "x" + outputName) != nil {
+            throw TransferError.file(.output, path: options.outputPath, problem: "is an extension without a name; give a file name such as out\(outputName)")
         }
         guard OutputFormat(path: options.outputPath) != nil else {
             throw TransferError.file(.output, path: options.outputPath, problem: "must end in \(OutputFormat.extensionList) (the format follows the extension)")

@@ -22,6 +22,8 @@ extension MemoryEstimate {
 
     /// `41.2 GiB`, one decimal.
     static func gib(_ bytes: Int) -> String {
-        String(format: "%.1f GiB", Double(bytes) / 1_073_741_824)
+        // Under 10 GiB two decimals, so a need and a budget a few MiB apart never read alike.
+        let value = Double(bytes) / 1_073_741_824
+        return String(format: value < 10 ? "%.2f GiB" : "%.1f GiB", value)
     }
 }

@@ -111,7 +111,7 @@ public final class PthFile {
             zipPrefix = ""
         }
         let fileSize = Int(clamping: (try? handle.seekToEnd()) ?? 0)
-        for key in keys { try Self.checkSizes(tensors[key]!, key: key, fileSize: fileSize, path: path) }
+        for key in keys { if let t = tensors[key] { try Self.checkSizes(t, key: key, fileSize: fileSize, path: path) } }
         self.tensors = tensors
         self.keys = keys
     }

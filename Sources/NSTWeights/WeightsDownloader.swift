@@ -73,6 +73,8 @@ public enum WeightsDownloader {
                 part.remove()
                 throw FetchError(message)
             case let .interrupted(message):
+                // An empty part has nothing to resume (the server was never reached).
+                if part.size == 0 { part.remove() }
                 throw FetchError(message)
             }
             break

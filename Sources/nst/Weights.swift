@@ -34,7 +34,7 @@ struct Weights: ParsableCommand {
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download a known file (or any file with --url, --sha256 and --name) into the cache.",
-            discussion: "An interrupted download resumes when the same fetch is run again; the SHA-256 is checked before the file is moved into place, and a mismatch leaves nothing in the cache.")
+            discussion: "An interrupted download resumes when the same fetch is run again; the SHA-256 is checked before the file is moved into place, and a mismatch leaves nothing in the cache. A download is bounded by a known file's size (with a margin) or --max-size, and by the cache's free space; a second fetch of a name being fetched stops at once.")
 
         @Argument(help: ArgumentHelp("A known name (see `nst weights list`).", valueName: "name"))
         var name: String?

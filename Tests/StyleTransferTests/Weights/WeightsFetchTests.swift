@@ -68,11 +68,12 @@ final class WeightsFetchTests: ScratchFolderTestCase {
             XCTAssertTrue("\($0)".contains("HTTP 500"), "\($0)")
         }
         XCTAssertFalse(contents().contains("w.pth"))
-        // Port 9 on loopback: nothing listens there.
+        // Port 9 on loopback: nothing listens there. Nothing arrived, so no part is kept.
         XCTAssertThrowsError(try WeightsDownloader.fetch(url: URL(string: "http://127.0.0.1:9/x")!, to: folder, fileName: "x", sha256: nil, timeout: 5)) {
             XCTAssertTrue("\($0)".contains("failed"), "\($0)")
             XCTAssertFalse("\($0)".contains("\n"))
         }
+        XCTAssertEqual(contents(), [])
     }
 
     /// Before: an error response left `w.pth.part` behind (empty, or holding the error page),

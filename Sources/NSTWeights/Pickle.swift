@@ -68,7 +68,9 @@ struct PickleError: Error { let message: String }
 ///
 /// Nesting is bounded (`maxDepth`): freeing a value recurses once per level of tuples, so
 /// 50,000 nested one-element tuples (a 50 KB file) overflowed the stack when freed. Lists
-/// and dicts are freed flat (the reader holds each one, see `releaseContainers`), but their
+/// and dicts are emptied one by one, never recursively, by `releaseContainers` or when the
+/// last copy of the reader goes (so freeing never recurses through them, even where a
+/// container was filled after another took it in and its recorded depth is stale); their
 /// depth counts too, so a tuple holding a list is as deep as both together.
 struct PickleReader {
     /// The deepest nesting of tuples, lists and dicts accepted; a state dict needs about 5
@@ -82,8 +84,19 @@ struct PickleReader {
 
     private let bytes: [UInt8]
     private(set) var position: Int
-    /// Every list and dict made so far, for `releaseContainers`.
-    private var lists: [PickleList] = [], dicts: [PickleDict] = []
+    /// Every list and dict made so far, emptied by `releaseContainers` and when released.
+    private let containers = Containers()
+
+    /// The lists and dicts a reader made. Emptying them one by one, before any is freed,
+    /// frees their contents without recursing from one container into the next.
+    private final class Containers {
+        var lists: [PickleList] = [], dicts: [PickleDict] = []
+        func empty() {
+            for list in lists { list.items = [] }
+            for dict in dicts { dict.items = [] }
+        }
+        deinit { empty() }
+    }
 
     /// Reads from `bytes` starting at `offset`; `position` is after the STOP opcode on return.
     init(bytes: [UInt8], offset: Int = 0) {
@@ -93,21 +106,20 @@ struct PickleReader {
 
     /// Empties every list and dict this reader made. A pickle can put a container inside
     /// itself (memo, then APPEND or SETITEM), a cycle reference counting never frees; callers
-    /// take what they need from the values read, then call this (found by fuzzing).
-    func releaseContainers() {
-        for list in lists { list.items = [] }
-        for dict in dicts { dict.items = [] }
-    }
+    /// take what they need from the values read, then call this (found by fuzzing). The
+    /// reader does the same when its last copy is released, so values read must not be
+    /// used after that.
+    func releaseContainers() { containers.empty() }
 
     private mutating func newList() -> PickleList {
         let list = PickleList()
-        lists.append(list)
+        containers.lists.append(list)
         return list
     }
 
     private mutating func newDict() -> PickleDict {
         let dict = PickleDict()
-        dicts.append(dict)
+        containers.dicts.append(dict)
         return dict
     }
 

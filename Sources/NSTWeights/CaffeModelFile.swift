@@ -34,9 +34,7 @@ public final class CaffeModelFile {
     /// - Throws: `WeightsError` for an unreadable file or malformed protobuf.
     public init(url: URL) throws {
         path = url.path
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw WeightsError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "no such file")
-        }
+        let handle = try RegularFile.open(url)
         self.handle = handle
         size = Int((try? handle.seekToEnd()) ?? 0)
         var names: [String] = [], blobs: [String: [Range<Int>]] = [:]
@@ -130,7 +128,8 @@ public final class CaffeModelFile {
         }
         var dims = shape ?? (hasLegacy ? legacy : [data.count])
         if shape == nil, hasLegacy, legacy[0] == 1, legacy[1] == 1, legacy[2] == 1 { dims = [legacy[3]] }   // a legacy bias (1,1,1,n)
-        guard dims.allSatisfy({ $0 >= 0 }), dims.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) == data.count else {
+        // Checked: a saturating product made [huge, huge, 0] look like 0 floats.
+        guard let count = CheckedSize.product(dims), count == data.count else {
             throw ProtoError(message: "blob shape \(dims) does not match its \(data.count) floats")
         }
         return (dims, data)

@@ -32,8 +32,10 @@ indirect enum PickleValue {
     }
 }
 
-final class PickleList { var items: [PickleValue] = [] }
-final class PickleDict { var items: [(key: PickleValue, value: PickleValue)] = [] }
+/// A list; `depth` is its nesting (1 + its deepest item's), kept as items are appended.
+final class PickleList { var items: [PickleValue] = []; var depth = 1 }
+/// A dict; `depth` as for `PickleList`.
+final class PickleDict { var items: [(key: PickleValue, value: PickleValue)] = []; var depth = 1 }
 
 /// A storage named by a persistent id: `('storage', torch.FloatStorage, key, location, numel[, view])`.
 struct PickleStorage: Equatable {
@@ -63,7 +65,18 @@ struct PickleError: Error { let message: String }
 /// and `torch.FloatStorage` / `torch.HalfStorage` (only inside persistent ids). Any other
 /// global, e.g. `os.system` or `builtins.eval`, is an error naming it, raised when the
 /// global is read, before anything could use it.
+///
+/// Nesting is bounded (`maxDepth`): freeing a value recurses once per level of tuples, so
+/// 50,000 nested one-element tuples (a 50 KB file) overflowed the stack when freed. Lists
+/// and dicts are emptied one by one, never recursively, by `releaseContainers` or when the
+/// last copy of the reader goes (so freeing never recurses through them, even where a
+/// container was filled after another took it in and its recorded depth is stale); their
+/// depth counts too, so a tuple holding a list is as deep as both together.
 struct PickleReader {
+    /// The deepest nesting of tuples, lists and dicts accepted; a state dict needs about 5
+    /// (dict, tensor arguments, shape tuple), and freeing 200 levels is far from the stack's end.
+    static let maxDepth = 200
+
     static let allowedGlobals: Set<String> = [
         "collections.OrderedDict", "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2",
         "torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.HalfStorage",
@@ -71,8 +84,19 @@ struct PickleReader {
 
     private let bytes: [UInt8]
     private(set) var position: Int
-    /// Every list and dict made so far, for `releaseContainers`.
-    private var lists: [PickleList] = [], dicts: [PickleDict] = []
+    /// Every list and dict made so far, emptied by `releaseContainers` and when released.
+    private let containers = Containers()
+
+    /// The lists and dicts a reader made. Emptying them one by one, before any is freed,
+    /// frees their contents without recursing from one container into the next.
+    private final class Containers {
+        var lists: [PickleList] = [], dicts: [PickleDict] = []
+        func empty() {
+            for list in lists { list.items = [] }
+            for dict in dicts { dict.items = [] }
+        }
+        deinit { empty() }
+    }
 
     /// Reads from `bytes` starting at `offset`; `position` is after the STOP opcode on return.
     init(bytes: [UInt8], offset: Int = 0) {
@@ -82,44 +106,73 @@ struct PickleReader {
 
     /// Empties every list and dict this reader made. A pickle can put a container inside
     /// itself (memo, then APPEND or SETITEM), a cycle reference counting never frees; callers
-    /// take what they need from the values read, then call this (found by fuzzing).
-    func releaseContainers() {
-        for list in lists { list.items = [] }
-        for dict in dicts { dict.items = [] }
-    }
+    /// take what they need from the values read, then call this (found by fuzzing). The
+    /// reader does the same when its last copy is released, so values read must not be
+    /// used after that.
+    func releaseContainers() { containers.empty() }
 
     private mutating func newList() -> PickleList {
         let list = PickleList()
-        lists.append(list)
+        containers.lists.append(list)
         return list
     }
 
     private mutating func newDict() -> PickleDict {
         let dict = PickleDict()
-        dicts.append(dict)
+        containers.dicts.append(dict)
         return dict
     }
 
-    mutating func read() throws -> PickleValue {
-        var stack: [PickleValue] = []
-        var marks: [Int] = []
-        var memo: [Int: PickleValue] = [:]
+    /// A value on the stack or in the memo with its nesting (for lists and dicts, their own
+    /// `depth` is current and this one is not read).
+    private struct Slot {
+        var value: PickleValue
+        var depth = 0
+        var nesting: Int {
+            switch value {
+            case let .list(l): return l.depth
+            case let .dict(d): return d.depth
+            default: return depth
+            }
+        }
+    }
 
-        func pop() throws -> PickleValue {
+    mutating func read() throws -> PickleValue {
+        var stack: [Slot] = []
+        var marks: [Int] = []
+        var memo: [Int: Slot] = [:]
+
+        func push(_ value: PickleValue, depth: Int = 0) { stack.append(Slot(value: value, depth: depth)) }
+        func pop() throws -> Slot {
             guard let v = stack.popLast() else { throw PickleError(message: "pickle stack underflow at byte \(position)") }
             return v
         }
-        func popMark() throws -> [PickleValue] {
+        func popMark() throws -> [Slot] {
             guard let mark = marks.popLast(), mark <= stack.count else { throw PickleError(message: "pickle MARK missing at byte \(position)") }
             let items = Array(stack[mark...])
             stack.removeSubrange(mark...)
             return items
         }
-        func setItems(_ dictValue: PickleValue, _ pairs: [PickleValue]) throws {
-            guard case let .dict(d) = dictValue, pairs.count % 2 == 0 else {
+        /// The depth of a container of `items` (at least `atLeast`), refused past `maxDepth`.
+        func depth(of items: [Slot], atLeast: Int = 1) throws -> Int {
+            let depth = max(atLeast, 1 + (items.map(\.nesting).max() ?? 0))
+            guard depth <= Self.maxDepth else {
+                throw PickleError(message: "the pickle nests tuples, lists or dicts more than \(Self.maxDepth) deep at byte \(position - 1); a state dict needs a few levels")
+            }
+            return depth
+        }
+        func tuple(_ items: [Slot]) throws { push(.tuple(items.map(\.value)), depth: try depth(of: items)) }
+        func setItems(_ dictSlot: Slot, _ pairs: [Slot]) throws {
+            guard case let .dict(d) = dictSlot.value, pairs.count % 2 == 0 else {
                 throw PickleError(message: "pickle SETITEMS on something that is not a dict")
             }
-            for i in stride(from: 0, to: pairs.count, by: 2) { d.items.append((pairs[i], pairs[i + 1])) }
+            d.depth = try depth(of: pairs, atLeast: d.depth)
+            for i in stride(from: 0, to: pairs.count, by: 2) { d.items.append((pairs[i].value, pairs[i + 1].value)) }
+        }
+        func append(_ values: [Slot]) throws {
+            guard case let .list(l)? = stack.last?.value else { throw PickleError(message: "pickle APPEND on something that is not a list") }
+            l.depth = try depth(of: values, atLeast: l.depth)
+            l.items += values.map(\.value)
         }
 
         while true {
@@ -127,75 +180,73 @@ struct PickleReader {
             switch op {
             case 0x80: _ = try byte()                                   // PROTO
             case 0x95: _ = try take(8)                                  // FRAME
-            case 0x2E: return try pop()                                 // STOP
+            case 0x2E: return try pop().value                           // STOP
             case 0x28: marks.append(stack.count)                        // MARK
-            case 0x4E: stack.append(.none)                              // NONE
-            case 0x88: stack.append(.bool(true))                        // NEWTRUE
-            case 0x89: stack.append(.bool(false))                       // NEWFALSE
-            case 0x4B: stack.append(.int(Int(try byte())))              // BININT1
-            case 0x4D: stack.append(.int(Int(try uint(2))))             // BININT2
-            case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try uint(4))))))   // BININT
+            case 0x4E: push(.none)                                      // NONE
+            case 0x88: push(.bool(true))                                // NEWTRUE
+            case 0x89: push(.bool(false))                               // NEWFALSE
+            case 0x4B: push(.int(Int(try byte())))                      // BININT1
+            case 0x4D: push(.int(Int(try uint(2))))                     // BININT2
+            case 0x4A: push(.int(Int(Int32(bitPattern: UInt32(try uint(4))))))   // BININT
             case 0x8A:                                                  // LONG1
                 let n = Int(try byte())
-                stack.append(.int(try long(n)))
+                push(.int(try long(n)))
             case 0x47:                                                  // BINFLOAT (big-endian)
                 let raw = try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                stack.append(.float(Double(bitPattern: raw)))
-            case 0x58: stack.append(.string(try text(Int(try uint(4)))))      // BINUNICODE
-            case 0x8C: stack.append(.string(try text(Int(try byte()))))       // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try text(try length(8))))         // BINUNICODE8
-            case 0x55: stack.append(.string(try text(Int(try byte()))))       // SHORT_BINSTRING
-            case 0x54: stack.append(.string(try text(Int(try uint(4)))))      // BINSTRING
-            case 0x43: stack.append(.bytes(try take(Int(try byte()))))        // SHORT_BINBYTES
-            case 0x42: stack.append(.bytes(try take(Int(try uint(4)))))       // BINBYTES
-            case 0x29: stack.append(.tuple([]))                               // EMPTY_TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))                      // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))           // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
-            case 0x74: stack.append(.tuple(try popMark()))                    // TUPLE
-            case 0x5D: stack.append(.list(newList()))                         // EMPTY_LIST
-            case 0x6C: let l = newList(); l.items = try popMark(); stack.append(.list(l))      // LIST
-            case 0x61:                                                        // APPEND
-                let v = try pop()
-                guard case let .list(l)? = stack.last else { throw PickleError(message: "pickle APPEND on something that is not a list") }
-                l.items.append(v)
-            case 0x65:                                                        // APPENDS
-                let vs = try popMark()
-                guard case let .list(l)? = stack.last else { throw PickleError(message: "pickle APPENDS on something that is not a list") }
-                l.items += vs
-            case 0x7D: stack.append(.dict(newDict()))                         // EMPTY_DICT
-            case 0x64:                                                        // DICT
+                push(.float(Double(bitPattern: raw)))
+            case 0x58: push(.string(try text(Int(try uint(4)))))               // BINUNICODE
+            case 0x8C: push(.string(try text(Int(try byte()))))                // SHORT_BINUNICODE
+            case 0x8D: push(.string(try text(try length(8))))                  // BINUNICODE8
+            case 0x55: push(.string(try text(Int(try byte()))))                // SHORT_BINSTRING
+            case 0x54: push(.string(try text(Int(try uint(4)))))               // BINSTRING
+            case 0x43: push(.bytes(try take(Int(try byte()))))                 // SHORT_BINBYTES
+            case 0x42: push(.bytes(try take(Int(try uint(4)))))                // BINBYTES
+            case 0x29: try tuple([])                                           // EMPTY_TUPLE
+            case 0x85: try tuple([try pop()])                                  // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); try tuple([a, b])     // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); try tuple([a, b, c])   // TUPLE3
+            case 0x74: try tuple(try popMark())                                // TUPLE
+            case 0x5D: push(.list(newList()))                                  // EMPTY_LIST
+            case 0x6C:                                                         // LIST
+                let items = try popMark(), l = newList()
+                l.depth = try depth(of: items)
+                l.items = items.map(\.value)
+                push(.list(l))
+            case 0x61: try append([try pop()])                                 // APPEND
+            case 0x65: try append(try popMark())                               // APPENDS
+            case 0x7D: push(.dict(newDict()))                                  // EMPTY_DICT
+            case 0x64:                                                         // DICT
                 let pairs = try popMark(), d = newDict()
-                try setItems(.dict(d), pairs)
-                stack.append(.dict(d))
-            case 0x73:                                                        // SETITEM
+                try setItems(Slot(value: .dict(d)), pairs)
+                push(.dict(d))
+            case 0x73:                                                         // SETITEM
                 let v = try pop(), k = try pop()
                 guard let d = stack.last else { throw PickleError(message: "pickle stack underflow at byte \(position)") }
                 try setItems(d, [k, v])
-            case 0x75:                                                        // SETITEMS
+            case 0x75:                                                         // SETITEMS
                 let pairs = try popMark()
                 guard let d = stack.last else { throw PickleError(message: "pickle stack underflow at byte \(position)") }
                 try setItems(d, pairs)
-            case 0x71: memo[Int(try byte())] = stack.last                     // BINPUT
-            case 0x72: memo[Int(try uint(4))] = stack.last                    // LONG_BINPUT
-            case 0x94: memo[memo.count] = stack.last                          // MEMOIZE
-            case 0x68, 0x6A:                                                  // BINGET, LONG_BINGET
+            case 0x71: memo[Int(try byte())] = stack.last                      // BINPUT
+            case 0x72: memo[Int(try uint(4))] = stack.last                     // LONG_BINPUT
+            case 0x94: memo[memo.count] = stack.last                           // MEMOIZE
+            case 0x68, 0x6A:                                                   // BINGET, LONG_BINGET
                 let key = op == 0x68 ? Int(try byte()) : Int(try uint(4))
                 guard let v = memo[key] else { throw PickleError(message: "pickle refers to memo \(key), which was never stored") }
                 stack.append(v)
-            case 0x63:                                                        // GLOBAL "module\nname\n"
+            case 0x63:                                                         // GLOBAL "module\nname\n"
                 let module = try line(), name = try line()
-                stack.append(try global(module, name))
-            case 0x93:                                                        // STACK_GLOBAL
-                let name = try pop(), module = try pop()
+                push(try global(module, name))
+            case 0x93:                                                         // STACK_GLOBAL
+                let name = try pop().value, module = try pop().value
                 guard let m = module.string, let n = name.string else { throw PickleError(message: "pickle STACK_GLOBAL without strings") }
-                stack.append(try global(m, n))
-            case 0x51:                                                        // BINPERSID
-                stack.append(try persistent(try pop()))
-            case 0x52:                                                        // REDUCE
-                let args = try pop(), callable = try pop()
-                stack.append(try call(callable, args))
-            case 0x62:                                                        // BUILD: state is ignored (OrderedDict's _metadata)
+                push(try global(m, n))
+            case 0x51:                                                         // BINPERSID
+                push(try persistent(try pop().value))
+            case 0x52:                                                         // REDUCE: the result holds only numbers and a storage
+                let args = try pop().value, callable = try pop().value
+                push(try call(callable, args), depth: 1)
+            case 0x62:                                                         // BUILD: state is ignored (OrderedDict's _metadata)
                 _ = try pop()
                 guard !stack.isEmpty else { throw PickleError(message: "pickle BUILD without an object") }
             default:

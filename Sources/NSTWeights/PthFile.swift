@@ -39,9 +39,7 @@ public final class PthFile {
     ///   storage table that does not fit the file.
     public init(url: URL) throws {
         path = url.path
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw WeightsError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "no such file")
-        }
+        let handle = try RegularFile.open(url)
         self.handle = handle
         let head = (try? handle.read(upToCount: 4)) ?? Data()
         var tensors: [String: PickleTensor] = [:], keys: [String] = []
@@ -99,10 +97,11 @@ public final class PthFile {
                         throw WeightsError(file: path, problem: "storage '\(key)' holds \(count) elements, the pickle says \(s.count)")
                     }
                     offsets[key] = offset + 8
-                    offset += 8 + Int(count) * element
-                    guard offset <= size else {
-                        throw WeightsError(file: path, problem: "file ends inside storage '\(key)': \(size) bytes, need \(offset) (truncated?)")
+                    // Checked: the count is the file's (bounded by its size above, but a sum is not).
+                    guard let bytes = CheckedSize.product(Int(count), element), let next = CheckedSize.sum(offset + 8, bytes), next <= size else {
+                        throw WeightsError(file: path, problem: "file ends inside storage '\(key)': \(size) bytes, not enough for its \(count) elements (truncated?)")
                     }
+                    offset = next
                 }
                 legacyOffsets = offsets
             } catch let error as PickleError {
@@ -111,8 +110,30 @@ public final class PthFile {
             archive = nil
             zipPrefix = ""
         }
+        let fileSize = Int(clamping: (try? handle.seekToEnd()) ?? 0)
+        for key in keys { if let t = tensors[key] { try Self.checkSizes(t, key: key, fileSize: fileSize, path: path) } }
         self.tensors = tensors
         self.keys = keys
+    }
+
+    /// Checks, when the file is opened, that every size a tensor's numbers imply fits `Int`
+    /// and the file: its storage's bytes at most the file's, its offset inside the storage,
+    /// its element count and its end in bytes representable. A crafted storage of 2^62
+    /// elements or an offset near 2^63 is refused here instead of trapping when read.
+    /// Whether the tensor's elements lie inside its storage is checked when it is read (a
+    /// file may declare tensors it holds no data for).
+    private static func checkSizes(_ t: PickleTensor, key: String, fileSize: Int, path: String) throws {
+        let element = t.storage.dtype == .float16 ? 2 : 4
+        guard let storageBytes = CheckedSize.product(t.storage.count, element), storageBytes <= fileSize else {
+            throw WeightsError(file: path, key: key, problem: "its storage claims \(t.storage.count) elements, more than the file's \(fileSize) bytes hold")
+        }
+        guard t.offset >= 0, t.offset <= t.storage.count else {
+            throw WeightsError(file: path, key: key, problem: "offset \(t.offset) lies outside its storage of \(t.storage.count) elements")
+        }
+        guard let count = CheckedSize.product(t.shape), t.stride.allSatisfy({ $0 >= 0 }),
+              let end = CheckedSize.sum(t.offset, count), CheckedSize.product(end, element) != nil else {
+            throw WeightsError(file: path, key: key, problem: "shape \(t.shape) and stride \(t.stride) describe more elements than any file holds")
+        }
     }
 
     deinit { try? handle.close() }
@@ -125,34 +146,40 @@ public final class PthFile {
     ///   storage is missing or too short.
     public func floats(_ key: String) throws -> [Float] {
         guard let t = tensors[key] else { throw WeightsError(file: path, key: key, problem: "missing") }
-        let count = t.shape.reduce(1, *)
+        // Every size below is checked arithmetic: the numbers come from the file.
+        let element = t.storage.dtype == .float16 ? 2 : 4
+        guard let count = CheckedSize.product(t.shape) else {
+            throw WeightsError(file: path, key: key, problem: "shape \(t.shape) describes more elements than any file holds")
+        }
         var expected = 1
         for (d, s) in zip(t.shape, t.stride).reversed() {
             guard d == 1 || s == expected else { throw WeightsError(file: path, key: key, problem: "is not stored contiguously (stride \(t.stride))") }
+            // Cannot overflow: a suffix's product is 0 or at most that of the non-zero dimensions, which fits.
             expected *= d
         }
-        guard t.offset >= 0, t.shape.allSatisfy({ $0 >= 0 }), t.offset + count <= t.storage.count else {
+        guard let end = CheckedSize.sum(t.offset, count), end <= t.storage.count,
+              let byteStart = CheckedSize.product(t.offset, element), let byteEnd = CheckedSize.product(end, element),
+              let storageBytes = CheckedSize.product(t.storage.count, element) else {
             throw WeightsError(file: path, key: key, problem: "offset \(t.offset) and shape \(t.shape) leave its storage of \(t.storage.count) elements")
         }
-        let element = t.storage.dtype == .float16 ? 2 : 4
         let bytes: [UInt8]
         if let archive {
             guard let entry = archive[zipPrefix + "data/" + t.storage.key] else {
                 throw WeightsError(file: path, key: key, problem: "its storage '\(t.storage.key)' is missing from the archive")
             }
             let all = try archive.contents(entry)
-            guard all.count >= t.storage.count * element else {
-                throw WeightsError(file: path, key: key, problem: "its storage has \(all.count) bytes, want \(t.storage.count * element) (truncated?)")
+            guard all.count >= storageBytes else {
+                throw WeightsError(file: path, key: key, problem: "its storage has \(all.count) bytes, want \(storageBytes) (truncated?)")
             }
-            bytes = Array(all[(t.offset * element)..<((t.offset + count) * element)])
+            bytes = Array(all[byteStart..<byteEnd])
         } else {
-            guard let start = legacyOffsets[t.storage.key] else {
+            guard let start = legacyOffsets[t.storage.key], let at = CheckedSize.sum(start, byteStart) else {
                 throw WeightsError(file: path, key: key, problem: "its storage '\(t.storage.key)' is not in the file's storage list")
             }
             do {
-                try handle.seek(toOffset: UInt64(start + t.offset * element))
-                let data = try handle.read(upToCount: count * element) ?? Data()
-                guard data.count == count * element else { throw WeightsError(file: path, key: key, problem: "file ends inside its storage (truncated?)") }
+                try handle.seek(toOffset: UInt64(at))
+                let data = try handle.read(upToCount: byteEnd - byteStart) ?? Data()
+                guard data.count == byteEnd - byteStart else { throw WeightsError(file: path, key: key, problem: "file ends inside its storage (truncated?)") }
                 bytes = [UInt8](data)
             } catch let error as WeightsError { throw error } catch {
                 throw WeightsError(file: path, key: key, problem: "read failed: \(error.localizedDescription)")

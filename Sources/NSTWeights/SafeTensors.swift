@@ -48,10 +48,7 @@ public final class SafeTensorsFile {
     ///   the file, or a header that is not a JSON object.
     public init(url: URL) throws {
         path = url.path
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw WeightsError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "no such file")
-        }
+        let handle = try RegularFile.open(url)
         self.handle = handle
         let size: UInt64
         do { size = try handle.seekToEnd(); try handle.seek(toOffset: 0) } catch {
@@ -125,12 +122,7 @@ public final class SafeTensorsFile {
         }
         // The byte count of a file-given shape can overflow Int: it is computed with checks
         // and nil stands for "more than any file holds".
-        let bytes = (shape + [dtype.byteSize]).reduce(Int?(1)) { product, d in
-            product.flatMap { p in
-                let (next, overflow) = p.multipliedReportingOverflow(by: d)
-                return overflow ? nil : next
-            }
-        }
+        let bytes = CheckedSize.product(shape + [dtype.byteSize])
         guard let bytes, bytes == offsets[1] - offsets[0] else {
             throw WeightsError(file: path, key: key, problem:
                 "data_offsets span \(offsets[1] - offsets[0]) bytes, but \(dtypeName) shape \(shape) needs \(bytes.map(String.init) ?? "too many")")

@@ -20,6 +20,10 @@ public struct KnownWeights: Sendable, Equatable {
     public let approximateBytes: Int
     /// What it is, in a few words.
     public let about: String
+
+    /// The most bytes a download of it may take: its size and an eighth more, so a server
+    /// that announces or sends far more is stopped before it fills the disk.
+    public var maxBytes: Int64 { Int64(approximateBytes) + Int64(approximateBytes) / 8 }
 }
 
 /// The cache of downloaded weights: `$NST_CACHE_DIR/weights`, else `$XDG_CACHE_HOME/nst/weights`,
@@ -75,6 +79,20 @@ public struct WeightsCache: Sendable {
     /// The known file called `name` (short name or file name).
     public static func knownFile(_ name: String) -> KnownWeights? {
         known.first { $0.name == name || $0.fileName == name }
+    }
+
+    /// Why `name` cannot be the name of a file in the cache, or nil. It must be one plain
+    /// file name: not empty, no `/`, not hidden (so neither `.` nor `..`, which name the
+    /// cache folder and its parent), not ending in `.part` (the partial downloads), and at
+    /// most 250 bytes, so that `NAME.part` fits the 255 a file name may have.
+    public static func fileNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "is empty; want a file name" }
+        if name.contains("/") { return "must be a file name, not a path (no '/')" }
+        if name.hasPrefix(".") { return "must not start with '.' (hidden files, '.' and '..' are refused)" }
+        if name.utf8.contains(0) { return "contains a NUL byte" }
+        if name.hasSuffix(".part") { return "must not end in '.part' (the cache's partial downloads)" }
+        if name.utf8.count > 250 { return "is \(name.utf8.count) bytes long; at most 250 (NAME.part must fit 255)" }
+        return nil
     }
 
     /// The cache path of file `fileName` (whether or not it is there).

@@ -1,9 +1,9 @@
-// WeightsDownloader: HTTP(S) download into the cache with resume (Range), progress, and a SHA-256 check before the file is moved into place.
+// WeightsDownloader: HTTP(S) download into the cache with resume (Range), a size bound, a lock per name, progress, and a SHA-256 check before the file is moved into place.
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import NSTCore
 #endif
+import NSTCore
 
 /// A failed download, in one line.
 public struct FetchError: Error, CustomStringConvertible, Equatable {
@@ -13,129 +13,106 @@ public struct FetchError: Error, CustomStringConvertible, Equatable {
 
 /// Downloads one file into a folder.
 ///
-/// The bytes go to `NAME.part` beside the final name. A download that stops (network error,
-/// dropped connection) leaves the `.part` file, and the next fetch of the same name asks the
-/// server for the rest with `Range: bytes=N-` (a server that answers 200 instead of 206
-/// sends the whole file again, which replaces the part). When all bytes are there the
-/// SHA-256 is computed; on a mismatch the part is deleted and nothing is left in the
-/// cache, otherwise it is renamed to `NAME`.
+/// The bytes go to `NAME.part` beside the final name, locked for the fetch (a second fetch
+/// of the same name stops at once). A download that breaks off (network error, dropped
+/// connection) leaves the part, and the next fetch asks the server for the rest with
+/// `Range: bytes=N-`; the part is continued only when the server answers 206 with a
+/// Content-Range starting at N, and otherwise started over. An HTTP error, a size past
+/// the limit or the free space, or a failed write leaves no part. When all bytes are there
+/// the SHA-256 is computed; on a mismatch the part is deleted, otherwise it is renamed to
+/// `NAME`. Nothing but `NAME.part` and `NAME` is ever removed or replaced.
 public enum WeightsDownloader {
     /// Progress: bytes so far and the total when known.
     public typealias Progress = (_ done: Int64, _ total: Int64?) -> Void
 
+    /// The size limit of a download whose size nothing else bounds: 2 GiB, over three
+    /// times the largest VGG file.
+    public static let defaultMaxBytes: Int64 = 2 << 30
+
     /// Fetches `url` to `folder/fileName`, checking the SHA-256 against `sha256` (a full
-    /// digest or a leading prefix, hex; nil: unchecked). Returns the final path and the digest.
-    /// - Throws: `FetchError` with one line for a network failure, an HTTP error status, a
+    /// digest or a leading prefix of at least 8 hex digits; nil: unchecked). The download
+    /// is refused when the server announces more than `maxBytes` (called `limitName` in
+    /// messages) or than the cache's file system has free, and stopped when the body passes
+    /// the announced size or `maxBytes`. Returns the final path and the digest.
+    /// - Throws: `FetchError` with one line for a bad file name or digest, another fetch of
+    ///   the same name, a network failure, an HTTP error status, a size past the limit, a
     ///   checksum mismatch or a file that cannot be written.
     @discardableResult
     public static func fetch(url: URL, to folder: URL, fileName: String, sha256: String?,
+                             maxBytes: Int64 = defaultMaxBytes, limitName: String = "the size limit",
                              timeout: TimeInterval = 60, progress: Progress? = nil) throws -> (path: URL, sha256: String) {
-        let fm = FileManager.default
-        do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+        if let problem = WeightsCache.fileNameProblem(fileName) { throw FetchError("file name '\(fileName)': \(problem)") }
+        if let sha256, let problem = digestProblem(sha256) { throw FetchError("SHA-256 '\(sha256)': \(problem)") }
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw FetchError("cannot create the cache folder \(folder.path): \(error.localizedDescription)")
         }
-        let final = folder.appendingPathComponent(fileName)
-        let part = folder.appendingPathComponent(fileName + ".part")
-        if !fm.fileExists(atPath: part.path), !fm.createFile(atPath: part.path, contents: nil) {
-            throw FetchError("cannot create \(part.path)")
+        let part = try DownloadPart(folder: folder, fileName: fileName)
+        var startedOver = false
+        while true {
+            let have = part.size
+            var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+            if have > 0 { request.setValue("bytes=\(have)-", forHTTPHeaderField: "Range") }
+            let delegate = DownloadDelegate(part: part, have: have, limit: maxBytes, limitName: limitName,
+                                            freeBytes: DownloadPart.freeBytes(in: folder), progress: progress)
+            let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
+            session.dataTask(with: request).resume()
+            delegate.done.wait()
+            session.finishTasksAndInvalidate()
+            switch delegate.outcome ?? .finished {
+            case .finished:
+                break
+            case .startOver where !startedOver && have > 0:
+                // Ask once more without Range, into an empty part.
+                startedOver = true
+                try part.write(from: 0)
+                continue
+            case .startOver:
+                part.remove()
+                throw FetchError("download of \(url.absoluteString) failed: the server answered a request for the whole file as if for a part")
+            case let .refused(message):
+                part.remove()
+                throw FetchError(message)
+            case let .interrupted(message):
+                // An empty part has nothing to resume (the server was never reached).
+                if part.size == 0 { part.remove() }
+                throw FetchError(message)
+            }
+            break
         }
-        guard let handle = try? FileHandle(forWritingTo: part) else { throw FetchError("cannot write \(part.path)") }
-        defer { try? handle.close() }
-        let have = Int64((try? handle.seekToEnd()) ?? 0)
-
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        if have > 0 { request.setValue("bytes=\(have)-", forHTTPHeaderField: "Range") }
-        let delegate = Delegate(handle: handle, have: have, progress: progress)
-        let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
-        session.dataTask(with: request).resume()
-        delegate.done.wait()
-        session.finishTasksAndInvalidate()
-
-        if let status = delegate.status, status == 416, have > 0 {
-            // The part already holds every byte: check it below.
-        } else if let failure = delegate.failure {
-            throw FetchError(failure)
-        } else if let error = delegate.error {
-            throw FetchError("download of \(url.absoluteString) failed after \(delegate.written) bytes: \((error as? FetchError)?.description ?? error.localizedDescription) (run the same fetch again to resume)")
-        }
-        try? handle.synchronize()
-
-        var hash = SHA256()
-        guard let reader = try? FileHandle(forReadingFrom: part) else { throw FetchError("cannot read \(part.path)") }
-        defer { try? reader.close() }
-        while let chunk = try? reader.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update([UInt8](chunk)) }
-        let digest = hash.hexDigest()
+        let digest = try hash(part)
         if let want = sha256?.lowercased(), !digest.hasPrefix(want) {
-            try? fm.removeItem(at: part)
+            part.remove()
             throw FetchError("\(fileName): SHA-256 \(digest) does not match the expected \(want); the download was deleted")
         }
-        try? fm.removeItem(at: final)
-        do { try fm.moveItem(at: part, to: final) } catch {
-            throw FetchError("cannot move \(part.path) to \(final.path): \(error.localizedDescription)")
-        }
+        let final = folder.appendingPathComponent(fileName)
+        try part.moveIntoPlace(final)
         return (final, digest)
     }
 
-    /// Receives the response into the part file.
-    private final class Delegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-        let handle: FileHandle
-        let have: Int64
-        let progress: Progress?
-        let done = DispatchSemaphore(value: 0)
-        var status: Int?
-        var failure: String?
-        var error: Error?
-        var written: Int64 = 0
-        var total: Int64?
-        var appending = true
-
-        init(handle: FileHandle, have: Int64, progress: Progress?) {
-            self.handle = handle
-            self.have = have
-            self.progress = progress
+    /// Why `hex` is not a SHA-256 to check against, or nil: 64 hex digits, or a leading
+    /// prefix of at least 8 (torch hub's file names carry 8). An empty or one-digit value
+    /// would match nearly any file, so it is refused rather than taken as no check.
+    public static func digestProblem(_ hex: String) -> String? {
+        let isHex = hex.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0 | 0x20) }
+        guard isHex, (8...64).contains(hex.utf8.count) else {
+            return "want 64 hex digits, or a leading prefix of at least 8"
         }
+        return nil
+    }
 
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-            let http = response as? HTTPURLResponse
-            let code = http?.statusCode ?? 200
-            status = code
-            switch code {
-            case 206:
-                appending = true
-            case 200:
-                // Whole file: start the part again.
-                appending = false
-                try? handle.truncate(atOffset: 0)
-            default:
-                if code != 416 { failure = "download of \(response.url?.absoluteString ?? "?") failed: HTTP \(code)" }
-                completionHandler(.cancel)
-                return
+    /// The SHA-256 of the part, read from its start.
+    private static func hash(_ part: DownloadPart) throws -> String {
+        guard let reader = FileHandle(forReadingAtPath: part.path) else { throw FetchError("cannot read \(part.path)") }
+        defer { try? reader.close() }
+        var hash = SHA256()
+        while true {
+            let chunk: Data
+            do { chunk = try reader.read(upToCount: 1 << 20) ?? Data() } catch {
+                throw FetchError("cannot read \(part.path): \(error.localizedDescription)")
             }
-            let length = response.expectedContentLength
-            total = length >= 0 ? length + (appending ? have : 0) : nil
-            written = appending ? have : 0
-            progress?(written, total)
-            completionHandler(.allow)
+            if chunk.isEmpty { break }
+            hash.update([UInt8](chunk))
         }
-
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            do {
-                try handle.write(contentsOf: data)
-                written += Int64(data.count)
-                progress?(written, total)
-            } catch {
-                failure = "cannot write the download: \(error.localizedDescription)"
-                dataTask.cancel()
-            }
-        }
-
-        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-            if failure == nil, status != 416 { self.error = error }
-            if error == nil, failure == nil, let total, written < total {
-                self.error = FetchError("connection closed at \(written) of \(total) bytes")
-            }
-            done.signal()
-        }
+        return hash.hexDigest()
     }
 }

@@ -73,9 +73,7 @@ public final class WeightsFile {
         case "pth", "pt", "bin", "ckpt": return .pth
         case "caffemodel": return .caffemodel
         default:
-            guard let handle = try? FileHandle(forReadingFrom: url) else {
-                throw WeightsError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "no such file")
-            }
+            let handle = try RegularFile.open(url)
             defer { try? handle.close() }
             let head = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
             if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x80, 0x02, 0x8A, 0x0A]) { return .pth }

@@ -34,7 +34,7 @@ struct Weights: ParsableCommand {
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download a known file (or any file with --url, --sha256 and --name) into the cache.",
-            discussion: "An interrupted download resumes when the same fetch is run again; the SHA-256 is checked before the file is moved into place, and a mismatch leaves nothing in the cache.")
+            discussion: "An interrupted download resumes when the same fetch is run again; the SHA-256 is checked before the file is moved into place, and a mismatch leaves nothing in the cache. A download is bounded by a known file's size (with a margin) or --max-size, and by the cache's free space; a second fetch of a name being fetched stops at once.")
 
         @Argument(help: ArgumentHelp("A known name (see `nst weights list`).", valueName: "name"))
         var name: String?
@@ -42,37 +42,60 @@ struct Weights: ParsableCommand {
         @Option(help: ArgumentHelp("Download this address instead of a known file's.", valueName: "url"))
         var url: String?
 
-        @Option(help: ArgumentHelp("The expected SHA-256 (hex; a leading prefix is accepted).", valueName: "hex"))
+        @Option(help: ArgumentHelp("The expected SHA-256: 64 hex digits, or a leading prefix of at least 8.", valueName: "hex"))
         var sha256: String?
 
-        @Option(name: .customLong("name"), help: ArgumentHelp("File name in the cache for --url.", valueName: "name"))
+        @Option(name: .customLong("name"), help: ArgumentHelp("File name in the cache for --url: one plain name (no '/', not hidden).", valueName: "name"))
         var fileName: String?
+
+        @Option(name: .customLong("max-size"), help: ArgumentHelp("The most --url may download, e.g. 800MiB or 1GiB (default 2GiB); a known file's own size bounds it.", valueName: "size"))
+        var maxSize: String?
 
         @Flag(help: "No progress display.")
         var quiet = false
 
+        func validate() throws {
+            if let sha256, let problem = WeightsDownloader.digestProblem(sha256) {
+                throw ValidationError("--sha256 '\(sha256)': \(problem)")
+            }
+            if url != nil, let fileName = fileName ?? name, let problem = WeightsCache.fileNameProblem(fileName) {
+                throw ValidationError("--name '\(fileName)': \(problem)")
+            }
+            if let maxSize {
+                guard url != nil else { throw ValidationError("--max-size is for --url; a known file's download is bounded by its own size") }
+                guard LargeImageOptions.bytes(maxSize) != nil else {
+                    throw ValidationError("--max-size '\(maxSize)' is not a size (e.g. 800MiB, 1GiB, 2000000000)")
+                }
+            }
+        }
+
         func run() throws {
             let cache = WeightsCache()
             guard let folder = cache.directory else { throw FetchError("no cache folder: set NST_CACHE_DIR (or HOME)") }
-            let source: URL, file: String, hash: String?
+            let source: URL, file: String, hash: String?, limit: Int64, limitName: String
             if let url {
                 guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https" else {
                     throw ValidationError("--url must be an http or https address, got '\(url)'")
                 }
-                guard let fileName = fileName ?? name, !fileName.isEmpty, !fileName.contains("/") else {
+                guard let fileName = fileName ?? name else {
                     throw ValidationError("--url needs --name NAME, the file name to keep it under in the cache")
                 }
                 guard let sha256 else { throw ValidationError("--url needs --sha256 HEX, the file's checksum") }
                 source = parsed; file = fileName; hash = sha256
+                limit = maxSize.flatMap { LargeImageOptions.bytes($0) }.map(Int64.init) ?? WeightsDownloader.defaultMaxBytes
+                limitName = "--max-size"
             } else {
-                guard let name, let known = WeightsCache.knownFile(name) else {
+                guard let name, let known = WeightsCache.knownFile(name), let knownURL = URL(string: known.url) else {
                     throw ValidationError("unknown weights '\(name ?? "")'; known: \(WeightsCache.known.map(\.name).joined(separator: ", ")) (or use --url, --sha256 and --name)")
                 }
-                source = URL(string: known.url)!; file = known.fileName; hash = sha256 ?? known.sha256Prefix
+                source = knownURL; file = known.fileName; hash = sha256 ?? known.sha256Prefix
+                limit = known.maxBytes
+                limitName = "the known size of \(known.name) with a margin"
             }
             let isTerminal = isatty(STDERR_FILENO) != 0
             var lastShown = -1
-            let result = try WeightsDownloader.fetch(url: source, to: folder, fileName: file, sha256: hash) { done, total in
+            let result = try WeightsDownloader.fetch(url: source, to: folder, fileName: file, sha256: hash,
+                                                     maxBytes: limit, limitName: limitName) { done, total in
                 guard !quiet else { return }
                 let percent = total.map { $0 > 0 ? Int(100 * done / $0) : 100 } ?? -1
                 guard percent != lastShown else { return }

@@ -1,4 +1,4 @@
-// LoopbackHTTPServer: a minimal HTTP/1.1 server on 127.0.0.1 for the fetch tests (Range, errors, dropped connections).
+// LoopbackHTTPServer: a minimal HTTP/1.1 server on 127.0.0.1 for the fetch tests (Range, errors, dropped connections, huge or endless bodies).
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +10,11 @@ import Glibc
 /// control that those do not give simply (a response cut off halfway, then the connection
 /// closed) and because it costs no build time.
 final class LoopbackHTTPServer: @unchecked Sendable {
-    enum Mode { case serve, dropHalfway, status(Int), ignoreRange }
+    /// `status`: that code with a short text body; `announce`: 200 with that Content-Length,
+    /// then a little of the body and the connection closed; `endless`: 200 without a
+    /// Content-Length, bytes until the client goes; `wrongContentRange`: a Range request
+    /// answered 206 with the whole file's range (bytes 0-...).
+    enum Mode { case serve, dropHalfway, status(Int), ignoreRange, announce(Int64), endless, wrongContentRange }
     let port: UInt16
     private let socketFD: Int32
     private let body: [UInt8]
@@ -64,15 +68,41 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         let range = text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("range:") }
             .map { String($0.dropFirst("range:".count)).trimmingCharacters(in: .whitespaces) }
         lock.withLock { _rangeHeaders.append(range) }
-        func send(_ bytes: [UInt8]) { var sent = 0; while sent < bytes.count { let n = bytes[sent...].withUnsafeBufferPointer { write(client, $0.baseAddress, $0.count) }; if n <= 0 { return }; sent += n } }
-        func head(_ status: String, _ length: Int, _ extra: String = "") {
-            send(Array("HTTP/1.1 \(status)\r\nContent-Length: \(length)\r\nConnection: close\r\n\(extra)\r\n".utf8))
+        // MSG_NOSIGNAL: a client that hangs up must not raise SIGPIPE in the test process.
+        @discardableResult func send(_ bytes: [UInt8]) -> Bool {
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes[sent...].withUnsafeBufferPointer { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { return false }
+                sent += n
+            }
+            return true
+        }
+        func head(_ status: String, _ length: Int64?, _ extra: String = "") {
+            let size = length.map { "Content-Length: \($0)\r\n" } ?? ""
+            send(Array("HTTP/1.1 \(status)\r\n\(size)Connection: close\r\n\(extra)\r\n".utf8))
         }
         switch mode {
         case let .status(code):
-            head("\(code) Error", 0)
+            let text = Array("<html>error \(code)</html>\n".utf8)
+            head("\(code) Error", Int64(text.count))
+            send(text)
+        case let .announce(length):
+            head("200 OK", length)
+            send(Array(body.prefix(65536)))
+        case .endless:
+            head("200 OK", nil)
+            let chunk = [UInt8](repeating: 0x5A, count: 65536)
+            while send(chunk) {}
+        case .wrongContentRange:
+            if range != nil {
+                head("206 Partial Content", Int64(body.count), "Content-Range: bytes 0-\(body.count - 1)/\(body.count)\r\n")
+            } else {
+                head("200 OK", Int64(body.count))
+            }
+            send(body)
         case .dropHalfway:
-            head("200 OK", body.count)
+            head("200 OK", Int64(body.count))
             send(Array(body[0..<body.count / 2]))
         case .serve, .ignoreRange:
             var start = 0
@@ -80,10 +110,10 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             if start >= body.count, start > 0 {
                 head("416 Range Not Satisfiable", 0)
             } else if start > 0 {
-                head("206 Partial Content", body.count - start, "Content-Range: bytes \(start)-\(body.count - 1)/\(body.count)\r\n")
+                head("206 Partial Content", Int64(body.count - start), "Content-Range: bytes \(start)-\(body.count - 1)/\(body.count)\r\n")
                 send(Array(body[start...]))
             } else {
-                head("200 OK", body.count)
+                head("200 OK", Int64(body.count))
                 send(body)
             }
         }

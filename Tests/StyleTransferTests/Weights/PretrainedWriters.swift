@@ -18,6 +18,11 @@ struct TorchTensor {
     /// When false, the pickle names the tensor but no storage bytes are written (a file
     /// that only needs its declared shapes, e.g. for model inference).
     var withData = true
+    /// The tensor's offset into its storage, in elements, as the pickle states it.
+    var offset = 0
+    /// The storage's element count as the pickle states it; nil: the values' count. A
+    /// crafted file states 2^62 while holding a few bytes.
+    var storageCount: Int?
 }
 
 /// Pickle protocol 2 bytes as `torch.save` writes them.
@@ -27,6 +32,11 @@ struct PickleBytes {
     mutating func string(_ s: String) { op(0x58); int32(s.utf8.count); bytes += Array(s.utf8) }
     mutating func int(_ v: Int) { op(0x4A); int32(v) }
     mutating func int32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { bytes += $0 } }
+    /// BININT when `v` fits 32 bits, else LONG1 with 8 bytes (as pickle writes large ints).
+    mutating func number(_ v: Int) {
+        if let small = Int32(exactly: v) { int(Int(small)); return }
+        op(0x8A); bytes.append(8); withUnsafeBytes(of: Int64(v).littleEndian) { bytes += $0 }
+    }
     mutating func global(_ module: String, _ name: String) { op(0x63); bytes += Array("\(module)\n\(name)\n".utf8) }
     mutating func stop() { op(0x2E) }
 }
@@ -46,14 +56,14 @@ func stateDictPickle(_ tensors: [TorchTensor], legacy: Bool, forbidden: (String,
         p.global("torch._utils", "_rebuild_tensor_v2")
         p.op(0x28)
         p.op(0x28); p.string("storage"); p.global("torch", t.half ? "HalfStorage" : "FloatStorage")
-        p.string(String(k)); p.string("cpu"); p.int(t.values.count)
+        p.string(String(k)); p.string("cpu"); p.number(t.storageCount ?? t.values.count)
         if legacy { p.op(0x4E) }
         p.op(0x74); p.op(0x51)
-        p.op(0x4B); p.bytes.append(0)
-        p.op(0x28); for d in t.shape { p.int(d) }; p.op(0x74)
+        p.number(t.offset)
+        p.op(0x28); for d in t.shape { p.number(d) }; p.op(0x74)
         var strides: [Int] = [], s = 1
-        for d in t.shape.reversed() { strides.insert(s, at: 0); s *= d }
-        p.op(0x28); for d in strides { p.int(d) }; p.op(0x74)
+        for d in t.shape.reversed() { strides.insert(s, at: 0); s = s &* d }
+        p.op(0x28); for d in strides { p.number(d) }; p.op(0x74)
         p.op(0x89)
         p.global("collections", "OrderedDict"); p.op(0x29); p.op(0x52)
         p.op(0x74); p.op(0x52)
@@ -70,6 +80,16 @@ func storageBytes(_ t: TorchTensor) -> [UInt8] {
         if t.half { withUnsafeBytes(of: Half.fromFloat(v).littleEndian) { out += $0 } } else { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
     }
     return out
+}
+
+/// A pickle of `depth` nested one-element tuples around None: `(((None,),),)...`, one byte
+/// (TUPLE1) per level, so 50,000 levels make a 50 KB file.
+func nestedTuplePickle(depth: Int) -> [UInt8] {
+    var p = PickleBytes()
+    p.op(0x4E)
+    p.bytes += [UInt8](repeating: 0x85, count: depth)
+    p.stop()
+    return p.bytes
 }
 
 /// The zip format: `archive/data.pkl`, `archive/data/<key>`, `archive/version`, `archive/byteorder`, stored uncompressed.

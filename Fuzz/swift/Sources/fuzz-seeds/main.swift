@@ -42,6 +42,15 @@ for half in [false, true] {
     try save(legacyPth(t), "pth", "seed-legacy-\(suffix).pth")
 }
 let t = tensors(half: false)
+// Seeds that start the fuzzer on the size and nesting checks: offsets and storage counts
+// near 2^63 (LONG1 integers it can mutate), and tuples nested past the pickle's depth limit.
+var huge = t
+huge[0].offset = Int.max - 8
+huge[1].storageCount = 1 << 62
+try save(storedZip([("archive/data.pkl", stateDictPickle(huge, legacy: false))] + t.enumerated().map { ("archive/data/\($0.offset)", storageBytes($0.element)) }),
+         "pth", "seed-zip-huge.pth")
+try save(legacyPth(huge), "pth", "seed-legacy-huge.pth")
+try save(storedZip([("archive/data.pkl", nestedTuplePickle(depth: 300))]), "pth", "seed-zip-deep.pth")
 for v1 in [false, true] {
     try save(caffeModel(convs: [("conv1_1", t[0], t[1])], v1: v1), "caffemodel", "seed-\(v1 ? "v1" : "v2").caffemodel")
 }

@@ -1,0 +1,94 @@
+// WeightsFetchCLITests: `nst weights fetch` through the executable against a loopback server: bad --name, --sha256 and --max-size, huge and endless bodies, and a second fetch of a name in progress, each one line and nothing lost.
+import Foundation
+@testable import NSTWeights
+import XCTest
+
+final class WeightsFetchCLITests: ScratchFolderTestCase {
+    private let body: [UInt8] = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+    private var digest: String { var h = SHA256(); h.update(body); return h.hexDigest() }
+    /// NST_CACHE_DIR: the weights go to `cache/weights`.
+    private var cache: URL { folder.appendingPathComponent("cache") }
+    private var weights: URL { cache.appendingPathComponent("weights") }
+    private var environment: [String: String] { ProcessInfo.processInfo.environment.merging(["NST_CACHE_DIR": cache.path]) { $1 } }
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try FileManager.default.createDirectory(at: weights, withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: weights.appendingPathComponent("keep.pth"))
+        try Data([4]).write(to: cache.appendingPathComponent("other"))
+    }
+
+    /// Runs `nst weights fetch arguments` and checks the failure: status 1, one stderr line
+    /// with every needle, and the cache as it was apart from `mayRemain`.
+    private func expectFetchFailure(_ arguments: [String], mentions needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try NSTProcess.run(["weights", "fetch", "--quiet"] + arguments, in: folder, environment: environment)
+        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr, file: file, line: line)
+        for needle in needles { XCTAssertTrue(result.stderr.contains(needle), "want '\(needle)': \(result.stderr)", file: file, line: line) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: weights.path).sorted(), ["keep.pth"], file: file, line: line)
+        XCTAssertEqual(try Data(contentsOf: weights.appendingPathComponent("keep.pth")), Data([1, 2, 3]), file: file, line: line)
+        XCTAssertEqual(try Data(contentsOf: cache.appendingPathComponent("other")), Data([4]), file: file, line: line)
+    }
+
+    /// Before: `--name ..` downloaded, then removed `cache/weights/..`, the whole cache folder,
+    /// to make room for the file; `.` removed the weights folder.
+    func testNamesThatAreNotPlainFileNamesAreRefused() throws {
+        let server = try LoopbackHTTPServer(body: body, mode: .serve)
+        for name in ["..", ".", ".hidden", "a/b", String(repeating: "n", count: 256)] {
+            try expectFetchFailure(["--url", server.url.absoluteString, "--sha256", digest, "--name", name], mentions: ["--name"])
+        }
+        XCTAssertEqual(server.rangeHeaders, [])
+    }
+
+    /// Before: `--sha256 ""` and `--sha256 3` were accepted, and the first checked nothing.
+    func testDigestsThatCheckNothingAreRefused() throws {
+        let server = try LoopbackHTTPServer(body: body, mode: .serve)
+        for hex in ["", "3", "abcdefg1", String(digest.prefix(7))] {
+            try expectFetchFailure(["--url", server.url.absoluteString, "--sha256", hex, "--name", "w.pth"], mentions: ["--sha256", "64 hex digits"])
+        }
+        XCTAssertEqual(server.rangeHeaders, [])
+    }
+
+    /// Before: a Content-Length of 10^15 was written until the disk filled (here: until the
+    /// server closed, leaving a part to "resume"); an endless body had no end at all.
+    func testHugeAndEndlessBodiesStopAtTheLimitAndLeaveNothing() throws {
+        let server = try LoopbackHTTPServer(body: body, mode: .announce(1_000_000_000_000_000))
+        let fetch = ["--url", server.url.absoluteString, "--sha256", digest, "--name", "w.pth"]
+        try expectFetchFailure(fetch, mentions: ["1000000000000000 bytes", "more than --max-size (2.0 GiB)"])
+        try expectFetchFailure(fetch + ["--max-size", "2000TB"], mentions: ["1000000000000000 bytes", "are free"])
+        server.mode = .endless
+        try expectFetchFailure(fetch + ["--max-size", "1MiB"], mentions: ["more than --max-size (1.0 MiB)"])
+        XCTAssertEqual(server.rangeHeaders.count, 3)
+        try expectFetchFailure(fetch + ["--max-size", "lots"], mentions: ["--max-size 'lots'", "not a size"])
+        try expectFetchFailure(["vgg19", "--max-size", "1GiB"], mentions: ["--max-size is for --url"])
+        XCTAssertEqual(server.rangeHeaders.count, 3)
+    }
+
+    /// Before: a second fetch of a name wrote into the first one's part, and one of them then
+    /// failed to rename a part the other had moved ("doesn't exist").
+    func testASecondFetchOfANameInProgressStopsAtOnce() throws {
+        let server = try LoopbackHTTPServer(body: body, mode: .serve)
+        // The lock a running fetch holds on its part.
+        let part = weights.appendingPathComponent("w.pth.part")
+        let fd = open(part.path, O_RDWR | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        XCTAssertEqual(write(fd, body, 2), 2)
+        let result = try NSTProcess.run(["weights", "fetch", "--quiet", "--url", server.url.absoluteString, "--sha256", digest, "--name", "w.pth"],
+                                        in: folder, environment: environment)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("another fetch of w.pth is running"), result.stderr)
+        XCTAssertEqual(server.rangeHeaders, [])
+        XCTAssertEqual(try Data(contentsOf: part), Data(body.prefix(2)))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: weights.appendingPathComponent("w.pth").path))
+        // Once the first one is done, the fetch runs.
+        XCTAssertEqual(flock(fd, LOCK_UN), 0)
+        let again = try NSTProcess.run(["weights", "fetch", "--quiet", "--url", server.url.absoluteString, "--sha256", digest, "--name", "w.pth"],
+                                       in: folder, environment: environment)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(server.rangeHeaders, ["bytes=2-"])
+        XCTAssertEqual(try [UInt8](Data(contentsOf: weights.appendingPathComponent("w.pth"))), body)
+    }
+}

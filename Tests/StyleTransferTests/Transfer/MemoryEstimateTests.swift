@@ -118,7 +118,9 @@ final class MemoryEstimateTests: XCTestCase {
         }
         XCTAssertThrowsError(try huge.check(fits: CountingDevice(problem.device), option: "--size 16000"),
                              "a wrapper reports its base's memory")
-        XCTAssertEqual(MemoryEstimate.gib(3 * 1_073_741_824 / 2), "1.5 GiB")
+        XCTAssertEqual(MemoryEstimate.gib(3 * 1_073_741_824 / 2), "1.50 GiB")
+        XCTAssertEqual(MemoryEstimate.gib(330 << 20), "0.32 GiB", "a budget of 330 MiB reads apart from 0.3 GiB")
+        XCTAssertEqual(MemoryEstimate.gib(12 * 1_073_741_824), "12.0 GiB")
     }
 
     /// An OpenCL device is checked against its global memory, with its own scratch model; a

@@ -1,4 +1,4 @@
-// Version: nst's version, in one place (`nst --version` prints it; bump it with each release).
+// Version: nst's version, in one place (the command line's version option prints it; bump it with each release).
 
 /// The version of the library and of `nst`.
 public enum NSTVersion {

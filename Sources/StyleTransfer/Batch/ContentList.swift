@@ -71,7 +71,7 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
         if text == "auto" {
             func number(_ name: String) -> Int? { environment[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
             guard let id = number("SLURM_ARRAY_TASK_ID") else {
-                throw TransferError.invalid(.shard, "auto needs SLURM_ARRAY_TASK_ID (set in a Slurm job array, sbatch --array)")
+                throw TransferError.invalid(.shard, "auto needs SLURM_ARRAY_TASK_ID (set in each task of a Slurm job array)")
             }
             let minimum = number("SLURM_ARRAY_TASK_MIN") ?? 0
             guard let count = number("SLURM_ARRAY_TASK_COUNT") ?? number("SLURM_ARRAY_TASK_MAX").map({ $0 - minimum + 1 }) else {

@@ -1,9 +1,9 @@
-// MPIRun: `nst transfer --distributed mpi`: one process of an MPI job, its share of a batch, or its tiles of one image.
+// MPIRun: a transfer distributed over MPI (`TransferOption.distributed`): one process of the job, its share of a batch, or its tiles of one image.
 import Foundation
 import NSTCore
 
-/// A transfer run as one rank of an MPI job (`mpirun -np N nst transfer ... --distributed mpi`,
-/// or `srun` under Slurm). With several contents, the ranks split them (rank r takes shard
+/// A transfer run as one rank of an MPI job (`nst transfer` started by `mpirun -np N` or by
+/// `srun` under Slurm, with `TransferOption.distributed`). With several contents, the ranks split them (rank r takes shard
 /// r+1 of N) and each runs its own as a batch. With one content, its tiles are spread over
 /// the ranks: rank 0 reads the inputs, holds the image and the optimiser's state, and writes
 /// every output; the others compute their tiles of each pass (`MPIWorker`). The result does

@@ -1,4 +1,4 @@
-// MPIRuntime: Open MPI's C interface loaded at run time (dlopen), so no build links MPI and a run without --distributed starts no MPI runtime.
+// MPIRuntime: Open MPI's C interface loaded at run time (dlopen), so no build links MPI and a run that is not distributed starts no MPI runtime.
 import Foundation
 import NSTCore
 #if canImport(Glibc)
@@ -11,7 +11,7 @@ import Glibc
 /// Open MPI is opened with dlopen and its symbols looked up by name (its handles
 /// `MPI_COMM_WORLD` and `MPI_BYTE` are the addresses of `ompi_mpi_comm_world` and
 /// `ompi_mpi_byte`), so building nst needs no MPI headers or library, and only
-/// `--distributed mpi` loads it. Everything travels as bytes, in pieces of at most 1 GiB
+/// a distributed run (`TransferOption.distributed`) loads it. Everything travels as bytes, in pieces of at most 1 GiB
 /// (MPI counts are 32-bit).
 final class MPIRuntime {
     private typealias Handle = UnsafeMutableRawPointer

@@ -3,7 +3,7 @@ import NSTCore
 import NSTMethod
 import NSTWeights
 
-/// A rank other than 0 of a `--distributed mpi` run. It holds no image and no optimiser
+/// A rank other than 0 of a distributed run (`TransferOption.distributed`). It holds no image and no optimiser
 /// state: for each stage it makes workers for the grid rank 0 announces and the content
 /// targets of its own tiles (tile `t` is rank `t % size`'s); for each evaluation it runs
 /// pass 1 and pass 2 of those tiles and sends the results to rank 0.

@@ -14,6 +14,17 @@ enum MPIWorker {
         return Int(value)
     }
 
+    /// Sends rank 0 this rank's results of a pass: their count, then (tile index, result) pairs.
+    private static func reply<R>(_ mpi: MPIRuntime, _ tiles: [Tile], _ results: [R], _ write: (R, inout ByteWriter) -> Void) throws {
+        var writer = ByteWriter()
+        writer.int(tiles.count)
+        for (tile, result) in zip(tiles, results) {
+            writer.int(tile.index)
+            write(result, &writer)
+        }
+        try mpi.send(writer.bytes, to: 0)
+    }
+
     /// Serves rank 0 until it broadcasts `done`.
     /// - Throws: device and MPI errors (the caller then aborts the job).
     static func serve(_ mpi: MPIRuntime, plan: TransferPlan, weights: VGGWeights, devices: [any Device]) throws {
@@ -54,13 +65,7 @@ enum MPIWorker {
                 let results = try TileScheduler.run(mine, on: current.workers) { worker, tile in
                     try worker.grams(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid)
                 }
-                var writer = ByteWriter()
-                writer.int(mine.count)
-                for (tile, result) in zip(mine, results) {
-                    writer.int(tile.index)
-                    result.write(to: &writer)
-                }
-                try mpi.send(writer.bytes, to: 0)
+                try reply(mpi, mine, results) { $0.write(to: &$1) }
             case .gradients:
                 guard let current = stage else { throw DeviceError.backend("MPI: a pass before any stage") }
                 var d = [Float](repeating: 0, count: try count(header[1]))
@@ -89,13 +94,7 @@ enum MPIWorker {
                                         contentScales: Array(scales[tile.index * perTile..<(tile.index + 1) * perTile]),
                                         styleScales: styleScales)
                 }
-                var writer = ByteWriter()
-                writer.int(mine.count)
-                for (tile, result) in zip(mine, results) {
-                    writer.int(tile.index)
-                    result.write(to: &writer)
-                }
-                try mpi.send(writer.bytes, to: 0)
+                try reply(mpi, mine, results) { $0.write(to: &$1) }
             }
         }
     }

@@ -81,7 +81,7 @@ struct Weights: ParsableCommand {
                     throw ValidationError("--url needs --name NAME, the file name to keep it under in the cache")
                 }
                 guard let sha256 else { throw ValidationError("--url needs --sha256 HEX, the file's checksum") }
-                source = parsed; file = fileName; hash = sha256
+                source = parsed; file = try Self.withExtension(fileName, url: parsed); hash = sha256
                 limit = maxSize.flatMap { LargeImageOptions.bytes($0) }.map(Int64.init) ?? WeightsDownloader.defaultMaxBytes
                 limitName = "--max-size"
             } else {
@@ -92,8 +92,16 @@ struct Weights: ParsableCommand {
                 limit = known.maxBytes
                 limitName = "the known size of \(known.name) with a margin"
             }
+            // A file already in the cache with the right checksum is not fetched again.
+            let existing = folder.appendingPathComponent(file)
+            if let hash, FileManager.default.fileExists(atPath: existing.path), let digest = try? Self.sha256(of: existing),
+               digest.hasPrefix(hash.lowercased()) {
+                if !quiet { Console.error("nst: \(file) is already in the cache, and its SHA-256 matches; nothing to fetch\n") }
+                _ = Console.line("\(existing.path)  sha256 \(digest)")
+                return
+            }
             let isTerminal = isatty(STDERR_FILENO) != 0
-            var lastShown = -1
+            var lastShown = -1, lastTenth = -1
             let result = try WeightsDownloader.fetch(url: source, to: folder, fileName: file, sha256: hash,
                                                      maxBytes: limit, limitName: limitName) { done, total in
                 guard !quiet else { return }
@@ -101,10 +109,37 @@ struct Weights: ParsableCommand {
                 guard percent != lastShown else { return }
                 lastShown = percent
                 let text = String(format: "%@: %.1f MB", file, Double(done) / 1e6) + (total.map { String(format: " of %.1f MB (%d%%)", Double($0) / 1e6, percent) } ?? "")
-                if isTerminal { _ = Console.error("\r\u{1B}[K" + text) } else if percent % 10 == 0 { _ = Console.error(text + "\n") }
+                // Off a terminal, a line at each tenth passed (a callback may skip the exact multiple).
+                if isTerminal { _ = Console.error("\r\u{1B}[K" + text) } else if percent / 10 > lastTenth {
+                    lastTenth = percent / 10
+                    _ = Console.error(text + "\n")
+                }
             }
             if isTerminal, !quiet { _ = Console.error("\n") }
             _ = Console.line("\(result.path.path)  sha256 \(result.sha256)")
+        }
+
+        /// The formats the weights readers take, by extension.
+        static let weightExtensions: Set<String> = ["pth", "safetensors", "caffemodel"]
+
+        /// `name` with a weights extension: as given, or the URL's when it has none (so the
+        /// readers can place the file); else the command stops, naming --name.
+        static func withExtension(_ name: String, url: URL) throws -> String {
+            if weightExtensions.contains((name as NSString).pathExtension.lowercased()) { return name }
+            let fromURL = url.pathExtension.lowercased()
+            guard weightExtensions.contains(fromURL) else {
+                throw ValidationError("--name '\(name)' has no weights extension and the URL none either; name it NAME.pth, NAME.safetensors or NAME.caffemodel")
+            }
+            return name + "." + fromURL
+        }
+
+        /// The SHA-256 of the file at `url`, read in pieces.
+        static func sha256(of url: URL) throws -> String {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            var hasher = SHA256()
+            while let piece = try handle.read(upToCount: 1 << 22), !piece.isEmpty { hasher.update(Array(piece)) }
+            return hasher.hexDigest()
         }
     }
 }

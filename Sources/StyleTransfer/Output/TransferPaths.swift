@@ -44,6 +44,10 @@ public enum TransferPaths {
         for (option, path) in inputs(options) {
             var isFolder: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isFolder) else {
+                // A known name not fetched yet is the usual case: say how to get it.
+                if option == TransferOption.weights.rawValue, let known = WeightsCache.knownFile(path) {
+                    throw TransferError.file(role: option, path: path, problem: "is not in the weights cache yet; fetch it with `nst weights fetch \(known.name)`")
+                }
                 throw TransferError.file(role: option, path: path, problem: "no such file")
             }
             guard !isFolder.boolValue else { throw TransferError.file(role: option, path: path, problem: "is a folder, not a file") }

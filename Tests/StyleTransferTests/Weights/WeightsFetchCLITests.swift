@@ -1,6 +1,7 @@
 // WeightsFetchCLITests: `nst weights fetch` through the executable against a loopback server: bad --name, --sha256 and --max-size, huge and endless bodies, and a second fetch of a name in progress, each one line and nothing lost.
 import Foundation
 @testable import NSTWeights
+import StyleTransfer
 import XCTest
 
 final class WeightsFetchCLITests: ScratchFolderTestCase {
@@ -90,5 +91,33 @@ final class WeightsFetchCLITests: ScratchFolderTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(server.rangeHeaders, ["bytes=2-"])
         XCTAssertEqual(try [UInt8](Data(contentsOf: weights.appendingPathComponent("w.pth"))), body)
+    }
+
+    /// A file already in the cache with a matching checksum is not downloaded again (the
+    /// server sees no request); `--name` without an extension takes the URL's, and without
+    /// either it is refused. Before, the file was fetched again and saved without extension.
+    func testCachedFilesAreNotFetchedAgainAndNamesGetAnExtension() throws {
+        let server = try LoopbackHTTPServer(body: body, mode: .serve)
+        let url = server.url.appendingPathComponent("w.pth").absoluteString
+        let first = try NSTProcess.run(["weights", "fetch", "--quiet", "--url", url, "--sha256", digest, "--name", "mine"], in: folder, environment: environment)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: weights.appendingPathComponent("mine.pth").path), "the URL's extension is kept")
+        let served = server.rangeHeaders.count
+        let again = try NSTProcess.run(["weights", "fetch", "--url", url, "--sha256", digest, "--name", "mine.pth"], in: folder, environment: environment)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("already in the cache"), again.stderr)
+        XCTAssertEqual(server.rangeHeaders.count, served, "no second download")
+        try FileManager.default.removeItem(at: weights.appendingPathComponent("mine.pth"))
+        try expectFetchFailure(["--url", server.url.absoluteString, "--sha256", digest, "--name", "bare"], mentions: ["--name 'bare'", "no weights extension"])
+    }
+
+    /// `--weights vgg19` before it was fetched says how to fetch it. Before: "no such file".
+    func testKnownNameNotFetchedSaysHowToFetchIt() throws {
+        var data = TestData(seed: 3)
+        try Image(width: 16, height: 16, pixels: data.uniform(3 * 16 * 16, 0, 1)).writePNG(to: path("c.png"))
+        let result = try NSTProcess.run(["transfer", "--content", "c.png", "--style", "c.png", "--output", "o.png", "--weights", "vgg19"],
+                                        in: folder, environment: environment)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("nst weights fetch vgg19"), result.stderr)
     }
 }

@@ -56,10 +56,28 @@ public struct LossPlot: Sendable {
         }
     }
 
-    /// The plotted points of `term` in `table`: (iteration, weighted value), values that are
+    /// Each row's place on the x axis: its iteration, with the stages of a coarse-to-fine
+    /// run (a `scale` column) one after another, each starting where the last one ended, so
+    /// they do not overlap from x = 0.
+    static func steps(_ table: LossTable) -> [Double] {
+        guard let iterations = table.column("iteration") else { return [] }
+        guard let scales = table.column("scale"), scales.count == iterations.count else { return iterations }
+        var offset = 0.0, result: [Double] = []
+        for i in iterations.indices {
+            // nst counts each stage's iterations from 0; a log whose count goes on is left as it is.
+            if i > 0, scales[i] != scales[i - 1], iterations[i].isFinite, iterations[i - 1].isFinite, iterations[i] <= iterations[i - 1] {
+                offset = result[i - 1] - iterations[i]
+            }
+            result.append(iterations[i] + offset)
+        }
+        return result
+    }
+
+    /// The plotted points of `term` in `table`: (step, weighted value), values that are
     /// not positive and finite left out (a log scale cannot show them).
     func points(_ table: LossTable, _ term: Term) -> [(Double, Double)?] {
-        guard let values = table.column(term.column), let iterations = table.column("iteration") else { return [] }
+        guard let values = table.column(term.column) else { return [] }
+        let iterations = Self.steps(table)
         return zip(iterations, values).map { k, v in
             let w = v * term.weight
             return k.isFinite && w.isFinite && w > 0 ? (k, w) : nil
@@ -70,7 +88,7 @@ public struct LossPlot: Sendable {
     func ranges() -> (x: ClosedRange<Double>, decades: ClosedRange<Int>) {
         var xs: [Double] = [], ys: [Double] = []
         for table in tables {
-            xs += (table.column("iteration") ?? []).filter(\.isFinite)
+            xs += Self.steps(table).filter(\.isFinite)
             for term in terms { ys += points(table, term).compactMap { $0.map { log10($0.1) } } }
         }
         var x0 = xs.min() ?? 0, x1 = xs.max() ?? 1
@@ -105,11 +123,13 @@ public struct LossPlot: Sendable {
         }
         d.add(.rect(x: Self.left, y: Self.top, width: Self.right - Self.left, height: Self.bottom - Self.top,
                     fill: nil, stroke: Stroke(axis)))
-        d.text("iteration", x: (Self.left + Self.right) / 2, y: Self.bottom + 38, size: 12, color: axis, anchor: .middle)
+        d.text(tables.contains { Set($0.column("scale") ?? []).count > 1 } ? "iteration (stages one after another)" : "iteration",
+               x: (Self.left + Self.right) / 2, y: Self.bottom + 38, size: 12, color: axis, anchor: .middle)
         d.text("loss (log scale)", x: 24, y: (Self.top + Self.bottom) / 2, size: 12, color: axis, anchor: .middle, vertical: true)
         // Stage changes of coarse-to-fine runs.
         for table in tables {
-            guard let scales = table.column("scale"), let iterations = table.column("iteration") else { continue }
+            guard let scales = table.column("scale") else { continue }
+            let iterations = Self.steps(table)
             let starts = scales.indices.filter { $0 == 0 || scales[$0] != scales[$0 - 1] }
             guard starts.count > 1 else { continue }
             for i in starts {

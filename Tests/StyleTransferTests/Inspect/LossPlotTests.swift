@@ -96,6 +96,27 @@ final class LossPlotTests: XCTestCase {
         XCTAssertTrue(SVGElements.runs(tv.attributes["d"] ?? "").isEmpty)
     }
 
+    /// nst counts each stage's iterations from 0: the stages are drawn one after another,
+    /// the second starting where the first ended. Before, both started at x = 0 and overlapped.
+    func testStagesThatCountFromZeroFollowOneAnother() throws {
+        let staged = """
+            iteration,total,content,style,tv,seconds,scale
+            0,10,1,0.05,1,0,32
+            1,8,1,0.03,1,0,32
+            2,7,1,0.02,1,0,32
+            0,9,1,0.04,1,0,64
+            1,6,1,0.02,1,0,64
+            2,5,1,0.01,1,0,64
+            """
+        let table = try LossTable(csv: staged, source: "c2f.csv")
+        XCTAssertEqual(LossPlot.steps(table), [0, 1, 2, 2, 3, 4])
+        let svg = try SVGElements(try LossPlot(tables: [table]).drawing().svg())
+        let stages = svg.all("line", class: "stage")
+        let x = try XCTUnwrap(stages.last?.attributes["x1"].flatMap(Double.init))
+        XCTAssertEqual(Self.iterationAt(x: x, ticks: svg.all("line", class: "xtick")), 2, accuracy: 0.01, "the second stage starts where the first ended")
+        XCTAssertTrue(svg.all("text").contains { $0.text.contains("stages one after another") })
+    }
+
     func testTextIsEscaped() throws {
         let table = try LossTable(csv: Self.log, source: "a<&>\".csv")
         let second = try LossTable(csv: Self.log, source: "b.csv")

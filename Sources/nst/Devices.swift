@@ -15,6 +15,15 @@ struct Devices: ParsableCommand {
     @Flag(help: "Run a small convolution on each OpenCL device and report its difference from the CPU backend.")
     var check = false
 
+    @Flag(help: "Print the devices as JSON (an array; each entry's \"choice\" is its --device value).")
+    var json = false
+
+    /// One device in `--json` form.
+    struct Entry: Encodable {
+        var choice: String, name: String, type: String, platform: String?, driver: String?
+        var computeUnits: Int?, globalMemoryBytes: Int?, auto: Bool
+    }
+
     func run() throws {
         Signals.stopsAtOnce.store(true, ordering: .relaxed)
         let devices: [OpenCLDeviceInfo]
@@ -25,6 +34,18 @@ struct Devices: ParsableCommand {
             Console.line("OpenCL: the driver failed while listing devices: \(error)")
         }
         let autoPick = DeviceSelection.autoPick(devices)
+        if json {
+            var entries = devices.map {
+                Entry(choice: "opencl:\($0.index)", name: $0.name, type: $0.type, platform: $0.platformName, driver: $0.driverVersion,
+                      computeUnits: $0.computeUnits, globalMemoryBytes: $0.globalMemory, auto: $0.index == autoPick?.index)
+            }
+            entries.append(Entry(choice: "cpu", name: "CPU backend (\(ProcessSettings.cpuKernels) kernels)", type: "CPU", platform: nil,
+                                 driver: nil, computeUnits: CPUDevice.coreCount, globalMemoryBytes: nil, auto: autoPick == nil))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Console.line(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            return
+        }
         if devices.isEmpty {
             Console.line("No OpenCL device found: \(OpenCLDeviceInfo.absenceReason()); the CPU backend is used.")
         } else {

@@ -11,8 +11,22 @@ struct Weights: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Known files, what is in the cache, and where the cache is.")
 
+        @Flag(help: "Print the list as JSON: the cache folder, the known files and the other files in the cache.")
+        var json = false
+
         func run() throws {
             let cache = WeightsCache()
+            if json {
+                let files = cache.files()
+                let listing = WeightsListing(cache: cache.directory?.path, known: WeightsCache.known.map { k in
+                    WeightsListing.Known(name: k.name, fileName: k.fileName, model: k.model.name, preprocess: k.preprocess.rawValue, urls: [k.url],
+                                  cachedBytes: files.first { $0.name == k.fileName }?.bytes, approximateBytes: k.approximateBytes)
+                }, others: files.filter { f in !WeightsCache.known.contains { $0.fileName == f.name } }.map { WeightsListing.Other(fileName: $0.name, bytes: $0.bytes) })
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                Console.line(String(decoding: try encoder.encode(listing), as: UTF8.self))
+                return
+            }
             _ = Console.line("cache: \(cache.directory?.path ?? "none (set NST_CACHE_DIR)")")
             let files = cache.files()
             _ = Console.line("known files (nst weights fetch NAME; --weights NAME):")
@@ -142,4 +156,16 @@ struct Weights: ParsableCommand {
             return hasher.hexDigest()
         }
     }
+}
+
+/// `nst weights list --json`'s form: the cache folder, the known files (cached size or nil)
+/// and the other files in the cache.
+private struct WeightsListing: Encodable {
+    struct Known: Encodable {
+        var name: String, fileName: String, model: String, preprocess: String, urls: [String], cachedBytes: Int?, approximateBytes: Int
+    }
+    struct Other: Encodable {
+        var fileName: String, bytes: Int
+    }
+    var cache: String?, known: [Known], others: [Other]
 }

@@ -26,6 +26,17 @@ enum RunControls {
                   content: try controls.contentMaskPath.map { try Image.load(path: $0, role: TransferOption.contentMask.rawValue) })
     }
 
+    /// Says once, for each mask whose aspect differs from the content's by more than 1%, that
+    /// it is stretched to the output (it is resized to the output's width and height).
+    static func noteStretchedMasks(_ controls: ControlOptions, _ masks: MaskFiles, content: Image) {
+        let aspect = Double(content.width) / Double(content.height)
+        let named = zip(controls.styleMaskPaths, masks.style).map { (TransferOption.styleMask, $0, $1) }
+            + zip([controls.contentMaskPath].compactMap { $0 }, [masks.content].compactMap { $0 }).map { (TransferOption.contentMask, $0, $1) }
+        for (option, path, mask) in named where abs(Double(mask.width) / Double(mask.height) / aspect - 1) > 0.01 {
+            Console.error("nst: note: \(option) '\(path)' (\(mask.width)x\(mask.height)) is stretched to the content's shape (\(content.width)x\(content.height))\n")
+        }
+    }
+
     /// The progress line of a stage `TransferOption.tolerance` ended after iteration `k`.
     static func stopNote(_ controls: ControlOptions, iteration k: Int) -> String {
         EarlyStop(tolerance: controls.tolerance ?? 0, window: controls.toleranceWindow).note(iteration: k) + " (\(TransferOption.tolerance))"

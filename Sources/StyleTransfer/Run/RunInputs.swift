@@ -29,6 +29,7 @@ struct RunInputs {
         let content = try Image.load(path: options.contentPath, role: TransferOption.content.rawValue)
         let styles = try options.stylePaths.map { try Image.load(path: $0, role: TransferOption.style.rawValue) }
         let masks = try RunControls.loadMasks(options.controls)
+        if !options.quiet { RunControls.noteStretchedMasks(options.controls, masks, content: content) }
         return try RunInputs(plan: plan, content: content, styles: styles, masks: masks)
     }
 

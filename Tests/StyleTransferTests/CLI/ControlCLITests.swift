@@ -50,6 +50,19 @@ final class ControlCLITests: ScratchFolderTestCase {
         XCTAssertTrue(result.stderr.contains("the gradient of J became") && result.stderr.contains("at iteration 0"), result.stderr)
     }
 
+    /// A mask of another shape than the content is stretched, and said so once; one of the
+    /// same shape is not mentioned. Before, nothing was said.
+    func testStretchedMaskIsNoted() throws {
+        try Image(width: 10, height: 2, pixels: [Float](repeating: 1, count: 60)).writePNG(to: path("wide.png"))
+        let stretched = try NSTProcess.run(arguments(output: path("a.png"), ["--style-mask", path("wide.png")]), in: folder)
+        XCTAssertEqual(stretched.status, 0, stretched.stderr)
+        XCTAssertEqual(stretched.stderr.components(separatedBy: "is stretched to the content's shape").count - 1, 1, stretched.stderr)
+        XCTAssertTrue(stretched.stderr.contains("--style-mask '\(path("wide.png"))' (10x2)"), stretched.stderr)
+        let same = try NSTProcess.run(arguments(output: path("b.png"), ["--style-mask", path("mask.png")]), in: folder)
+        XCTAssertEqual(same.status, 0, same.stderr)
+        XCTAssertFalse(same.stderr.contains("stretched"), same.stderr)
+    }
+
     /// Bad values: status 1, one stderr line naming the option, no output.
     func testBadControlValues() throws {
         let cases: [([String], String, String)] = [

@@ -44,7 +44,7 @@ struct NST: ParsableCommand {
             // --help and --version: written with a checked write, so a full or closed
             // standard output gives status 1, not a silent 0.
             let text = fullMessage(for: error)
-            guard Console.out(text.hasSuffix("\n") ? text : text + "\n") else {
+            guard text.isEmpty || Console.out(text.hasSuffix("\n") ? text : text + "\n") else {
                 Console.error("nst: error: standard output could not be written\n")
                 Foundation.exit(1)
             }

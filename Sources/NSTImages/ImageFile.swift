@@ -84,12 +84,6 @@ package enum ImageFile {
         }
     }
 
-    /// Why the thing at `path` must not be replaced by a new file (`AtomicWrite.replacementProblem`).
-    package static func replacementProblem(_ path: String) -> String? { AtomicWrite.replacementProblem(path) }
-
-    /// The longest file name the atomic write accepts.
-    package static var maxNameLength: Int { AtomicWrite.maxNameLength }
-
     private static func describe(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "error \(code)" }
         return String(cString: text).lowercased()

@@ -17,7 +17,7 @@ public enum InspectPaths {
         guard AtomicWrite.canCreateFile(in: folder) else {
             throw TransferError.file(role: role, path: path, problem: "folder '\(folder)' is not writable")
         }
-        if let problem = ImageFile.replacementProblem(path) { throw TransferError.file(role: role, path: path, problem: problem) }
+        if let problem = AtomicWrite.replacementProblem(path) { throw TransferError.file(role: role, path: path, problem: problem) }
         for (option, input) in inputs where AtomicWrite.sameFile(path, input) {
             throw TransferError.file(role: role, path: path, problem: "is also the \(option) input; inputs are never overwritten")
         }

@@ -27,7 +27,7 @@ enum OutputNames {
     /// Throws when the last component of `path` is longer than the atomic write allows.
     private static func checkLength(_ path: String, option: String, shown: String? = nil) throws {
         let name = (path as NSString).lastPathComponent
-        let limit = ImageFile.maxNameLength
+        let limit = AtomicWrite.maxNameLength
         guard name.utf8.count > limit else { return }
         let what = shown == nil ? "the file name" : "the intermediate image name '\(name)'"
         throw TransferError.file(role: option, path: shown ?? path,

@@ -52,7 +52,7 @@ public enum TransferPaths {
             }
             guard !isFolder.boolValue else { throw TransferError.file(role: option, path: path, problem: "is a folder, not a file") }
             guard fm.isReadableFile(atPath: path) else { throw TransferError.file(role: option, path: path, problem: "cannot be read (permission denied)") }
-            if option == TransferOption.weights.rawValue, let problem = ImageFile.replacementProblem(path) {
+            if option == TransferOption.weights.rawValue, let problem = AtomicWrite.replacementProblem(path) {
                 // A weights file is read by seeking; a pipe or device would block or never end.
                 throw TransferError.file(role: option, path: path, problem: problem.replacingOccurrences(of: "it is", with: "is"))
             }
@@ -81,18 +81,18 @@ public enum TransferPaths {
             guard isFolder.boolValue else {
                 throw TransferError.file(role: option, path: given, problem: "'\(folder)' is a file, not a folder")
             }
-            guard canCreateFile(in: folder) else {
+            guard AtomicWrite.canCreateFile(in: folder) else {
                 throw TransferError.file(role: option, path: given, problem: "folder '\(folder)' is not writable")
             }
-            if let problem = ImageFile.replacementProblem(path) {
+            if let problem = AtomicWrite.replacementProblem(path) {
                 throw TransferError.file(role: option, path: given, problem: problem)
             }
-            for (inputOption, input) in inputs(options) where sameFile(path, input) {
+            for (inputOption, input) in inputs(options) where AtomicWrite.sameFile(path, input) {
                 throw TransferError.file(role: option, path: given, problem: "is also the \(inputOption) input; inputs are never overwritten")
             }
         }
         for (i, later) in outputs.enumerated() {
-            for earlier in outputs[..<i] where sameFile(earlier.1, later.1) {
+            for earlier in outputs[..<i] where AtomicWrite.sameFile(earlier.1, later.1) {
                 throw TransferError.file(role: later.0, path: later.1, problem: "is also the \(earlier.0) \(earlier.0 == TransferOption.output.rawValue ? "image" : "file")")
             }
         }
@@ -107,7 +107,7 @@ public enum TransferPaths {
             let listing = (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
             for name in listing {
                 let path = folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
-                guard intermediateIteration(of: path, options) != nil, let problem = ImageFile.replacementProblem(path) else { continue }
+                guard intermediateIteration(of: path, options) != nil, let problem = AtomicWrite.replacementProblem(path) else { continue }
                 throw TransferError.file(.saveEvery, path: path, problem: "names an intermediate image, but \(problem)")
             }
         }
@@ -118,13 +118,7 @@ public enum TransferPaths {
         let stem = URL(fileURLWithPath: options.outputPath).deletingPathExtension().lastPathComponent + "-"
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         guard name.hasPrefix(stem), let k = Int(name.dropFirst(stem.count)), k >= 0, k <= options.iterations,
-              sameFile(path, intermediate(options, iteration: k)) else { return nil }
+              AtomicWrite.sameFile(path, intermediate(options, iteration: k)) else { return nil }
         return k
     }
-
-    /// `AtomicWrite.canCreateFile(in:)`.
-    static func canCreateFile(in folder: String) -> Bool { AtomicWrite.canCreateFile(in: folder) }
-
-    /// `AtomicWrite.sameFile`.
-    static func sameFile(_ a: String, _ b: String) -> Bool { AtomicWrite.sameFile(a, b) }
 }

@@ -130,8 +130,8 @@ struct Transfer: ParsableCommand {
     }
 
     func run() throws {
-        var contents = try ContentList.expand(content)
-        if let shard { contents = try Shard(parsing: shard).of(contents) }
+        let all = try ContentList.expand(content)
+        let contents = try shard.map { try Shard(parsing: $0).of(all) } ?? all
         var options = TransferOptions(contentPath: contents.first ?? "", stylePaths: style, outputPath: output)
         options.devices = try DeviceChoice.list(parsing: device)
         options.size = size
@@ -160,34 +160,23 @@ struct Transfer: ParsableCommand {
         options.quiet = quiet
         options.large = try large.options()
         options.controls = controls.options()
-        let makeDevices = { try options.devices.map { try DeviceSelection.makeDevice($0) } }
+        guard !contents.isEmpty else {
+            Console.error("nst: shard \(shard ?? "") of \(all.count) contents is empty; nothing to do\n")
+            return
+        }
+        let report = { (_: String, error: any Error) -> Void in _ = Console.error("nst: error: \(error)\n") }
+        // One content is a plain run (TransferBatch hands it to TransferRunner); several a batch.
+        let summary: BatchSummary?
         if distributed != nil {
-            let report = { (_: String, error: any Error) -> Void in _ = Console.error("nst: error: \(error)\n") }
-            let summary = try MPIRun.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop, report: report) { rank in
+            summary = try MPIRun.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop, report: report) { rank in
                 try options.devices.map { try DeviceSelection.makeDevice($0, localRank: rank) }
             }
-            if let summary {
-                Console.error("nst: batch: \(summary)\n")
-                if summary.failed > 0 { throw BatchFailures(summary: summary) }
+        } else {
+            summary = try TransferBatch.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop, report: report) {
+                try options.devices.map { try DeviceSelection.makeDevice($0) }
             }
-            return
         }
-        // One content is a plain run; several a batch.
-        if contents.count == 1 {
-            let single = BatchPaths.item(options, content: contents[0])
-            if skipExisting, FileManager.default.fileExists(atPath: single.outputPath) {
-                Console.error("nst: skipped \(contents[0]): '\(single.outputPath)' exists\n")
-                return
-            }
-            try TransferRunner.run(single, stop: Signals.stop, makeDevices: makeDevices)
-            return
-        }
-        guard !contents.isEmpty else {
-            Console.error("nst: shard \(shard ?? "") of \(try ContentList.expand(content).count) contents is empty; nothing to do\n")
-            return
-        }
-        let summary = try TransferBatch.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop,
-                                            report: { _, error in Console.error("nst: error: \(error)\n") }, makeDevices: makeDevices)
+        guard contents.count > 1, let summary else { return }
         Console.error("nst: batch: \(summary)\n")
         if summary.failed > 0 { throw BatchFailures(summary: summary) }
     }

@@ -64,6 +64,8 @@ public enum TransferBatch {
             var summary = BatchSummary()
             let single = BatchPaths.item(options, content: first)
             if skipExisting, FileManager.default.fileExists(atPath: single.outputPath) {
+                // Said even when quiet: the command wrote nothing.
+                Console.error("nst: skipped \(first): '\(single.outputPath)' exists\n")
                 summary.skipped = 1
                 return summary
             }

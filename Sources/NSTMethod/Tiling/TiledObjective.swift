@@ -43,6 +43,8 @@ public final class TiledObjective: Objective {
     private let normalized: Tensor?, normalizedGradient: Tensor?
     /// Other processes computing some of the tiles (`RemoteTiles`), or nil: all tiles here.
     private let remote: (any RemoteTiles)?
+    /// The tiles this process computes (all of them without `remote`), in tile order.
+    private let homeTiles: [Tile]
 
     /// Computes the content targets (tile by tile) and the style targets (each style image
     /// cut into tiles of the same side) with `workers`.
@@ -80,6 +82,7 @@ public final class TiledObjective: Objective {
         self.remote = remote
         // The content targets of this process's tiles (the others' stay with them).
         let mine = grid.tiles.filter { remote?.isHome($0.index) ?? true }
+        homeTiles = mine
         let targetsOfMine = try TileScheduler.run(mine, on: workers) { worker, tile in
             try worker.activations(tile, pixels: HostImage.crop(contentPixels, channels: 3, size: contentSize, tile.crop),
                                    grid: grid, layers: contentLayers)
@@ -121,11 +124,11 @@ public final class TiledObjective: Objective {
 
     /// `Gram(A) = sum_t n_t Gram_t / N` at every style layer of an image, in Double, tile order.
     /// With `keepTape`, each worker keeps the tape of its last tile for the gradient pass.
-    /// With `remote`, this process computes its own tiles and takes the others' results.
+    /// With `remote`, this process computes `mine` (default: every tile) and takes the others' results.
     private static func grams(_ pixels: [Float], grid: TileGrid, workers: [TileWorker], keepTape: Bool = false,
-                              remote: (any RemoteTiles)? = nil) throws -> [[Double]] {
+                              mine: [Tile]? = nil, remote: (any RemoteTiles)? = nil) throws -> [[Double]] {
         let size = grid.size
-        let mine = grid.tiles.filter { remote?.isHome($0.index) ?? true }
+        let mine = mine ?? grid.tiles
         var parts = try TileScheduler.run(mine, on: workers) { worker, tile in
             try worker.grams(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
                              keepTape: keepTape)
@@ -157,7 +160,7 @@ public final class TiledObjective: Objective {
         for worker in workers { worker.beginEvaluation() }
         // Pass 1: the whole image's Grams, the differences E = G - T and the style losses.
         try remote?.sendGrams(pixels: pixels)
-        let generated = try Self.grams(pixels, grid: grid, workers: workers, keepTape: true, remote: remote)
+        let generated = try Self.grams(pixels, grid: grid, workers: workers, keepTape: true, mine: homeTiles, remote: remote)
         var sum = LossSum(), differences: [[Float]] = []
         for (k, layer) in style.indices.enumerated() {
             let c = Double(grid.model.outputChannels(of: layer))
@@ -178,7 +181,7 @@ public final class TiledObjective: Objective {
         try remote?.sendGradients(differences: differences, contentScales: contentScales, styleScales: styleScales)
         // Pass 2 runs the tiles last to first, so each worker starts with the tile whose tape
         // it kept from pass 1; the parts come back in tile order all the same.
-        let mine = grid.tiles.filter { remote?.isHome($0.index) ?? true }
+        let mine = homeTiles
         let reversed = try TileScheduler.run(mine.reversed(), on: workers) { worker, tile in
             try worker.gradient(tile, pixels: HostImage.crop(pixels, channels: 3, size: size, tile.crop), grid: grid,
                                 targets: contentTargets[tile.index], contentScales: contentScales[tile.index], styleScales: styleScales)

@@ -58,6 +58,20 @@ __kernel void sqdiff_partial(__global const float* a, __global const float* b, _
     if (get_local_id(0) == 0) partial[get_group_id(0)] = total;
 }
 
+// partial[group] = sum over this group's slice of m[i % hw] * (a[i] - b[i])^2 (the temporal loss)
+__kernel void masked_sqdiff_partial(__global const float* a, __global const float* b, __global const float* m,
+                                    __global float* partial, const int hw, const int n)
+{
+    __local float scratch[WGS];
+    float sum = 0.0f, carry = 0.0f;
+    for (int i = (int)get_global_id(0); i < n; i += (int)get_global_size(0)) {
+        const float d = a[i] - b[i];
+        kahan_add(&sum, &carry, m[i % hw] * d * d);
+    }
+    const float total = group_sum(sum, scratch);
+    if (get_local_id(0) == 0) partial[get_group_id(0)] = total;
+}
+
 // partial[group] = sum over this group's slice of the total-variation terms of the
 // [C,H,W] image x: (x[c,y,x+1]-x[c,y,x])^2 + (x[c,y+1,x]-x[c,y,x])^2, absent at the edges.
 __kernel void tv_partial(__global const float* img, __global float* partial, const int H, const int W, const int n)

@@ -45,6 +45,10 @@ extension CPUDevice {
             try slots.check("dot", index)
             slots.values[index] = try dot(x, y)
         case let .scaleByMask(tensor, mask): try scaleByMask(tensor, mask: mask)
+        case let .temporalLoss(image, target, weights, gradient, scale, slots, index):
+            try slots.check("temporalLoss", index)
+            slots.values[index] = try temporalLoss(image: image, target: target, weights: weights, gradient: gradient, scale: scale)
+        case let .warp(source, flow, output): try warp(source: source, flow: flow, output: output)
         case let .axpy(alpha, x, y): try axpy(alpha, x, y)
         case let .scale(x, alpha): try scale(x, by: alpha)
         case let .dotCoefficient(x, y, scale, coefficients, index):

@@ -39,6 +39,9 @@ extension OpenCLDevice {
             try totalVariationLoss(image: image, gradient: gradient, scale: scale, into: slots, at: index)
         case let .dot(x, y, slots, index): try dot(x, y, into: slots, at: index)
         case let .scaleByMask(tensor, mask): try scaleByMask(tensor, mask: mask)
+        case let .temporalLoss(image, target, weights, gradient, scale, slots, index):
+            try temporalLoss(image: image, target: target, weights: weights, gradient: gradient, scale: scale, into: slots, at: index)
+        case let .warp(source, flow, output): try warp(source: source, flow: flow, output: output)
         case let .axpy(alpha, x, y): try axpy(alpha, x, y)
         case let .scale(x, alpha): try scale(x, by: alpha)
         case let .dotCoefficient(x, y, scale, coefficients, index):

@@ -138,7 +138,7 @@ extension OpenCLDevice {
     }
 
     /// A loss left in slot `index` of `slots` (made by this device), its factor kept for `readLosses`.
-    private func loss(into slots: LossSlots, at index: Int, _ op: String, _ enqueue: (cl_mem, Int) throws -> Double) throws {
+    func loss(into slots: LossSlots, at index: Int, _ op: String, _ enqueue: (cl_mem, Int) throws -> Double) throws {
         try slots.check(op, index)
         guard let storage = slots.storage else { throw DeviceError.foreignTensor(op: op, device: name) }
         slots.values[index] = try enqueue(try buffer(storage, op), index)

@@ -133,9 +133,22 @@ public enum DeviceOp {
     /// spatial weight on every channel (guided Gram matrices, masked content). The op is
     /// linear in `tensor` and self-adjoint, so it is also its own gradient.
     case scaleByMask(Tensor, mask: Tensor)
+    /// Temporal loss of video (Ruder et al. 2016), a masked squared difference: for an
+    /// `image [C,H,W]`, a `target` of the same shape (the previous frame's result warped to
+    /// this one) and per-pixel `weights [H,W]` (1 where the flow is reliable, 0 elsewhere),
+    /// `J = 1/(C H W) * sum_{c,y,x} weights[y,x] (image - target)^2` into `slots[index]`; when
+    /// `gradient` is given, accumulates `scale * 2 weights (image - target) / (C H W)` into it.
+    case temporalLoss(image: Tensor, target: Tensor, weights: Tensor, gradient: Tensor?, scale: Float, slots: LossSlots, index: Int)
     /// `sum x[i] * y[i]` (any shapes of equal element count) into `slots[index]`, accumulated
     /// as precisely as the losses.
     case dot(Tensor, Tensor, slots: LossSlots, index: Int)
+
+    /// Bilinear backward warp of `source [C,H,W]` by `flow [2,H,W]` (x displacements, then y):
+    /// `out[c,y,x]` is `source[c]` sampled at `(x + flow[0,y,x], y + flow[1,y,x])`, the four
+    /// neighbours weighted bilinearly and those outside the image read as 0. `output` has
+    /// `source`'s shape and is overwritten. Video warps the previous frame's result into the
+    /// current frame with it (the flow from the current frame back to the previous one).
+    case warp(source: Tensor, flow: Tensor, output: Tensor)
 
     // MARK: Vector ops for the optimisers (any shapes with equal element counts)
 

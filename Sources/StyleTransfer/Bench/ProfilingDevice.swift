@@ -12,6 +12,7 @@ public enum OpFamily: String, CaseIterable, Sendable {
     case gramStyle = "gram/style"
     case content = "content loss"
     case tv = "tv loss"
+    case temporal = "temporal (warp, loss)"
     case normalize = "normalize"
     case vector = "vector ops"
     case memory = "memory"
@@ -78,6 +79,7 @@ extension DeviceOp {
         case .gram, .styleLoss, .gramGradient: return .gramStyle
         case .contentLoss: return .content
         case .totalVariationLoss, .totalVariationL1Loss: return .tv
+        case .temporalLoss, .warp: return .temporal
         case .dot, .axpy, .scale, .scaleByMask, .dotCoefficient, .axpyCoefficients, .adamStep: return .vector
         }
     }

@@ -314,11 +314,46 @@ enum NaiveReference {
         case let .scaleByMask(s):
             let a = f("tensor"), m = f("mask"), n = s[1] * s[2]
             return [OpOutput(name: "tensor", values: a.indices.map { Double(a[$0]) * Double(m[$0 % n]) })]
+        case let .temporalLoss(s, g, scale):
+            let x = f("image"), t = f("target"), m = f("weights"), n = s.count, plane = s[1] * s[2]
+            var sum = 0.0
+            for i in 0..<n { sum += Double(m[i % plane]) * (Double(x[i]) - Double(t[i])) * (Double(x[i]) - Double(t[i])) }
+            var out = [OpOutput(name: "loss", values: [sum / Double(n)])]
+            if g {
+                let grad = f("gradient")
+                let k = 2 * Double(scale) / Double(n)
+                out.append(OpOutput(name: "gradient", values: (0..<n).map { (i: Int) -> Double in
+                    let d = Double(x[i]) - Double(t[i])
+                    return Double(grad[i]) + k * Double(m[i % plane]) * d
+                }))
+            }
+            return out
+        case let .warp(s, _):
+            return [OpOutput(name: "output", values: warp(f("source"), flow: f("flow"), s))]
         case let .axpyCoefficients(_, terms, _):
             let coefficients = f("coefficients")
             var factor = 0.0
             for term in terms { factor += Double(term.factor) * Double(coefficients[term.index]) }
             return [OpOutput(name: "y", values: zip(f("x"), f("y")).map { factor * Double($0) + Double($1) })]
         }
+    }
+
+    /// Bilinear backward warp in Double: each output samples its channel at (x + dx, y + dy),
+    /// the four neighbours weighted by their distances, those outside the image reading 0.
+    static func warp(_ source: [Float], flow: [Float], _ s: Shape) -> [Double] {
+        let (c, h, w) = (s[0], s[1], s[2]), plane = h * w
+        var out = [Double](repeating: 0, count: source.count)
+        for k in 0..<c { for y in 0..<h { for x in 0..<w {
+            let px = Double(x) + Double(flow[y * w + x]), py = Double(y) + Double(flow[plane + y * w + x])
+            let x0 = Int(px.rounded(.down)), y0 = Int(py.rounded(.down))
+            let fx = px - Double(x0), fy = py - Double(y0)
+            var sum = 0.0
+            for (dx, dy, weight) in [(0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)] {
+                let xx = x0 + dx, yy = y0 + dy
+                if xx >= 0, xx < w, yy >= 0, yy < h { sum += weight * Double(source[k * plane + yy * w + xx]) }
+            }
+            out[k * plane + y * w + x] = sum
+        } } }
+        return out
     }
 }

@@ -82,6 +82,10 @@ enum OpKind: Sendable {
     case gramGradient(Shape, scale: Float)
     /// `a[c,y,x] *= m[y,x]` in place for `a` of this shape and a mask `[H,W]`.
     case scaleByMask(Shape)
+    /// `J = 1/(CHW) sum m (x - t)^2` with per-pixel weights `m [H,W]` (video's temporal loss).
+    case temporalLoss(Shape, gradient: Bool, scale: Float)
+    /// Bilinear backward warp of a `[C,H,W]` source by a flow of up to `shift` pixels each way.
+    case warp(Shape, shift: Float)
 
     /// The op's name, the key the worst mismatches are reported under.
     var opName: String {
@@ -109,15 +113,18 @@ enum OpKind: Sendable {
         case .addWindow: return "addWindow"
         case .gramGradient: return "gramGradient"
         case .scaleByMask: return "scaleByMask"
+        case .temporalLoss: return "temporalLoss"
+        case .warp: return "warp"
         }
     }
 
     var family: ToleranceFamily {
         switch self {
-        case .conv2d, .conv2dInputGradient, .gram, .dot, .dotCoefficient, .gramGradient: return .contraction
+        // The warp's sample position x + dx is rounded to float before its weights are taken.
+        case .conv2d, .conv2dInputGradient, .gram, .dot, .dotCoefficient, .gramGradient, .warp: return .contraction
         case .relu, .reluGradient, .pool2x2, .pool2x2Gradient, .normalize, .normalizeGradient,
              .axpy, .scale, .axpyCoefficients, .crop, .addWindow, .scaleByMask: return .elementwise
-        case .contentLoss, .styleLoss, .totalVariationLoss, .totalVariationL1Loss: return .loss
+        case .contentLoss, .styleLoss, .totalVariationLoss, .totalVariationL1Loss, .temporalLoss: return .loss
         case .adamStep: return .optimizer
         }
     }
@@ -156,6 +163,8 @@ struct OpCase: Sendable, CustomStringConvertible {
         case let .crop(s, y, x, h, w), let .addWindow(s, y, x, h, w): params = "\(h)x\(w) at (\(y), \(x)) of \(s)"
         case let .gramGradient(s, sc): params = "\(s) scale \(sc)"
         case let .scaleByMask(s): params = "\(s) mask [\(s[1]),\(s[2])]"
+        case let .temporalLoss(s, g, sc): params = "\(s) weights [\(s[1]),\(s[2])]\(g ? " grad scale \(sc)" : "")"
+        case let .warp(s, shift): params = "\(s) flow up to \(shift) px"
         }
         let extras = (path == .plain ? "" : " [\(path.rawValue)]") + (note.isEmpty ? "" : " (\(note))")
         return "\(kind.opName) \(params)\(extras)"
@@ -171,7 +180,7 @@ struct OpCase: Sendable, CustomStringConvertible {
         case let .conv2dInputGradient(i, h, w, _, _, _): return i * h * w
         case let .reluGradient(s, _), let .pool2x2Gradient(_, s), let .normalizeGradient(s): return s.count
         case let .contentLoss(s, true, _), let .styleLoss(s, _, true, _), let .totalVariationLoss(s, true, _),
-             let .totalVariationL1Loss(s, true, _): return s.count
+             let .totalVariationL1Loss(s, true, _), let .temporalLoss(s, true, _): return s.count
         case let .crop(s, _, _, _, _), let .gramGradient(s, _), let .scaleByMask(s): return s.count
         default: return nil
         }
@@ -183,7 +192,21 @@ struct OpCase: Sendable, CustomStringConvertible {
 /// (32 channels at 8x8 and at sizes that cut tiles, 256 summed channels for the rounding).
 enum OpCases {
     static let all: [OpCase] = conv + convInputGradient + activations + normalisation + losses + vectors + windows
-        + masks + handComputed
+        + masks + temporal + handComputed
+
+    /// Video's temporal term: the loss with and without its gradient (one channel, many, a
+    /// 1x1 image), and warps by fractions of a pixel, by more than the image (reads outside
+    /// are 0), and of a 1x1 image.
+    static let temporal: [OpCase] = [
+        OpCase(kind: .temporalLoss(Shape(1, 1, 1), gradient: true, scale: 1)),
+        OpCase(kind: .temporalLoss(Shape(3, 5, 7), gradient: false, scale: 1)),
+        OpCase(kind: .temporalLoss(Shape(3, 4, 6), gradient: true, scale: 0.7)),
+        OpCase(kind: .temporalLoss(Shape(65, 3, 2), gradient: true, scale: 2)),
+        OpCase(kind: .warp(Shape(1, 1, 1), shift: 0.5)),
+        OpCase(kind: .warp(Shape(3, 5, 7), shift: 1.5)),
+        OpCase(kind: .warp(Shape(2, 9, 4), shift: 12)),
+        OpCase(kind: .warp(Shape(65, 3, 5), shift: 0.9)),
+    ]
 
     /// One channel, many (off the work-group size), a 1x1 image, and a mask wider than tall.
     static let masks: [OpCase] = [
@@ -354,6 +377,18 @@ enum OpCases {
         OpCase(kind: .totalVariationL1Loss(Shape(2, 2, 2), gradient: true, scale: 1),
                given: ["image": [1, 2, 3, 5, 2, 2, 2, 2], "gradient": [0, 0, 0, 0, 0, 0, 0, 0]],
                handExpected: ["loss": [8], "gradient": [-2, 0, 0, 2, 0, 0, 0, 0]], note: "hand, gradient"),
+        // x = [1, 2, 3, 4], t = 0, weights [1, 0, 1, 0.5]: (1 + 0 + 9 + 0.5 * 16) / 4 = 4.5; the
+        // gradient 2 m (x - t) / 4 = [0.5, 0, 1.5, 1] (onto zeros, scale 1).
+        OpCase(kind: .temporalLoss(Shape(1, 2, 2), gradient: true, scale: 1),
+               given: ["image": [1, 2, 3, 4], "target": [0, 0, 0, 0], "weights": [1, 0, 1, 0.5], "gradient": [0, 0, 0, 0]],
+               handExpected: ["loss": [4.5], "gradient": [0.5, 0, 1.5, 1]], note: "hand, gradient"),
+        // [[1, 2], [3, 4]] sampled half a pixel right and down: the middle of all four is 2.5;
+        // (1.5, 0.5) has 2 and 4 inside, weights 1/4 each: 1.5; (0.5, 1.5): (3 + 4) / 4; (1.5, 1.5): 4 / 4.
+        OpCase(kind: .warp(Shape(1, 2, 2), shift: 0), given: ["source": [1, 2, 3, 4], "flow": [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]],
+               handExpected: ["output": [2.5, 1.5, 1.75, 1]], note: "hand, half a pixel"),
+        // A whole-pixel shift left copies the right neighbour; the last column reads outside: 0.
+        OpCase(kind: .warp(Shape(1, 1, 3), shift: 0), given: ["source": [5, 6, 7], "flow": [1, 1, 1, 0, 0, 0]],
+               handExpected: ["output": [6, 7, 0]], note: "hand, one pixel"),
         // 3x3 input: the last row and column are dropped; the window holds 1, 7, 7, 2.
         OpCase(kind: .pool2x2(.max, Shape(1, 3, 3)), given: ["input": [1, 7, 9, 7, 2, 9, 9, 9, 9]],
                handExpected: ["output": [7]], note: "hand"),
@@ -435,6 +470,12 @@ enum OpInputs {
             v = ["input": d.uniform(s.count), "gramGradient": g, "inputGradient": d.uniform(s.count)]
         case let .scaleByMask(s):
             v = ["tensor": d.uniform(s.count), "mask": d.uniform(s[1] * s[2], 0, 1), "outputGradient": d.uniform(s.count)]
+        case let .temporalLoss(s, _, _):
+            // Weights 0 (unreliable) at every third pixel, as a real reliability mask has.
+            let m = d.uniform(s[1] * s[2], 0, 1).enumerated().map { $0.offset % 3 == 1 ? 0 : $0.element }
+            v = ["image": d.uniform(s.count, 0, 1), "target": d.uniform(s.count, 0, 1), "weights": m, "gradient": d.uniform(s.count)]
+        case let .warp(s, shift):
+            v = ["source": d.uniform(s.count), "flow": d.uniform(2 * s[1] * s[2], -shift, shift), "output": d.uniform(s.count)]
         }
         if case let .dotCoefficient(_, _, slots, _) = c.kind { v["coefficients"] = d.uniform(slots, 5, 6) }
         // Given values replace the random ones of the same name; the rest stay random.

@@ -181,6 +181,15 @@ enum OpTableRunner {
             let a = try t(s, "tensor")
             try device.execute(.scaleByMask(a, mask: try t(Shape(s[1], s[2]), "mask")))
             return [try get("tensor", a)]
+        case let .temporalLoss(s, g, scale):
+            let image = try t(s, "image"), target = try t(s, "target"), weights = try t(Shape(s[1], s[2]), "weights")
+            let grad = g ? try t(s, "gradient") : nil
+            let j = try loss { .temporalLoss(image: image, target: target, weights: weights, gradient: grad, scale: scale, slots: $0, index: 1) }
+            return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
+        case let .warp(s, _):
+            let out = try garbage(s)
+            try device.execute(.warp(source: try t(s, "source"), flow: try t(Shape(2, s[1], s[2]), "flow"), output: out))
+            return [try get("output", out)]
         }
     }
 
@@ -386,6 +395,11 @@ enum OpTableGradients {
                 try device.execute(.scaleByMask(x, mask: mask))
                 return try device.download(x)
             })
+        case let .temporalLoss(s, true, scale):
+            let target = try t(s, v["target"]!), weights = try t(Shape(s[1], s[2]), v["weights"]!)
+            return lossProblem(s, v["image"]!, scale, device) { image, gradient in
+                try device.scalar { .temporalLoss(image: image, target: target, weights: weights, gradient: gradient, scale: scale, slots: $0, index: 0) }
+            }
         case let .totalVariationL1Loss(s, true, scale):
             return lossProblem(s, v["image"]!, scale, device) { image, gradient in
                 try device.scalar { .totalVariationL1Loss(image: image, gradient: gradient, scale: scale, slots: $0, index: 0) }

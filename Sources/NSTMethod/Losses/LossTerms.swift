@@ -48,10 +48,10 @@ public struct LossSum: Sendable {
     /// Adds `part` (a layer's `lambda_l J_s^l`) to J_style.
     public mutating func addStyle(_ part: Double) { style += part }
 
-    /// `J = alpha J_content + beta J_style + gamma J_tv` with its parts and `|dJ/dx|^2`.
-    public func values(tv: Double, gradientSquaredNorm: Double, weights: LossWeights) -> LossValues {
-        LossValues(total: weights.content * content + weights.style * style + weights.tv * tv,
-                   content: content, style: style, tv: tv, gradientSquaredNorm: gradientSquaredNorm)
+    /// `J = alpha J_content + beta J_style + gamma J_tv + tau J_temporal` with its parts and `|dJ/dx|^2`.
+    public func values(tv: Double, temporal: Double = 0, gradientSquaredNorm: Double, weights: LossWeights) -> LossValues {
+        LossValues(total: weights.content * content + weights.style * style + weights.tv * tv + weights.temporal * temporal,
+                   content: content, style: style, tv: tv, temporal: temporal, gradientSquaredNorm: gradientSquaredNorm)
     }
 }
 

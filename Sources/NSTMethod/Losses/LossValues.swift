@@ -11,6 +11,8 @@ public struct LossValues: Equatable, Sendable {
     public var style: Double
     /// `J_tv` (unweighted by gamma).
     public var tv: Double
+    /// Video's `J_temporal` (unweighted by tau); 0 without a temporal term.
+    public var temporal: Double
 
     /// `|dJ/dx|^2` at the same image (0 when the objective does not report it). Read back
     /// with the losses, so that a gradient gone NaN or infinite is caught on every backend
@@ -18,11 +20,12 @@ public struct LossValues: Equatable, Sendable {
     public var gradientSquaredNorm: Double
 
     /// Collects J, its parts and the squared norm of its gradient.
-    public init(total: Double, content: Double, style: Double, tv: Double, gradientSquaredNorm: Double = 0) {
+    public init(total: Double, content: Double, style: Double, tv: Double, temporal: Double = 0, gradientSquaredNorm: Double = 0) {
         self.total = total
         self.content = content
         self.style = style
         self.tv = tv
+        self.temporal = temporal
         self.gradientSquaredNorm = gradientSquaredNorm
     }
 
@@ -31,7 +34,7 @@ public struct LossValues: Equatable, Sendable {
     /// float's range breaks the optimisers' float dot products on one backend only, so both
     /// treat it alike.
     public var isFinite: Bool {
-        total.isFinite && content.isFinite && style.isFinite && tv.isFinite
+        total.isFinite && content.isFinite && style.isFinite && tv.isFinite && temporal.isFinite
             && gradientSquaredNorm.isFinite && gradientSquaredNorm <= Double(Float.greatestFiniteMagnitude)
     }
 }

@@ -1,4 +1,4 @@
-// TransferObjective: J = alpha J_content + beta J_style + gamma J_tv and its gradient through the network, on the whole image, with or without the controls.
+// TransferObjective: J = alpha J_content + beta J_style + gamma J_tv (+ tau J_temporal) and its gradient through the network, on the whole image, with or without the controls.
 import NSTCore
 
 /// The style transfer objective of docs/MATH.md for images of one size, evaluated on the device:
@@ -6,6 +6,7 @@ import NSTCore
 /// - `J_style = sum_l lambda_l * 1/(4 nC^2) sum_ij (T_l - Gram(a_G))_ij^2`
 /// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image,
 ///   or with `tvKind == .absolute` `sum |..| + |..|` on the network's input (section 10)
+/// - for a video frame, `tau J_temporal` (`TemporalTerm`, section 13) on the image
 ///
 /// The terms are `LossTerm`s, built once. A plain term adds its scaled gradient straight into
 /// the backward pass at its layer, so one forward and one backward give J and dJ/dx. A
@@ -33,6 +34,8 @@ public final class TransferObjective: Objective {
     private let lossSlots: LossSlots, normSlots: LossSlots
     /// Per layer a masked or normalised term reads: a masked copy of the activation and a gradient buffer.
     private let scratch: [Int: (masked: Tensor, gradient: Tensor)]
+    /// Video's temporal term, its slots after the terms'.
+    private let temporal: TemporalTerm?
 
     /// - Parameters:
     ///   - workspace: buffers of the generated image's size (made with `keepConvOutputs`
@@ -40,10 +43,12 @@ public final class TransferObjective: Objective {
     ///   - contentImage: `[3,H,W]` of the workspace's size; its activations become the targets.
     ///   - styleTargets: from `StyleTargets.compute`, one per style layer.
     ///   - controls: masks and normalised gradients (`ObjectiveControls.make`), or nil.
+    ///   - temporal: a video frame's temporal term (weighted by `temporalWeight`), or nil.
     /// - Throws: `DeviceError.invalidArgument` unless there is one target per style layer; device errors.
     public init(workspace: VGGWorkspace, contentImage: Tensor, content: LayerWeights, style: LayerWeights,
                 styleTargets: [Tensor], contentWeight: Double, styleWeight: Double, tvWeight: Double,
-                tvKind: TVKind = .squared, controls: ObjectiveControls? = nil) throws {
+                tvKind: TVKind = .squared, controls: ObjectiveControls? = nil,
+                temporal: TemporalTerm? = nil, temporalWeight: Double = 0) throws {
         // The terms index the targets by style layer.
         guard styleTargets.count == style.indices.count else {
             throw DeviceError.invalidArgument(op: "TransferObjective", detail: "\(styleTargets.count) style targets for \(style.indices.count) style layers")
@@ -51,7 +56,8 @@ public final class TransferObjective: Objective {
         self.workspace = workspace
         self.content = content
         self.style = style
-        weights = LossWeights(content: contentWeight, style: styleWeight, tv: tvWeight)
+        weights = LossWeights(content: contentWeight, style: styleWeight, tv: tvWeight, temporal: temporal == nil ? 0 : temporalWeight)
+        self.temporal = temporal
         self.tvKind = tvKind
         self.styleTargets = styleTargets
         tapped = Set(content.indices).union(style.indices)
@@ -66,7 +72,7 @@ public final class TransferObjective: Objective {
         terms = try LossTerm.build(workspace: workspace, content: content, contentTargets: contentTargets, style: style,
                                    styleTargets: styleTargets, weights: weights, controls: controls)
         normalize = controls?.normalizeGradients ?? false
-        lossSlots = try device.makeLossSlots(count: terms.count + 2)
+        lossSlots = try device.makeLossSlots(count: terms.count + (temporal?.slotCount ?? 0) + 2)
         normSlots = try device.makeLossSlots(count: 1)
         var scratch: [Int: (masked: Tensor, gradient: Tensor)] = [:]
         for term in terms where (term.mask != nil || normalize) && scratch[term.layer] == nil {
@@ -76,12 +82,14 @@ public final class TransferObjective: Objective {
         self.scratch = scratch
     }
 
-    /// An objective of `spec`'s terms (its controls given separately, as they carry the masks).
+    /// An objective of `spec`'s terms (its controls given separately, as they carry the masks,
+    /// and a video frame's temporal term, weighted by `spec.weights.temporal`).
     public convenience init(workspace: VGGWorkspace, contentImage: Tensor, spec: ObjectiveSpec, styleTargets: [Tensor],
-                            controls: ObjectiveControls? = nil) throws {
+                            controls: ObjectiveControls? = nil, temporal: TemporalTerm? = nil) throws {
         try self.init(workspace: workspace, contentImage: contentImage, content: spec.content, style: spec.style,
                       styleTargets: styleTargets, contentWeight: spec.weights.content, styleWeight: spec.weights.style,
-                      tvWeight: spec.weights.tv, tvKind: spec.tv, controls: controls)
+                      tvWeight: spec.weights.tv, tvKind: spec.tv, controls: controls,
+                      temporal: temporal, temporalWeight: spec.weights.temporal)
     }
 
     /// Checks `stop` between the network's layers (`Objective.watch`).
@@ -107,6 +115,7 @@ public final class TransferObjective: Objective {
         if tvKind == .squared {
             try device.execute(.totalVariationLoss(image: x, gradient: gradient, scale: tvScale, slots: slots, index: tvSlot))
         }
+        try temporal?.apply(image: x, gradient: gradient, tau: weights.temporal, slots: slots, first: terms.count, device: device)
         // The gradient's norm comes back with the losses (no extra wait): a gradient gone
         // NaN or infinite while J stays finite would otherwise stall the optimiser silently.
         try device.execute(.dot(gradient, gradient, slots: slots, index: normSlot))
@@ -118,7 +127,8 @@ public final class TransferObjective: Objective {
             case .style: sum.addStyle(term.part(values[term.slot]))
             }
         }
-        return sum.values(tv: values[tvSlot], gradientSquaredNorm: values[normSlot], weights: weights)
+        return sum.values(tv: values[tvSlot], temporal: temporal?.value(values, first: terms.count) ?? 0,
+                          gradientSquaredNorm: values[normSlot], weights: weights)
     }
 
     /// Adds one term's (masked, normalised, weighted) gradient into `g`: straight in for a

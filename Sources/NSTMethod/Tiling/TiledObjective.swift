@@ -12,7 +12,8 @@ import NSTWeights
 /// 2. every crop runs forward again, its interior gets the content loss gradient (scaled
 ///    to the whole layer's normalisation) and the style gradient `E A / (C^2 N)`, and the
 ///    backward pass gives dJ/dx over the crop, which is added into the image's gradient;
-/// 3. the total variation is computed on the whole image on the home device.
+/// 3. the total variation (and a video frame's temporal term) is computed on the whole
+///    image on the home device.
 ///
 /// Partial results are combined on the host in tile order, so they do not depend on which
 /// device computed which tile. The image, its gradient and the optimiser's state stay on
@@ -45,6 +46,8 @@ public final class TiledObjective: Objective {
     private let remote: (any RemoteTiles)?
     /// The tiles this process computes (all of them without `remote`), in tile order.
     private let homeTiles: [Tile]
+    /// Video's temporal term on the home device (its slots after the TV's and the norm's).
+    private let temporal: TemporalTerm?
 
     /// Computes the content targets (tile by tile) and the style targets (each style image
     /// cut into tiles of the same side) with `workers`.
@@ -52,15 +55,16 @@ public final class TiledObjective: Objective {
     ///   - content: the content image at the generated size (the grid's).
     ///   - styles: the style images at their final sizes, blended by `blend`.
     public convenience init(home: any Device, workers devices: [any Device], weights: VGGWeights, spec: ObjectiveSpec,
-                            grid: TileGrid, content: Image, styles: [Image]) throws {
+                            grid: TileGrid, content: Image, styles: [Image], temporal: TemporalTerm? = nil) throws {
         try self.init(home: home, workers: devices, weights: weights, spec: spec, grid: grid, content: content, styles: styles,
-                      remote: nil)
+                      remote: nil, temporal: temporal)
     }
 
     /// The objective with the tiles not numbered `0 mod remote.processes` computed by other
-    /// processes (`RemoteTiles`); this one computes the rest, the style targets and the TV term.
+    /// processes (`RemoteTiles`); this one computes the rest, the style targets, the TV term and
+    /// the temporal term (on `home`, weighted by `spec.weights.temporal`).
     package init(home: any Device, workers devices: [any Device], weights: VGGWeights, spec: ObjectiveSpec,
-                 grid: TileGrid, content: Image, styles: [Image], remote: (any RemoteTiles)?) throws {
+                 grid: TileGrid, content: Image, styles: [Image], remote: (any RemoteTiles)?, temporal: TemporalTerm? = nil) throws {
         guard !devices.isEmpty, styles.count == spec.blend.count else {
             throw DeviceError.invalidArgument(op: "TiledObjective", detail: "\(devices.count) devices, \(styles.count) style images for \(spec.blend.count) blend weights")
         }
@@ -68,7 +72,10 @@ public final class TiledObjective: Objective {
         self.grid = grid
         self.content = spec.content
         self.style = spec.style
-        lossWeights = spec.weights
+        var lossWeights = spec.weights
+        if temporal == nil { lossWeights.temporal = 0 }
+        self.lossWeights = lossWeights
+        self.temporal = temporal
         // Style images may be larger than the generated one: the workers hold the largest crop of any grid.
         let styleGrids = styles.map { TileGrid(size: ImageSize(height: $0.height, width: $0.width), model: spec.model, depth: spec.depth,
                                                tileSide: grid.tileSide) }
@@ -105,7 +112,7 @@ public final class TiledObjective: Objective {
             return Float(spec.weights.style * spec.style.weights[k] / (c * c * Double(grid.positions(layer: layer))))
         }
         // The TV term, and |dJ/dx|^2, checked like the whole-image objective's.
-        tvSlots = try home.makeLossSlots(count: 2)
+        tvSlots = try home.makeLossSlots(count: 2 + (temporal?.slotCount ?? 0))
         tvKind = spec.tv
         mean = weights.mean
         std = weights.std
@@ -206,9 +213,11 @@ public final class TiledObjective: Objective {
         } else {
             try home.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(lossWeights.tv), slots: tvSlots, index: 0))
         }
+        try temporal?.apply(image: x, gradient: gradient, tau: lossWeights.temporal, slots: tvSlots, first: 2, device: home)
         try home.execute(.dot(gradient, gradient, slots: tvSlots, index: 1))
         let read = try home.readLosses(tvSlots)
-        return sum.values(tv: read[0], gradientSquaredNorm: read[1], weights: lossWeights)
+        return sum.values(tv: read[0], temporal: temporal?.value(read, first: 2) ?? 0, gradientSquaredNorm: read[1],
+                          weights: lossWeights)
     }
 
     /// This process's results for `mine` and the others' (by tile index), in tile order.

@@ -61,6 +61,8 @@ public struct TransferOptions: Sendable {
     public var styleWeight: Double?
     /// gamma, the weight of J_tv; nil: the preset's, else 5e-4 (`TransferPlan.lossWeights`).
     public var tvWeight: Double?
+    /// tau, the weight of the temporal term of a video's frames after the first (`nst video`); unused by still images.
+    public var temporalWeight: Double = 0
     /// Layers of J_content (weight 1 each).
     public var contentLayers = ["relu4_2"]
     /// Layers of J_style.

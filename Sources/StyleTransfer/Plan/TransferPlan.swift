@@ -80,7 +80,10 @@ public struct TransferPlan {
         where !(value >= 0 && value.isFinite) {
             throw TransferError.option(name, "must be a finite number >= 0, got \(value)")
         }
-        lossWeights = LossWeights(content: alpha, style: beta, tv: gamma)
+        guard o.temporalWeight >= 0, o.temporalWeight.isFinite else {
+            throw TransferError.option("--temporal-weight", "must be a finite number >= 0, got \(o.temporalWeight)")
+        }
+        lossWeights = LossWeights(content: alpha, style: beta, tv: gamma, temporal: o.temporalWeight)
         guard o.styleScale > 0, o.styleScale.isFinite else {
             throw TransferError.option("--style-scale", "must be a positive number, got \(o.styleScale)")
         }

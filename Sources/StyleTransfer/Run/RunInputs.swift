@@ -12,8 +12,11 @@ struct RunInputs {
     var styles: [Image]
     /// The style and content masks, if any.
     var masks = MaskFiles()
-    /// The start image of `TransferOption.initial` when it names a file.
+    /// The start image of `TransferOption.initial` when it names a file (or a video frame's warped start).
     var initial: Image?
+    /// A video frame's earlier results warped into it, at the content's size: the targets of
+    /// the temporal term (none for a still image).
+    var temporal: [TemporalTarget] = []
 
     /// Inputs given in memory; the colour hook (`ColorHooks.before`) is applied to `styles`.
     init(plan: TransferPlan, content: Image, styles: [Image], masks: MaskFiles = MaskFiles(), initial: Image? = nil) throws {

@@ -54,9 +54,11 @@ public final class TransferEngine {
     /// The engine with the network and style targets taken from `cache` when it has them
     /// (the items of a batch share them).
     /// With `remote`, a tiled stage's tiles are shared with other processes (`RemoteTiles`).
+    /// `temporal`: a video frame's earlier results warped into it, at the content's size
+    /// (the temporal term, weighted by the plan's tau), or none.
     init(device: any Device, plan: TransferPlan, weights: VGGWeights, content: Image, styles: [Image], initial: Image?,
          keepLastGood: Bool, stage: TransferStage?, layout: StageLayout?, workers: [any Device], masks: TransferMasks?,
-         cache: EngineCache, remote: (any RemoteTiles)? = nil) throws {
+         cache: EngineCache, remote: (any RemoteTiles)? = nil, temporal: [TemporalTarget] = []) throws {
         let options = plan.options
         self.device = device
         self.plan = plan
@@ -69,6 +71,8 @@ public final class TransferEngine {
         }
         let shape = Shape(3, height, width)
         var contentTensor: Tensor?
+        let temporalTerm = try temporal.isEmpty ? nil
+            : TemporalTerm(device: device, targets: temporal, height: content.height, width: content.width)
         if case let .tiled(side)? = layout?.layout {
             // The pipeline refuses these controls for a tiled stage before any work, naming the option.
             guard options.controls.untiledOption == nil else {
@@ -76,7 +80,8 @@ public final class TransferEngine {
             }
             let grid = TileGrid(size: ImageSize(height: height, width: width), model: plan.model, depth: plan.depth, tileSide: side)
             objective = try TiledObjective(home: device, workers: workers.isEmpty ? [device] : workers, weights: weights,
-                                           spec: plan.objective, grid: grid, content: content, styles: styles, remote: remote)
+                                           spec: plan.objective, grid: grid, content: content, styles: styles, remote: remote,
+                                           temporal: temporalTerm)
         } else {
             let network = try cache.network(on: device, weights: weights, pooling: options.pooling, depth: plan.depth)
             let styleTensors = try styles.map { try Self.upload($0, to: device) }
@@ -90,7 +95,7 @@ public final class TransferEngine {
             contentTensor = uploaded
             let controls = try ObjectiveControls.make(spec: plan.objective, network: network, styles: styleTensors, masks: masks)
             objective = try TransferObjective(workspace: workspace, contentImage: uploaded, spec: plan.objective,
-                                              styleTargets: targets, controls: controls)
+                                              styleTargets: targets, controls: controls, temporal: temporalTerm)
         }
         image = try device.makeTensor(shape)
         gradient = try device.makeTensor(shape)

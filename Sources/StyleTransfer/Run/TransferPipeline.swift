@@ -82,10 +82,11 @@ struct TransferPipeline {
             progress.note(prefix + "\(content.width)x\(content.height), \(stage.iterations) iterations of \(options.optimizer.rawValue) \(how), \(weights.source) weights")
             if let note = layout.note { progress.note("nst: " + note) }
             let masks = try inputs.masks.resized(width: content.width, height: content.height)
+            let temporal = try inputs.temporal.map { try $0.resized(width: content.width, height: content.height) }
             let engine = try blamingSize {
                 try TransferEngine(device: device, plan: plan, weights: weights, content: content, styles: styles,
                                    initial: initial, keepLastGood: keepLastGood, stage: stage, layout: layout,
-                                   workers: devices, masks: masks, cache: cache, remote: remote)
+                                   workers: devices, masks: masks, cache: cache, remote: remote, temporal: temporal)
             }
             let snapshotStage = multiStage ? stage : nil
             do {

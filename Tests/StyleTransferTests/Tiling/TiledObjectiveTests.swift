@@ -19,6 +19,8 @@ struct TilingProblem {
     var seed: UInt64 = 5
     var model: VGGModel? = nil
     var preset: TransferPreset? = nil
+    /// tau; above 0, the objectives get a temporal term (video) with one seeded target.
+    var temporalWeight = 0.0
 
     var plan: TransferPlan {
         get throws {
@@ -29,6 +31,7 @@ struct TilingProblem {
             options.tvWeight = 0.01
             options.model = model
             options.preset = preset
+            options.temporalWeight = temporalWeight
             return try TransferPlan(options, styleCount: 1)
         }
     }
@@ -41,6 +44,16 @@ struct TilingProblem {
         return (content, style, data.uniform(3 * size.height * size.width, 0, 1))
     }
 
+    /// The temporal term's target when `temporalWeight` is set: a seeded warped image and
+    /// weights with every fourth pixel unreliable (0).
+    func temporalTargets() throws -> [TemporalTarget] {
+        guard temporalWeight > 0 else { return [] }
+        var data = TestData(seed: seed + 1)
+        let warped = try Image(width: size.width, height: size.height, pixels: data.uniform(3 * size.height * size.width, 0, 1))
+        let weights = data.uniform(size.height * size.width, 0, 1).enumerated().map { $0.offset % 4 == 0 ? 0 : $0.element }
+        return [try TemporalTarget(warped: warped, weights: weights)]
+    }
+
     func weights(_ plan: TransferPlan) -> VGGWeights {
         .builtIn(depth: plan.depth, model: plan.model, preprocess: plan.preprocess)
     }
@@ -48,7 +61,9 @@ struct TilingProblem {
     /// Losses and gradient of the untiled objective on `device`.
     func untiled(on device: any Device) throws -> (LossValues, [Float]) {
         let plan = try self.plan, (content, style, x) = try images()
-        let engine = try TransferEngine(device: device, plan: plan, weights: weights(plan), content: content, styles: [style])
+        let engine = try TransferEngine(device: device, plan: plan, weights: weights(plan), content: content, styles: [style],
+                                        initial: nil, keepLastGood: false, stage: nil, layout: nil, workers: [], masks: nil,
+                                        cache: EngineCache(sharesStyleTargets: false), temporal: temporalTargets())
         let image = try device.tensor(Shape(3, size.height, size.width), x), gradient = try device.makeTensor(image.shape)
         let losses = try engine.objective.evaluate(image, gradient: gradient)
         return (losses, try device.download(gradient))
@@ -60,8 +75,10 @@ struct TilingProblem {
         let plan = try self.plan, (content, style, x) = try images()
         let grid = TileGrid(size: size, model: plan.model, depth: plan.depth, tileSide: tile, halo: halo)
         let home = workers[0]
+        let targets = try temporalTargets()
+        let temporal = try targets.isEmpty ? nil : TemporalTerm(device: home, targets: targets, height: size.height, width: size.width)
         let objective = try TiledObjective(home: home, workers: workers, weights: weights(plan), spec: plan.objective,
-                                           grid: grid, content: content, styles: [style])
+                                           grid: grid, content: content, styles: [style], temporal: temporal)
         let image = try home.tensor(Shape(3, size.height, size.width), x), gradient = try home.makeTensor(image.shape)
         let losses = try objective.evaluate(image, gradient: gradient)
         return (losses, try home.download(gradient), grid)
@@ -72,7 +89,8 @@ struct TilingProblem {
 /// worst element against its largest magnitude.
 func tilingMismatch(_ a: (LossValues, [Float]), _ b: (LossValues, [Float])) -> (losses: Double, gradient: Double) {
     func rel(_ x: Double, _ y: Double) -> Double { abs(x - y) / max(abs(y), 1e-30) }
-    let losses = [rel(a.0.total, b.0.total), rel(a.0.content, b.0.content), rel(a.0.style, b.0.style), rel(a.0.tv, b.0.tv)].max() ?? 0
+    let losses = [rel(a.0.total, b.0.total), rel(a.0.content, b.0.content), rel(a.0.style, b.0.style), rel(a.0.tv, b.0.tv),
+                  b.0.temporal == 0 ? abs(a.0.temporal) : rel(a.0.temporal, b.0.temporal)].max() ?? 0
     let scale = b.1.map { abs(Double($0)) }.max() ?? 0
     let worst = zip(a.1, b.1).map { abs(Double($0) - Double($1)) }.max() ?? 0
     return (losses, worst / max(scale, 1e-30))
@@ -126,6 +144,18 @@ final class TiledObjectiveTests: XCTestCase {
         avg.contentLayers = ["conv1_2"]
         avg.styleLayers = ["relu1_1"]
         try assertTiledMatches(avg, tile: 16, on: [CPUDevice()], minTiles: 6)
+    }
+
+    /// Video's temporal term on the whole image: the same through tiles on both backends.
+    func testTiledEqualsUntiledWithTheTemporalTerm() throws {
+        let problem = TilingProblem(temporalWeight: 50)
+        let reference = try problem.untiled(on: CPUDevice())
+        XCTAssertGreaterThan(reference.0.temporal, 0.01, "the temporal term is in J")
+        let w = try problem.plan.lossWeights, l = reference.0
+        XCTAssertEqual(w.temporal, 50)
+        XCTAssertEqual(l.total, w.content * l.content + w.style * l.style + w.tv * l.tv + w.temporal * l.temporal, accuracy: 1e-9 * l.total)
+        try assertTiledMatches(problem, tile: 12, on: [CPUDevice()], minTiles: 6)
+        try assertTiledMatches(problem, tile: 16, on: [try OpenCLTestDevice.get()], minTiles: 4)
     }
 
     /// VGG-16's layer table and neural-style's preset (caffe preprocessing, the L1 TV of the

@@ -36,11 +36,12 @@ public enum WeightsDownloader {
     /// the announced size or `maxBytes`. Returns the final path and the digest.
     /// - Throws: `FetchError` with one line for a bad file name or digest, another fetch of
     ///   the same name, a network failure, an HTTP error status, a size past the limit, a
-    ///   checksum mismatch or a file that cannot be written.
+    ///   checksum mismatch or a file that cannot be written; `TransferError.stopped` when
+    ///   `stop` was requested (the part kept for a resume).
     @discardableResult
     public static func fetch(url: URL, to folder: URL, fileName: String, sha256: String?,
                              maxBytes: Int64 = defaultMaxBytes, limitName: String = "the size limit",
-                             timeout: TimeInterval = 60, progress: Progress? = nil) throws -> (path: URL, sha256: String) {
+                             timeout: TimeInterval = 60, stop: StopRequest? = nil, progress: Progress? = nil) throws -> (path: URL, sha256: String) {
         if let problem = WeightsCache.fileNameProblem(fileName) { throw FetchError("file name '\(fileName)': \(problem)") }
         if let sha256, let problem = digestProblem(sha256) { throw FetchError("SHA-256 '\(sha256)': \(problem)") }
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
@@ -55,9 +56,18 @@ public enum WeightsDownloader {
             let delegate = DownloadDelegate(part: part, have: have, limit: maxBytes, limitName: limitName,
                                             freeBytes: DownloadPart.freeBytes(in: folder), progress: progress)
             let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
-            session.dataTask(with: request).resume()
-            delegate.done.wait()
+            let task = session.dataTask(with: request)
+            task.resume()
+            // A stop request cancels the transfer; what arrived stays in the part for the next fetch to resume.
+            while delegate.done.wait(timeout: .now() + 0.1) == .timedOut {
+                if stop?.signal != nil { task.cancel() }
+            }
             session.finishTasksAndInvalidate()
+            if let signal = stop?.signal {
+                if part.size == 0 { part.remove() }
+                let kept = part.size > 0 ? "the \(part.size) bytes so far are kept, and the same fetch resumes them" : "nothing was kept"
+                throw TransferError.stopped(signal: signal, "stopped by \(StopRequest.name(signal)) while fetching \(fileName); \(kept)")
+            }
             switch delegate.outcome ?? .finished {
             case .finished:
                 break

@@ -31,7 +31,7 @@ struct LargeImageArguments: ParsableArguments {
         large.startSize = startSize
         large.scaleFactor = scaleFactor
         large.stageIterations = try stageIterations.map { list in
-            try Transfer.names(list).map { text in
+            try TransferArguments.names(list).map { text in
                 guard let n = Int(text) else { throw TransferError.option("--stage-iterations", "'\(text)' is not a whole number") }
                 return n
             }

@@ -24,7 +24,7 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Pooling after each block: max or avg.", valueName: "kind"))
     var pooling: PoolKind = .max
 
-    var layerNames: [String] { Transfer.names(layers) }
+    var layerNames: [String] { TransferArguments.names(layers) }
 
     /// The backend, the extractor for the layers, and the images (each resized to --size).
     func open(images: [(role: String, path: String)]) throws -> (FeatureExtractor, [Image]) {

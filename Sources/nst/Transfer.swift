@@ -25,9 +25,6 @@ struct Transfer: ParsableCommand {
             Bad input exits with status 1 and one line on stderr.
             """)
 
-    /// The library's defaults, shown by --help.
-    static let defaults = TransferOptions(contentPath: "", stylePaths: [], outputPath: "")
-
     @Option(help: ArgumentHelp("Content image (PNG, JPEG or TIFF), a folder of them, or a glob pattern (quoted); repeat for several. With several, --output (and --loss-log, --plot) must contain {name} (the content's base name) or be an existing folder.", valueName: "file|folder|pattern"))
     var content: [String] = []
 
@@ -40,89 +37,11 @@ struct Transfer: ParsableCommand {
     @Option(help: ArgumentHelp("Run only shard K of N of the sorted contents (every N-th from the K-th), or auto: from Slurm's job-array variables (SLURM_ARRAY_TASK_ID with _MIN/_MAX or _COUNT).", valueName: "K/N|auto"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("Style image (PNG, JPEG or TIFF); repeat for several, blended by --style-blend-weights.", valueName: "file"))
-    var style: [String] = []
-
     @Option(help: ArgumentHelp("Output image, written atomically; the format follows the extension: .png, .jpg or .tif.", valueName: "file"))
     var output: String
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept).", valueName: "pixels"))
-    var size: Int = defaults.size
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Optimiser iterations (accepted steps).", valueName: "n"))
-    var iterations: Int = defaults.iterations
-
-    @Option(help: ArgumentHelp("Optimiser: sgd, adam or lbfgs.", valueName: "name"))
-    var optimizer: OptimizerKind = defaults.optimizer
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Step size on the [0,1] pixel scale (default: sgd \(OptimizerKind.sgd.defaultLearningRate), adam \(OptimizerKind.adam.defaultLearningRate), lbfgs \(OptimizerKind.lbfgs.defaultLearningRate) = first trial step of each line search).", valueName: "rate"))
-    var learningRate: Double?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(LossWeights.defaults.content); neural-style preset: 5).", valueName: "alpha"))
-    var contentWeight: Double?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(LossWeights.defaults.style); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones; neural-style preset: 100).", valueName: "beta"))
-    var styleWeight: Double?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(LossWeights.defaults.tv); neural-style preset: 0.001).", valueName: "gamma"))
-    var tvWeight: Double?
-
-    @Option(help: ArgumentHelp("An objective whose weights mean what they mean elsewhere: neural-style (jcjohnson/neural-style as neural-style-pt computes it).", valueName: "name"))
-    var preset: TransferPreset?
-
-    @Option(help: ArgumentHelp("Network: vgg19 or vgg16 (default: the one the weights file holds, else vgg19).", valueName: "name"))
-    var model: VGGModel?
-
-    @Option(help: ArgumentHelp("Input convention: torchvision (RGB, ImageNet mean/std) or caffe (BGR, 0-255 minus the mean pixel); default: what the weights need (.caffemodel and the caffe-converted files: caffe; .pth: torchvision), else the preset's.", valueName: "name"))
-    var preprocess: Preprocess?
-
-    @Option(help: ArgumentHelp("Comma-separated layers of J_content (weight 1 each).", valueName: "layers"))
-    var contentLayers: String = defaults.contentLayers.joined(separator: ",")
-
-    @Option(help: ArgumentHelp("Comma-separated layers of J_style.", valueName: "layers"))
-    var styleLayers: String = defaults.styleLayers.joined(separator: ",")
-
-    @Option(help: ArgumentHelp("Comma-separated weight of each style layer (default: 1/L each).", valueName: "weights"))
-    var styleLayerWeights: String?
-
-    @Option(help: ArgumentHelp("Comma-separated weight of each --style image, normalised to sum 1 (default: equal).", valueName: "weights"))
-    var styleBlendWeights: String?
-
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start image: content, random (uniform noise from --seed) or an image file.", valueName: "content|random|file"))
-    var initMode: String = "content"
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of --init random.", valueName: "n"))
-    var seed: UInt64 = defaults.seed
-
-    @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`); a comma-separated list (opencl:0,cpu) spreads tiles over several, the first holding the image.", valueName: "name"))
-    var device: String = "auto"
-
-    @Option(help: ArgumentHelp("Pretrained weights: a .pth (PyTorch, zip or legacy), .caffemodel or .safetensors file, or a name fetched by `nst weights fetch` (vgg19, vgg16, ...); default: built-in seeded random weights.", valueName: "file|name"))
-    var weights: String?
-
-    @Option(help: ArgumentHelp("Pooling after each block: max or avg.", valueName: "kind"))
-    var pooling: PoolKind = defaults.pooling
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Style images are resized to a long side of style-scale * size.", valueName: "factor"))
-    var styleScale: Double = defaults.styleScale
-
-    @Option(help: ArgumentHelp("Write the losses of every iteration to this CSV file.", valueName: "file"))
-    var lossLog: String?
-
-    @Option(help: ArgumentHelp("Write a plot of the losses (.svg or .png) at the end and at each --save-every snapshot.", valueName: "file"))
-    var plot: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Also write <output>-<iteration>.<ext> every n iterations (0: never).", valueName: "n"))
-    var saveEvery: Int = defaults.saveEvery
-
-    @Flag(help: "No progress display.")
-    var quiet = false
-
-    @OptionGroup(title: "Large images")
-    var large: LargeImageArguments
-
-    @OptionGroup(title: "Controls")
-    var controls: ControlArguments
+    @OptionGroup
+    var common: TransferArguments
 
     func validate() throws {
         guard !content.isEmpty else { throw ValidationError("Missing expected argument '--content <file|folder|pattern>'") }
@@ -132,34 +51,7 @@ struct Transfer: ParsableCommand {
     func run() throws {
         let all = try ContentList.expand(content)
         let contents = try shard.map { try Shard(parsing: $0).of(all) } ?? all
-        var options = TransferOptions(contentPath: contents.first ?? "", stylePaths: style, outputPath: output)
-        options.devices = try DeviceChoice.list(parsing: device)
-        options.size = size
-        options.iterations = iterations
-        options.optimizer = optimizer
-        options.learningRate = learningRate
-        // Unset weights are resolved by the plan (the preset's, the pretrained default, nst's).
-        options.contentWeight = contentWeight
-        options.styleWeight = styleWeight
-        options.tvWeight = tvWeight
-        options.preset = preset
-        options.model = model
-        options.preprocess = preprocess
-        options.contentLayers = Self.names(contentLayers)
-        options.styleLayers = Self.names(styleLayers)
-        options.styleLayerWeights = try styleLayerWeights.map { try Self.numbers($0, option: "--style-layer-weights") }
-        options.styleBlendWeights = try styleBlendWeights.map { try Self.numbers($0, option: "--style-blend-weights") }
-        options.initMode = InitMode(argument: initMode)
-        options.seed = seed
-        options.weightsPath = weights.map { WeightsCache().resolve($0) }
-        options.pooling = pooling
-        options.styleScale = styleScale
-        options.lossLogPath = lossLog
-        options.saveEvery = saveEvery
-        options.plotPath = plot
-        options.quiet = quiet
-        options.large = try large.options()
-        options.controls = controls.options()
+        let options = try common.options(content: contents.first ?? "", output: output)
         guard !contents.isEmpty else {
             Console.error("nst: shard \(shard ?? "") of \(all.count) contents is empty; nothing to do\n")
             return
@@ -179,17 +71,5 @@ struct Transfer: ParsableCommand {
         guard contents.count > 1, let summary else { return }
         Console.error("nst: batch: \(summary)\n")
         if summary.failed > 0 { throw BatchFailures(summary: summary) }
-    }
-
-    static func names(_ list: String) -> [String] {
-        list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
-    }
-
-    static func numbers(_ list: String, option: String) throws -> [Double] {
-        try names(list).map { text in
-            guard let value = Double(text) else { throw TransferError.option(option, "'\(text)' is not a number") }
-            return value
-        }
     }
 }

@@ -117,7 +117,7 @@ struct Weights: ParsableCommand {
             let isTerminal = isatty(STDERR_FILENO) != 0
             var lastShown = -1, lastTenth = -1
             let result = try WeightsDownloader.fetch(url: source, to: folder, fileName: file, sha256: hash,
-                                                     maxBytes: limit, limitName: limitName) { done, total in
+                                                     maxBytes: limit, limitName: limitName, stop: Signals.stop) { done, total in
                 guard !quiet else { return }
                 let percent = total.map { $0 > 0 ? Int(100 * done / $0) : 100 } ?? -1
                 guard percent != lastShown else { return }

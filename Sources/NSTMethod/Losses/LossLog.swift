@@ -31,7 +31,7 @@ public struct LossLog: Sendable {
     }
 
     /// Numbers with 12 significant digits, as README.md's loss-log paragraph states.
-    static func format(_ value: Double) -> String { String(format: "%.12g", value) }
+    public static func format(_ value: Double) -> String { String(format: "%.12g", value) }
 
     /// The CSV text: the header and one line per row, each ending in a newline.
     public var csv: String {

@@ -5,7 +5,7 @@ import NSTImages
 /// One earlier frame's result as a target of the temporal term, at the image's size: the
 /// result warped into the current frame, and the per-pixel weight `c` of each of its
 /// pixels (1 where the flow is reliable, 0 at disocclusions and motion boundaries, or the
-/// long-term weights of docs/MATH.md section 13).
+/// long-term weights of docs/MATH.md section 11).
 public struct TemporalTarget: Sendable {
     /// The earlier result warped into this frame.
     public var warped: Image

@@ -6,7 +6,7 @@ import NSTCore
 /// - `J_style = sum_l lambda_l * 1/(4 nC^2) sum_ij (T_l - Gram(a_G))_ij^2`
 /// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image,
 ///   or with `tvKind == .absolute` `sum |..| + |..|` on the network's input (section 10)
-/// - for a video frame, `tau J_temporal` (`TemporalTerm`, section 13) on the image
+/// - for a video frame, `tau J_temporal` (`TemporalTerm`, section 11) on the image
 ///
 /// The terms are `LossTerm`s, built once. A plain term adds its scaled gradient straight into
 /// the backward pass at its layer, so one forward and one backward give J and dJ/dx. A

@@ -19,6 +19,9 @@ public enum TransferOption: String, Sendable, CaseIterable, CustomStringConverti
     case styleMask = "--style-mask", contentMask = "--content-mask", tolerance = "--tolerance"
     case toleranceWindow = "--tolerance-window", bitDepth = "--bit-depth", jpegQuality = "--jpeg-quality"
     case skipExisting = "--skip-existing", shard = "--shard", distributed = "--distributed"
+    case temporalWeight = "--temporal-weight", temporalFrames = "--temporal-frames", frameInit = "--frame-init"
+    case firstFrameIterations = "--first-frame-iterations", flow = "--flow", fps = "--fps", crf = "--crf"
+    case resume = "--resume", consistencyLog = "--consistency-log"
 
     /// The flag, e.g. `--size`.
     public var description: String { rawValue }

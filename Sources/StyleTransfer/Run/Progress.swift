@@ -13,8 +13,11 @@ public final class ProgressDisplay {
     public let quiet: Bool
     /// Whether stderr is a terminal (one redrawn line) or not (plain lines).
     public let isTerminal: Bool
-    /// Put before each progress line: the stage (`2/3 `) of a coarse-to-fine run, else empty.
+    /// Put before each progress line: the stage (`2/3 `) of a coarse-to-fine run, a video's
+    /// frame (`frame 3/8 `), else empty.
     public let label: String
+    /// Seconds of work expected after this run's iterations (a video's later frames), part of the time left.
+    public var secondsAfter = 0.0
     private var lastDraw = -1.0
 
     /// A display for `total` iterations; `isTerminal` defaults to what stderr is.
@@ -28,10 +31,12 @@ public final class ProgressDisplay {
     /// The text of one progress report.
     public func line(iteration k: Int, losses l: LossValues, seconds: Double) -> String {
         let rate = k > 0 && seconds > 0 ? Double(k) / seconds : 0
-        let left = rate > 0 ? Self.clock(Double(total - k) / rate) : "--:--"
-        // Kept under 80 columns so the terminal line never wraps (a wrapped line cannot be redrawn with \r).
-        return label + String(format: "%ld/%ld  J %.3e  c %.2e s %.2e tv %.2e  %.2f it/s  ETA ",
-                      k, total, l.total, l.content, l.style, l.tv, rate) + left
+        let left = rate > 0 ? Self.clock(Double(total - k) / rate + secondsAfter) : "--:--"
+        // Kept under 80 columns so the terminal line never wraps (a wrapped line cannot be
+        // redrawn with \r): a long label (a video's frame) takes the TV part's place.
+        let parts = label.count > 6 ? String(format: "c %.2e s %.2e", l.content, l.style)
+                                    : String(format: "c %.2e s %.2e tv %.2e", l.content, l.style, l.tv)
+        return label + String(format: "%ld/%ld  J %.3e  ", k, total, l.total) + parts + String(format: "  %.2f it/s  ETA ", rate) + left
     }
 
     /// Shows iteration `k`.

@@ -21,6 +21,13 @@ struct TransferPipeline {
     let cache: EngineCache
     /// Other processes sharing the tiles of tiled stages (an MPI job's ranks), or nil.
     let remote: (any RemoteTiles)?
+    /// Put before each progress line (a video's `frame 3/8 `).
+    var label = ""
+    /// Seconds the work after this run is expected to take (a video's later frames), added
+    /// to the progress display's time left.
+    var secondsAfter = 0.0
+    /// Whether the setup notes (size, iterations, devices, layout) are printed.
+    var notes = true
 
     /// - Throws: `TransferError.option` naming the device option when `devices` is empty.
     init(plan: TransferPlan, weights: VGGWeights, inputs: RunInputs, sizes: [StageSizes], devices: [any Device],
@@ -73,14 +80,17 @@ struct TransferPipeline {
             let styles = try inputs.styles.map { try $0.resized(longSide: sized.styleSide) }
             let initial = try s == 0 ? inputs.initial?.resized(width: content.width, height: content.height)
                                      : previous?.resized(width: content.width, height: content.height)
-            let label = multiStage ? "\(s + 1)/\(count) " : ""
-            let progress = ProgressDisplay(total: stage.iterations, quiet: options.quiet, label: label)
+            let progress = ProgressDisplay(total: stage.iterations, quiet: options.quiet,
+                                           label: self.label + (multiStage ? "\(s + 1)/\(count) " : ""))
+            progress.secondsAfter = secondsAfter
             last = (progress, stage)
             var how = "on \(devices.map(\.name).joined(separator: " + "))"
             if case let .tiled(side) = layout.layout { how += " in tiles of \(side) px" }
             let prefix = "nst: " + (multiStage ? "stage \(s + 1)/\(count): " : "")
-            progress.note(prefix + "\(content.width)x\(content.height), \(stage.iterations) iterations of \(options.optimizer.rawValue) \(how), \(weights.source) weights")
-            if let note = layout.note { progress.note("nst: " + note) }
+            if notes {
+                progress.note(prefix + "\(content.width)x\(content.height), \(stage.iterations) iterations of \(options.optimizer.rawValue) \(how), \(weights.source) weights")
+                if let note = layout.note { progress.note("nst: " + note) }
+            }
             let masks = try inputs.masks.resized(width: content.width, height: content.height)
             let temporal = try inputs.temporal.map { try $0.resized(width: content.width, height: content.height) }
             let engine = try blamingSize {

@@ -18,14 +18,14 @@ enum NSTShell {
         return try result(process, out, err)
     }
 
-    /// A running `nst arguments` whose stderr goes to the returned file.
-    static func start(_ arguments: [String], in folder: URL) throws -> (Process, stderr: URL) {
+    /// A running `nst arguments` whose stderr goes to the returned file; the environment as `NSTProcess.run` makes it.
+    static func start(_ arguments: [String], in folder: URL, environment: [String: String]? = nil) throws -> (Process, stderr: URL) {
         guard let executable = NSTProcess.executable else { throw MissingExecutable() }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = folder
-        process.environment = TestCache.environment()
+        process.environment = TestCache.environment(environment)
         let (_, err) = try outputs(in: folder, process)
         try process.run()
         return (process, err)

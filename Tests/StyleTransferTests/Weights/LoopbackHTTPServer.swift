@@ -13,8 +13,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     /// `status`: that code with a short text body; `announce`: 200 with that Content-Length,
     /// then a little of the body and the connection closed; `endless`: 200 without a
     /// Content-Length, bytes until the client goes; `wrongContentRange`: a Range request
-    /// answered 206 with the whole file's range (bytes 0-...).
-    enum Mode { case serve, dropHalfway, status(Int), ignoreRange, announce(Int64), endless, wrongContentRange }
+    /// answered 206 with the whole file's range (bytes 0-...); `stall`: 200 with the whole
+    /// Content-Length, half the body, then nothing until the client goes (or 30 s pass).
+    enum Mode { case serve, dropHalfway, status(Int), ignoreRange, announce(Int64), endless, wrongContentRange, stall }
     let port: UInt16
     private let socketFD: Int32
     private let body: [UInt8]
@@ -104,6 +105,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case .dropHalfway:
             head("200 OK", Int64(body.count))
             send(Array(body[0..<body.count / 2]))
+        case .stall:
+            head("200 OK", Int64(body.count))
+            send(Array(body[0..<body.count / 2]))
+            // Until the client hangs up: a read of 0 (or an error) after its request.
+            var pollFD = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pollFD, 1, 30_000)
         case .serve, .ignoreRange:
             var start = 0
             if case .serve = mode, let range, range.hasPrefix("bytes="), let from = Int(range.dropFirst(6).split(separator: "-")[0]) { start = from }

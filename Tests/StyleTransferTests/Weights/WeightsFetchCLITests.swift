@@ -93,6 +93,36 @@ final class WeightsFetchCLITests: ScratchFolderTestCase {
         XCTAssertEqual(try [UInt8](Data(contentsOf: weights.appendingPathComponent("w.pth"))), body)
     }
 
+    /// The first SIGINT or SIGTERM stops a fetch in progress: status 128 + signal, one line,
+    /// the part kept, and the next fetch resumes it. Before, a fetch ignored the first signal.
+    func testASignalStopsAFetchAndKeepsThePartForTheNext() throws {
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            let server = try LoopbackHTTPServer(body: body, mode: .stall)
+            let part = weights.appendingPathComponent("w.pth.part")
+            let (process, stderr) = try NSTShell.start(["weights", "fetch", "--quiet", "--url", server.url.absoluteString, "--sha256", digest,
+                                                        "--name", "w.pth"], in: folder, environment: environment)
+            let deadline = Date().addingTimeInterval(30)
+            while (try? FileManager.default.attributesOfItem(atPath: part.path)[.size] as? Int) != body.count / 2, Date() < deadline {
+                usleep(20_000)
+            }
+            kill(process.processIdentifier, number)
+            process.waitUntilExit()
+            let text = NSTShell.text(stderr)
+            XCTAssertEqual(process.terminationStatus, 128 + number, text)
+            XCTAssertEqual(text.split(separator: "\n").count, 1, text)
+            XCTAssertTrue(text.contains("stopped by \(name) while fetching w.pth"), text)
+            XCTAssertEqual(try Data(contentsOf: part), Data(body.prefix(body.count / 2)), "the part is kept")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: weights.appendingPathComponent("w.pth").path))
+            server.mode = .serve
+            let again = try NSTProcess.run(["weights", "fetch", "--quiet", "--url", server.url.absoluteString, "--sha256", digest, "--name", "w.pth"],
+                                           in: folder, environment: environment)
+            XCTAssertEqual(again.status, 0, again.stderr)
+            XCTAssertEqual(server.rangeHeaders.last, "bytes=\(body.count / 2)-", "the next fetch resumes the part")
+            XCTAssertEqual(try [UInt8](Data(contentsOf: weights.appendingPathComponent("w.pth"))), body)
+            try FileManager.default.removeItem(at: weights.appendingPathComponent("w.pth"))
+        }
+    }
+
     /// A file already in the cache with a matching checksum is not downloaded again (the
     /// server sees no request); `--name` without an extension takes the URL's, and without
     /// either it is refused. Before, the file was fetched again and saved without extension.

@@ -36,6 +36,19 @@ let package = Package(
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
+        // FFmpeg's libraries (5.1 on Debian 12), for reading and writing video (CVideo).
+        .systemLibrary(
+            name: "CAVFormat", path: "Sources/CAVFormat", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev"])]),
+        .systemLibrary(
+            name: "CAVCodec", path: "Sources/CAVCodec", pkgConfig: "libavcodec",
+            providers: [.apt(["libavcodec-dev"])]),
+        .systemLibrary(
+            name: "CSWScale", path: "Sources/CSWScale", pkgConfig: "libswscale",
+            providers: [.apt(["libswscale-dev"])]),
+        .systemLibrary(
+            name: "CAVUtil", path: "Sources/CAVUtil", pkgConfig: "libavutil",
+            providers: [.apt(["libavutil-dev"])]),
         // Our own C shim over libpng/libjpeg/libtiff: the first two report errors by longjmp, which
         // Swift cannot catch, libtiff through handlers; here both become codes. Decoded images
         // with an embedded ICC profile are converted to sRGB there, through Little CMS.
@@ -43,6 +56,12 @@ let package = Package(
             name: "CCodecs",
             dependencies: ["CPNG", "CJPEG", "CTIFF", "CLCMS2"],
             path: "Sources/CCodecs"),
+        // Our own C shim over FFmpeg: video files read and written frame by frame, every
+        // error a code and a line (FFmpeg's log silenced), files opened by descriptor only.
+        .target(
+            name: "CVideo",
+            dependencies: ["CAVFormat", "CAVCodec", "CSWScale", "CAVUtil"],
+            path: "Sources/CVideo"),
         // The layers, each a target so the compiler enforces which way dependencies point
         // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; images
         // and weights; the method; the pictures; the run on top.

@@ -62,6 +62,14 @@ let package = Package(
             name: "CVideo",
             dependencies: ["CAVFormat", "CAVCodec", "CSWScale", "CAVUtil"],
             path: "Sources/CVideo"),
+        // Optical flow through OpenCV 4 (DIS, Farneback): C++ behind a C interface that catches
+        // every exception. Debian's per-module packages (libopencv-video-dev) ship no
+        // opencv4.pc, so the include path and the two libraries used are named here.
+        .target(
+            name: "CFlow",
+            path: "Sources/CFlow",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_core")]),
         // The layers, each a target so the compiler enforces which way dependencies point
         // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; images
         // and weights; the method; the pictures; the run on top.

@@ -87,6 +87,9 @@ let package = Package(
             plugins: ["EmbedKernels"]),
         // Images in and out: codecs (through CCodecs), ICC conversion, orientation, resizing.
         .target(name: "NSTImages", dependencies: ["NSTCore", "CPNG", "CJPEG", "CCodecs"], path: "Sources/NSTImages"),
+        // Video in and out (MP4, MOV, MKV, WebM, AVI, GIF through CVideo) and optical flow
+        // between frames (through CFlow).
+        .target(name: "NSTVideo", dependencies: ["NSTCore", "NSTImages", "CVideo", "CFlow"], path: "Sources/NSTVideo"),
         // Weights files behind one front (safetensors, .pth, .caffemodel), the cache and its downloads.
         .target(name: "NSTWeights", dependencies: ["NSTCore"], path: "Sources/NSTWeights"),
         // The method: the network on a device, the loss terms and objectives (whole, controlled,
@@ -100,7 +103,7 @@ let package = Package(
         // device selection; re-exports every layer below.
         .target(
             name: "StyleTransfer",
-            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTWeights", "NSTMethod", "NSTInspect"],
+            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTVideo", "NSTWeights", "NSTMethod", "NSTInspect"],
             path: "Sources/StyleTransfer"),
         // Embeds Kernels/*.cl into NSTOpenCL as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
@@ -119,7 +122,7 @@ let package = Package(
             // CLCMS2: the ICC tests make their source profiles with Little CMS; CKernels: the
             // kernel tests run each instruction set's variant.
             dependencies: [
-                "StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTWeights", "NSTMethod", "NSTInspect",
+                "StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTVideo", "NSTWeights", "NSTMethod", "NSTInspect",
                 "CLCMS2", "CKernels",
             ],
             path: "Tests/StyleTransferTests"),

@@ -36,6 +36,19 @@ let package = Package(
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
+        // FFmpeg's libraries (5.1 on Debian 12), for reading and writing video (CVideo).
+        .systemLibrary(
+            name: "CAVFormat", path: "Sources/CAVFormat", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev"])]),
+        .systemLibrary(
+            name: "CAVCodec", path: "Sources/CAVCodec", pkgConfig: "libavcodec",
+            providers: [.apt(["libavcodec-dev"])]),
+        .systemLibrary(
+            name: "CSWScale", path: "Sources/CSWScale", pkgConfig: "libswscale",
+            providers: [.apt(["libswscale-dev"])]),
+        .systemLibrary(
+            name: "CAVUtil", path: "Sources/CAVUtil", pkgConfig: "libavutil",
+            providers: [.apt(["libavutil-dev"])]),
         // Our own C shim over libpng/libjpeg/libtiff: the first two report errors by longjmp, which
         // Swift cannot catch, libtiff through handlers; here both become codes. Decoded images
         // with an embedded ICC profile are converted to sRGB there, through Little CMS.
@@ -43,6 +56,20 @@ let package = Package(
             name: "CCodecs",
             dependencies: ["CPNG", "CJPEG", "CTIFF", "CLCMS2"],
             path: "Sources/CCodecs"),
+        // Our own C shim over FFmpeg: video files read and written frame by frame, every
+        // error a code and a line (FFmpeg's log silenced), files opened by descriptor only.
+        .target(
+            name: "CVideo",
+            dependencies: ["CAVFormat", "CAVCodec", "CSWScale", "CAVUtil"],
+            path: "Sources/CVideo"),
+        // Optical flow through OpenCV 4 (DIS, Farneback): C++ behind a C interface that catches
+        // every exception. Debian's per-module packages (libopencv-video-dev) ship no
+        // opencv4.pc, so the include path and the two libraries used are named here.
+        .target(
+            name: "CFlow",
+            path: "Sources/CFlow",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_core")]),
         // The layers, each a target so the compiler enforces which way dependencies point
         // (docs/ARCHITECTURE.md): core types and the Device protocol; the two backends; images
         // and weights; the method; the pictures; the run on top.
@@ -60,6 +87,9 @@ let package = Package(
             plugins: ["EmbedKernels"]),
         // Images in and out: codecs (through CCodecs), ICC conversion, orientation, resizing.
         .target(name: "NSTImages", dependencies: ["NSTCore", "CPNG", "CJPEG", "CCodecs"], path: "Sources/NSTImages"),
+        // Video in and out (MP4, MOV, MKV, WebM, AVI, GIF through CVideo) and optical flow
+        // between frames (through CFlow).
+        .target(name: "NSTVideo", dependencies: ["NSTCore", "NSTImages", "CVideo", "CFlow"], path: "Sources/NSTVideo"),
         // Weights files behind one front (safetensors, .pth, .caffemodel), the cache and its downloads.
         .target(name: "NSTWeights", dependencies: ["NSTCore"], path: "Sources/NSTWeights"),
         // The method: the network on a device, the loss terms and objectives (whole, controlled,
@@ -73,7 +103,7 @@ let package = Package(
         // device selection; re-exports every layer below.
         .target(
             name: "StyleTransfer",
-            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTWeights", "NSTMethod", "NSTInspect"],
+            dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTVideo", "NSTWeights", "NSTMethod", "NSTInspect"],
             path: "Sources/StyleTransfer"),
         // Embeds Kernels/*.cl into NSTOpenCL as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
@@ -92,7 +122,7 @@ let package = Package(
             // CLCMS2: the ICC tests make their source profiles with Little CMS; CKernels: the
             // kernel tests run each instruction set's variant.
             dependencies: [
-                "StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTWeights", "NSTMethod", "NSTInspect",
+                "StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTVideo", "NSTWeights", "NSTMethod", "NSTInspect",
                 "CLCMS2", "CKernels",
             ],
             path: "Tests/StyleTransferTests"),

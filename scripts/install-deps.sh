@@ -9,6 +9,9 @@ packages=(
   liblcms2-dev                                      # Little CMS 2: inputs with an embedded ICC profile converted to sRGB
   libopenblas-dev                                   # CPU matrix products
   libcairo2-dev fonts-dejavu-core                   # drawing and text of the inspection pictures (nst plot, activations, ...)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # FFmpeg's libraries: video read and written (CVideo)
+  ffmpeg                                            # the ffmpeg/ffprobe tools the video tests make inputs and check outputs with
+  libopencv-video-dev                               # OpenCV's optical flow (CFlow: DIS, Farneback)
   openmpi-bin                                       # Open MPI's mpirun and libmpi, loaded at run time by --distributed mpi (the MPI tests)
 )
 missing=()

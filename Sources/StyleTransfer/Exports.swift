@@ -3,6 +3,7 @@
 @_exported import NSTCPU
 @_exported import NSTOpenCL
 @_exported import NSTImages
+@_exported import NSTVideo
 @_exported import NSTWeights
 @_exported import NSTMethod
 @_exported import NSTInspect

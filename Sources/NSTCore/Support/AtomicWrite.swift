@@ -37,6 +37,33 @@ public enum AtomicWrite {
     /// into a regular file itself). A new file gets the mode the umask leaves of 0666; a
     /// replaced file keeps its mode.
     public static func write(_ bytes: [UInt8], to given: String) throws {
+        let file = try begin(given)
+        do {
+            try writeAll(bytes, to: file.descriptor, path: file.path)
+        } catch {
+            discard(file)
+            throw error
+        }
+        try commit(file)
+    }
+
+    /// A temporary file beside an output, open for writing, that `commit` renames into place:
+    /// for writers whose bytes come over time through a descriptor (a video encoder) rather
+    /// than as one array. Until `commit` or `discard` the temporary file is registered with
+    /// `TemporaryFiles`, so a signal that ends the process removes it.
+    public struct PendingFile: Equatable, Sendable {
+        /// The destination, a symbolic link resolved as `write` resolves it.
+        public let path: String
+        /// The temporary file beside it (`.<name>.tmp-XXXXXX`).
+        public let temporaryPath: String
+        /// The temporary file's descriptor, open for writing; `commit` and `discard` close it.
+        public let descriptor: Int32
+    }
+
+    /// Creates the registered temporary file of an atomic write of `given`, after the checks
+    /// `write` makes (not a folder, device, pipe or socket; the folder exists and is writable).
+    /// - Throws: `FileWriteError` naming the path.
+    public static func begin(_ given: String) throws -> PendingFile {
         let path = try resolvedTarget(given)
         let folder = folderName(of: path)
         let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
@@ -68,22 +95,29 @@ public enum AtomicWrite {
             }
             throw FileWriteError(path: path, reason: reason)
         }
+        return PendingFile(path: path, temporaryPath: temporary, descriptor: fd)
+    }
+
+    /// Gives the temporary file its mode, flushes it to disk, closes it and renames it over
+    /// the destination. On failure the temporary file is removed and nothing is renamed.
+    /// - Throws: `FileWriteError` naming the destination.
+    public static func commit(_ file: PendingFile) throws {
+        let path = file.path, temporary = file.temporaryPath, fd = file.descriptor
         defer { TemporaryFiles.unregister(temporary) }
-        do {
-            try writeAll(bytes, to: fd, path: path)
-            // mkstemp-style private mode (0600) is not what an output needs: a new file gets
-            // what the umask allows, a replaced one keeps its own mode.
-            var existing = stat()
-            _ = fchmod(fd, stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o666 & ~processUmask)
-            // The data reaches the disk before the rename makes it visible: after a crash the
-            // name holds the old file or the whole new one, never an empty one.
-            guard fsync(fd) == 0 || errno == EINVAL else { throw FileWriteError(path: path, reason: "cannot write: \(describe(errno))") }
-            let closed = close(fd)
-            guard closed == 0 else { throw FileWriteError(path: path, reason: "cannot write: \(describe(errno))") }
-        } catch {
-            _ = close(fd)
+        // mkstemp-style private mode (0600) is not what an output needs: a new file gets
+        // what the umask allows, a replaced one keeps its own mode.
+        var existing = stat()
+        _ = fchmod(fd, stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o666 & ~processUmask)
+        // The data reaches the disk before the rename makes it visible: after a crash the
+        // name holds the old file or the whole new one, never an empty one. The descriptor
+        // is closed exactly once, whatever fails (a second close could close another
+        // thread's new descriptor of the same number).
+        var failure: Int32 = 0
+        if fsync(fd) != 0, errno != EINVAL { failure = errno }
+        if close(fd) != 0, failure == 0 { failure = errno }
+        guard failure == 0 else {
             _ = unlink(temporary)
-            throw error
+            throw FileWriteError(path: path, reason: "cannot write: \(describe(failure))")
         }
         guard rename(temporary, path) == 0 else {
             let code = errno
@@ -91,7 +125,14 @@ public enum AtomicWrite {
             let reason = code == EISDIR ? "cannot write: it is a folder" : "cannot write: \(describe(code))"
             throw FileWriteError(path: path, reason: reason)
         }
-        syncFolder(folder)
+        syncFolder(folderName(of: path))
+    }
+
+    /// Closes and removes the temporary file, leaving the destination as it was.
+    public static func discard(_ file: PendingFile) {
+        _ = close(file.descriptor)
+        _ = unlink(file.temporaryPath)
+        TemporaryFiles.unregister(file.temporaryPath)
     }
 
     /// The longest file name the atomic write accepts: the file system's 255 bytes less the

@@ -123,7 +123,7 @@ final class OpenCLInfrastructureTests: XCTestCase {
 
     /// The embedded sources are the files of Kernels/: every one, each with its kernels.
     func testKernelSourcesAreEmbedded() {
-        XCTAssertEqual(Set(KernelSources.all.keys), ["elementwise", "gemm", "im2col", "pool", "reduce", "tv", "window", "winograd"])
+        XCTAssertEqual(Set(KernelSources.all.keys), ["elementwise", "gemm", "im2col", "pool", "reduce", "temporal", "tv", "window", "winograd"])
         XCTAssertTrue(KernelSources.all["reduce"]?.contains("__kernel void sum_into") == true)
         XCTAssertTrue(KernelSources.all["reduce"]?.contains("#ifndef WGS") == true)
     }

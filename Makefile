@@ -2,7 +2,7 @@
 SWIFT ?= swift
 NST := .build/release/nst
 
-.PHONY: deps build demo test sanitize asan tsan fuzz-short pictures controls-sheet
+.PHONY: deps build demo test sanitize asan tsan fuzz-short pictures controls-sheet video-sheet
 deps:
 	bash scripts/install-deps.sh
 
@@ -59,6 +59,10 @@ pictures: build
 	$(NST) gram --image examples/shipwreck.jpg --compare examples/starry_night.jpg --layers relu1_1 --colors 256 --output docs/gram.png
 	$(NST) plot $(DEMO_OUT)/demo.csv --output docs/demo-loss.svg
 	$(NST) example conv --output docs/conv-example.png
+
+# README.md's "Video": an 8-frame pan styled by nst video, side by side (needs the ffmpeg tool).
+video-sheet: build
+	NST=$(NST) scripts/video-sheet.sh $(DEMO_OUT)/video
 
 # README.md's "Controlling the result": one small transfer without and with each control.
 CONTROLS_ARGS := --content examples/shipwreck.jpg --style examples/starry_night.jpg --size 128 --iterations 60 --device cpu --quiet

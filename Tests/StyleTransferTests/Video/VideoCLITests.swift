@@ -156,6 +156,53 @@ final class VideoCLITests: ScratchFolderTestCase {
         }
     }
 
+    /// SIGTERM part-way through a clip going to an .mp4: exit 143, whole frames in the work
+    /// folder and no video yet; --resume assembles all 8 frames and removes the work folder.
+    func testSIGTERMWithAVideoOutputKeepsTheWorkFolderForResume() throws {
+        try writePan()
+        let settings = ["--content", "frames", "--output", "styled.mp4", "--iterations", "6", "--first-frame-iterations", "6"] + common
+        let (process, stderr) = try NSTShell.start(["video"] + settings, in: folder)
+        XCTAssertTrue(NSTShell.wait(for: "frame 3/8", in: stderr), NSTShell.text(stderr))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 143, NSTShell.text(stderr))
+        XCTAssertTrue(NSTShell.text(stderr).contains("styled.mp4.nst-frames"), NSTShell.text(stderr))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("styled.mp4")), "no video before every frame is finished")
+        let work = try FileManager.default.contentsOfDirectory(atPath: path("styled.mp4.nst-frames")).sorted()
+        XCTAssertEqual(work, (1...work.count).map { String(format: "frame-%06d.png", $0) }, "whole frames only, no temporary file")
+        XCTAssertGreaterThanOrEqual(work.count, 2)
+        for name in work { XCTAssertNoThrow(try Image.load(path: path("styled.mp4.nst-frames/" + name))) }
+        _ = try run(["video", "--resume", "--quiet"] + settings)
+        let probe = try NSTShell.run("ffprobe -v error -count_frames -show_entries stream=codec_name,width,height,nb_read_frames,r_frame_rate "
+                                     + "-of csv=p=0 styled.mp4", in: folder)
+        XCTAssertEqual(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "h264,96,64,24/1,8", "--fps 24 for frame files")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("styled.mp4.nst-frames")))
+    }
+
+    /// The long-term term (--temporal-frames 1,2,4) on a folder of frames, into an .mp4 of
+    /// odd size (rounded, one note) at a given frame rate; J_temporal is in the loss log.
+    func testLongTermConsistencyFolderInputAndAnOddSize() throws {
+        try writePan()
+        let result = try run(["video", "--content", "frames", "--output", "odd.mp4", "--temporal-frames", "1,2,4", "--iterations", "2",
+                              "--first-frame-iterations", "2", "--fps", "10", "--loss-log", "loss.csv", "--quiet",
+                              "--style", "style.png", "--size", "95", "--device", "cpu"])
+        XCTAssertEqual(result.stderrLines, ["nst: 95x63 frames written as 94x62: mp4 needs even sides (the last column or row is left out)"])
+        let probe = try NSTShell.run("ffprobe -v error -count_frames -show_entries stream=width,height,nb_read_frames,r_frame_rate "
+                                     + "-of csv=p=0 odd.mp4", in: folder)
+        XCTAssertEqual(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "94,62,10/1,8")
+        let rows = try String(contentsOfFile: path("loss.csv"), encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        // Each frame's last row (iteration 2): a frame after the first has moved off its targets.
+        let temporal = rows.filter { $0[1] == "2" }.map { Double($0[6]) ?? -1 }
+        XCTAssertEqual(temporal.count, Self.frames)
+        XCTAssertEqual(temporal[0], 0, "the first frame has no temporal term")
+        XCTAssertTrue(temporal.dropFirst().allSatisfy { $0 > 0 && $0.isFinite }, "\(temporal)")
+        // Frame 2 starts on its only target (the warped previous result where reliable): J_temporal 0
+        // at iteration 0; from frame 3 on the targets of 2 frames back differ from the start.
+        let starts = rows.filter { $0[1] == "0" }.map { Double($0[6]) ?? -1 }
+        XCTAssertEqual(starts[1], 0)
+        XCTAssertGreaterThan(starts[2], 0)
+    }
+
     /// Bad input: one line naming the file or option, status 1, nothing written.
     func testBadInputFailsInOneLine() throws {
         try writePan()

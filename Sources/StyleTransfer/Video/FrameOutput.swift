@@ -20,18 +20,19 @@ struct FrameOutput {
     ///   format takes, or a folder that cannot take the files.
     init(path: String) throws {
         self.path = path
-        if let pattern = try FramePattern(path, option: .output) {
-            guard OutputFormat(path: pattern.path(1)) != nil else {
-                throw TransferError.file(.output, path: path, problem: "is a frame pattern whose frames end in no image format; want \(OutputFormat.extensionList)")
-            }
-            format = nil
-            frames = pattern
-        } else if let format = VideoFormat(path: path) {
+        // A video's name may hold a % (its work folder's pattern escapes it); any other output is a frame pattern.
+        if let format = VideoFormat(path: path) {
             self.format = format
             guard let work = try FramePattern(Self.workFolder(of: path).replacingOccurrences(of: "%", with: "%%") + "/frame-%06d.png", option: .output) else {
                 throw TransferError.file(.output, path: path, problem: "gives no work folder")
             }
             frames = work
+        } else if let pattern = try FramePattern(path, option: .output) {
+            guard OutputFormat(path: pattern.path(1)) != nil else {
+                throw TransferError.file(.output, path: path, problem: "is a frame pattern whose frames end in no image format; want \(OutputFormat.extensionList)")
+            }
+            format = nil
+            frames = pattern
         } else {
             throw TransferError.file(.output, path: path, problem: "has no codec: want .mp4 (H.264), .webm (VP9), .gif, or a frame pattern such as out-%04d.png")
         }

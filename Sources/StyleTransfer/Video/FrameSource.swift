@@ -32,13 +32,15 @@ final class FrameSource {
         self.path = path
         let fm = FileManager.default
         var isFolder: ObjCBool = false
-        if let pattern = try FramePattern(path, option: .content) {
+        // A file or folder that exists is taken as it is, even with a % in its name.
+        let exists = fm.fileExists(atPath: path, isDirectory: &isFolder)
+        if !exists, let pattern = try FramePattern(path, option: .content) {
             files = pattern.existingFrames()
             guard !files.isEmpty else {
                 throw TransferError.file(.content, path: path, problem: "is a frame pattern that matches no file (tried frame numbers 0 and 1)")
             }
             (count, fps, hasAudio) = (files.count, nil, false)
-        } else if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        } else if exists, isFolder.boolValue {
             let names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
             files = names.filter { !$0.hasPrefix(".") && ContentList.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
                 .sorted().map { (path as NSString).appendingPathComponent($0) }
@@ -47,7 +49,7 @@ final class FrameSource {
             }
             (count, fps, hasAudio) = (files.count, nil, false)
         } else {
-            guard fm.fileExists(atPath: path) else { throw TransferError.file(.content, path: path, problem: "no such file") }
+            guard exists else { throw TransferError.file(.content, path: path, problem: "no such file") }
             let ext = (path as NSString).pathExtension.lowercased()
             if ContentList.imageExtensions.contains(ext) {
                 throw TransferError.file(.content, path: path, problem: "is one image; nst video takes a video file, a frame pattern (frames/in-%04d.png) or a folder of frames (use nst transfer for one image)")

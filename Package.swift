@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // nst serve's HTTP and WebSocket server: small, on POSIX sockets, no SwiftNIO (README "Web interface").
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // System libraries, found through pkg-config; `providers` tells SwiftPM which
@@ -110,10 +112,22 @@ let package = Package(
         .plugin(
             name: "EmbedKernels", capability: .buildTool(),
             dependencies: ["EmbedKernelsTool"], path: "Plugins/EmbedKernels"),
+        // `nst transfer`'s options as argument-parser groups, shared by the commands that run a
+        // transfer (transfer, video) and by `nst serve`, which checks a job's options with them.
+        .target(
+            name: "NSTArguments",
+            dependencies: ["StyleTransfer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/NSTArguments"),
+        // `nst serve`: the jobs, their workers and the HTTP API and page (FlyingFox).
+        .target(
+            name: "NSTServe",
+            dependencies: ["StyleTransfer", "NSTArguments", .product(name: "FlyingFox", package: "FlyingFox"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/NSTServe"),
         .executableTarget(
             name: "nst",
             dependencies: [
-                "StyleTransfer",
+                "StyleTransfer", "NSTArguments", "NSTServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/nst"),

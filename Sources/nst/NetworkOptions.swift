@@ -1,5 +1,6 @@
 // NetworkOptions: the network, size and backend options `nst activations` and `nst gram` share with `nst transfer`.
 import ArgumentParser
+import NSTArguments
 import StyleTransfer
 
 struct NetworkOptions: ParsableArguments {

@@ -1,17 +1,8 @@
 // Transfer: `nst transfer`, the style transfer command and its options (README.md "Using `nst`").
 import ArgumentParser
 import Foundation
+import NSTArguments
 import StyleTransfer
-
-extension OptimizerKind: ExpressibleByArgument {}
-extension PoolKind: ExpressibleByArgument {}
-extension Preprocess: ExpressibleByArgument {}
-extension TransferPreset: ExpressibleByArgument {}
-extension VGGModel: ExpressibleByArgument {
-    public init?(argument: String) { guard let m = VGGModel.named(argument) else { return nil }; self = m }
-    public var defaultValueDescription: String { name }
-    public static var allValueStrings: [String] { all.map(\.name) }
-}
 
 struct Transfer: ParsableCommand {
     static let configuration = CommandConfiguration(

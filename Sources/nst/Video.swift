@@ -1,10 +1,9 @@
 // Video: `nst video`, a clip in the style of one or more images with temporal consistency (README.md "Video").
 import ArgumentParser
 import Foundation
+import NSTArguments
 import StyleTransfer
 
-extension FlowMethod: ExpressibleByArgument {}
-extension FrameInit: ExpressibleByArgument {}
 
 struct Video: ParsableCommand {
     static let configuration = CommandConfiguration(

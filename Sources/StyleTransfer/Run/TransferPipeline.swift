@@ -28,6 +28,8 @@ struct TransferPipeline {
     var secondsAfter = 0.0
     /// Whether the setup notes (size, iterations, devices, layout) are printed.
     var notes = true
+    /// Told of every iteration and, now and then, of the image so far (`nst serve`).
+    var observer: (any TransferObserver)?
 
     /// - Throws: `TransferError.option` naming the device option when `devices` is empty.
     init(plan: TransferPlan, weights: VGGWeights, inputs: RunInputs, sizes: [StageSizes], devices: [any Device],
@@ -99,10 +101,18 @@ struct TransferPipeline {
                                    workers: devices, masks: masks, cache: cache, remote: remote, temporal: temporal)
             }
             let snapshotStage = multiStage ? stage : nil
+            var lastImage = -Double.infinity
             do {
                 end = try engine.run(stop: stop) { k, losses, seconds in
                     log.append(iteration: k, losses: losses, seconds: seconds, scale: stage.size)
                     progress.update(iteration: k, losses: losses, seconds: seconds)
+                    if let observer {
+                        observer.iteration(k, of: stage.iterations, stage: s, stages: count, losses: losses, seconds: seconds)
+                        if k == stage.iterations || seconds - lastImage >= observer.imageInterval {
+                            lastImage = seconds
+                            observer.image(try ColorHooks.after(plan, image: engine.currentImage(), content: content), iteration: k, stage: s)
+                        }
+                    }
                     if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < stage.iterations || s + 1 < count {
                         try sink.snapshot(ColorHooks.after(plan, image: engine.currentImage(), content: content),
                                           iteration: k, stage: snapshotStage, log: log)

@@ -37,11 +37,19 @@ public enum TransferRunner {
         try run(options, stop: stop, remote: nil, makeDevices: makeDevices)
     }
 
+    /// `run(_:stop:makeDevices:)` with `observer` told of every iteration and, now and then,
+    /// of the image so far (a web page watching the run).
+    @discardableResult
+    public static func run(_ options: TransferOptions, stop: StopRequest?, observer: any TransferObserver,
+                           makeDevices: () throws -> [any Device]) throws -> LossLog {
+        try run(options, stop: stop, remote: nil, observer: observer, makeDevices: makeDevices)
+    }
+
     /// `run(_:stop:makeDevices:)` with the tiles of tiled stages shared with `remote`
     /// (the other ranks of an MPI job).
     @discardableResult
     package static func run(_ options: TransferOptions, stop: StopRequest?, remote: (any RemoteTiles)?,
-                            makeDevices: () throws -> [any Device]) throws -> LossLog {
+                            observer: (any TransferObserver)? = nil, makeDevices: () throws -> [any Device]) throws -> LossLog {
         // The files first: the plan opens the weights file (once), which must exist.
         try TransferPaths.check(options)
         let plan = try TransferPlan(options)
@@ -50,8 +58,9 @@ public enum TransferRunner {
         var inputs = try RunInputs.load(plan)
         let sizes = try StageSizes.all(plan, inputs)
         try inputs.loadInitial(plan)
-        let pipeline = try TransferPipeline(plan: plan, weights: weights, inputs: inputs, sizes: sizes,
+        var pipeline = try TransferPipeline(plan: plan, weights: weights, inputs: inputs, sizes: sizes,
                                             devices: try makeDevices(), sink: FileSink(plan: plan), remote: remote)
+        pipeline.observer = observer
         let log = try pipeline.run(stop: stop)
         if !options.quiet {
             Console.error("nst: wrote \(options.outputPath)" + (options.lossLogPath.map { " and \($0)" } ?? "")

@@ -5,9 +5,11 @@ import StyleTransfer
 
 /// Every option of a style transfer except what names its content and output, parsed once
 /// for both commands that run one.
-struct TransferArguments: ParsableArguments {
+public struct TransferArguments: ParsableArguments {
+    public init() {}
+
     /// The library's defaults, shown by --help.
-    static let defaults = TransferOptions(contentPath: "", stylePaths: [], outputPath: "")
+    public static let defaults = TransferOptions(contentPath: "", stylePaths: [], outputPath: "")
 
     @Option(help: ArgumentHelp("Style image (PNG, JPEG or TIFF); repeat for several, blended by --style-blend-weights.", valueName: "file"))
     var style: [String] = []
@@ -91,7 +93,7 @@ struct TransferArguments: ParsableArguments {
     var controls: ControlArguments
 
     /// The options of a run of `content` into `output`.
-    func options(content: String, output: String) throws -> TransferOptions {
+    public func options(content: String, output: String) throws -> TransferOptions {
         var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
         options.devices = try DeviceChoice.list(parsing: device)
         options.size = size
@@ -123,12 +125,14 @@ struct TransferArguments: ParsableArguments {
         return options
     }
 
-    static func names(_ list: String) -> [String] {
+    /// The comma-separated items of `list`, trimmed, empty ones left out.
+    public static func names(_ list: String) -> [String] {
         list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
     }
 
-    static func numbers(_ list: String, option: String) throws -> [Double] {
+    /// The comma-separated numbers of `list`; a word that is not one throws naming `option`.
+    public static func numbers(_ list: String, option: String) throws -> [Double] {
         try names(list).map { text in
             guard let value = Double(text) else { throw TransferError.option(option, "'\(text)' is not a number") }
             return value

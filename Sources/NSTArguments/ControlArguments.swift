@@ -2,7 +2,9 @@
 import ArgumentParser
 import StyleTransfer
 
-struct ControlArguments: ParsableArguments {
+public struct ControlArguments: ParsableArguments {
+    public init() {}
+
     @Flag(name: .customLong("original-colors"), help: "Keep the content image's colours: the output takes only its luminance (Y of YCbCr) from the result.")
     var originalColors = false
 
@@ -31,7 +33,8 @@ struct ControlArguments: ParsableArguments {
     var jpegQuality: Int = ControlOptions().jpegQuality
 
     /// The options as the library takes them.
-    func options() -> ControlOptions {
+    /// The control options as parsed.
+    public func options() -> ControlOptions {
         var controls = ControlOptions()
         controls.originalColors = originalColors
         controls.colorMatch = colorMatch

@@ -2,7 +2,9 @@
 import ArgumentParser
 import StyleTransfer
 
-struct LargeImageArguments: ParsableArguments {
+public struct LargeImageArguments: ParsableArguments {
+    public init() {}
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Evaluate in tiles of this side in pixels (exact: the result equals the untiled one); default: tiles only when the image does not fit the memory budget.", valueName: "pixels"))
     var tile: Int?
 
@@ -19,7 +21,7 @@ struct LargeImageArguments: ParsableArguments {
     var stageIterations: String?
 
     /// The options as the library takes them.
-    func options() throws -> LargeImageOptions {
+    public func options() throws -> LargeImageOptions {
         var large = LargeImageOptions()
         large.tile = tile
         if let text = maxMemory {

@@ -13,6 +13,7 @@ packages=(
   ffmpeg                                            # the ffmpeg/ffprobe tools the video tests make inputs and check outputs with
   libopencv-video-dev                               # OpenCV's optical flow (CFlow: DIS, Farneback)
   openmpi-bin                                       # Open MPI's mpirun and libmpi, loaded at run time by --distributed mpi (the MPI tests)
+  chromium chromium-driver                          # headless Chromium and its chromedriver: the WebDriver page test of nst serve
 )
 missing=()
 for p in "${packages[@]}"; do

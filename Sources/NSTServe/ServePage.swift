@@ -16,7 +16,7 @@ main { padding: 16px; } h1 { font-size: 18px; margin: 0 0 12px; } h2 { font-size
 label { display: block; margin: 6px 0 2px; font-size: 13px; color: #555; } input, select { width: 100%; box-sizing: border-box; }
 input[type=checkbox] { width: auto; } .row { display: flex; gap: 8px; } .row > * { flex: 1; }
 button { margin-top: 12px; padding: 6px 14px; font-size: 15px; } #message { color: #a00; min-height: 1.4em; }
-#live { max-width: 100%; image-rendering: auto; border: 1px solid #ccc; background: #eee; min-height: 64px; }
+#live { width: 100%; max-width: 480px; border: 1px solid #ccc; background: #eee; min-height: 64px; }
 #plot svg, #plot img { max-width: 100%; } #status { font-family: ui-monospace, monospace; margin: 8px 0; }
 #jobs { list-style: none; padding: 0; margin: 0; } #jobs li { margin: 4px 0; font-size: 13px; } .state { color: #777; }
 </style></head>

@@ -14,8 +14,11 @@ public struct TransferArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Style image (PNG, JPEG or TIFF); repeat for several, blended by --style-blend-weights.", valueName: "file"))
     var style: [String] = []
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept).", valueName: "pixels"))
-    var size: Int = defaults.size
+    @Option(parsing: .unconditional, help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept; default \(defaults.size); nst video: the clip's own, at most \(defaults.size)).", valueName: "pixels"))
+    var size: Int?
+
+    /// Whether `--size` was given (nst video then keeps the clip's size, up to the default).
+    public var sizeGiven: Bool { size != nil }
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Optimiser iterations (accepted steps).", valueName: "n"))
     var iterations: Int = defaults.iterations
@@ -96,7 +99,7 @@ public struct TransferArguments: ParsableArguments {
     public func options(content: String, output: String) throws -> TransferOptions {
         var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
         options.devices = try DeviceChoice.list(parsing: device)
-        options.size = size
+        options.size = size ?? Self.defaults.size
         options.iterations = iterations
         options.optimizer = optimizer
         options.learningRate = learningRate

@@ -68,6 +68,7 @@ struct Video: ParsableCommand {
         options.crf = crf
         options.resume = resume
         options.consistencyLogPath = consistencyLog
+        options.sizeFromClip = !common.sizeGiven
         try VideoRunner.run(options, stop: Signals.stop) { try transfer.devices.map { try DeviceSelection.makeDevice($0) } }
     }
 }

@@ -17,6 +17,8 @@ final class FrameSource {
     let hasAudio: Bool
     /// The first frame's file, or the video file.
     var firstPath: String { files.first ?? path }
+    /// The first frame's size (read from the video's stream or the first file).
+    private(set) var firstSize = (width: 0, height: 0)
     private var reader: VideoReader?
     private var files: [String]
     private var index = 0
@@ -40,6 +42,8 @@ final class FrameSource {
                 throw TransferError.file(.content, path: path, problem: "is a frame pattern that matches no file (tried frame numbers 0 and 1)")
             }
             (count, fps, hasAudio) = (files.count, nil, false)
+            let first = try Image.load(path: files[0], role: TransferOption.content.rawValue)
+            firstSize = (first.width, first.height)
         } else if exists, isFolder.boolValue {
             let names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
             files = names.filter { !$0.hasPrefix(".") && ContentList.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
@@ -48,6 +52,8 @@ final class FrameSource {
                 throw TransferError.file(.content, path: path, problem: "is a folder with no image files (\(ContentList.imageExtensions.sorted().map { "." + $0 }.joined(separator: ", ")))")
             }
             (count, fps, hasAudio) = (files.count, nil, false)
+            let first = try Image.load(path: files[0], role: TransferOption.content.rawValue)
+            firstSize = (first.width, first.height)
         } else {
             guard exists else { throw TransferError.file(.content, path: path, problem: "no such file") }
             let ext = (path as NSString).pathExtension.lowercased()
@@ -59,6 +65,7 @@ final class FrameSource {
             self.reader = reader
             fps = reader.info.fps > 0 ? reader.info.fps : nil
             hasAudio = reader.info.hasAudio
+            firstSize = (reader.info.width, reader.info.height)
             // The container's count can be missing or an estimate: count by decoding once (cheap beside the styling).
             let counter = try VideoReader(path: path)
             var frames = 0

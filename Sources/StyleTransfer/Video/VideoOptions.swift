@@ -36,6 +36,9 @@ public struct VideoOptions: Sendable {
     public var resume = false
     /// One CSV row per frame: warping error, reliable fraction, seconds.
     public var consistencyLogPath: String?
+    /// Take the clip's own size (its long side, at most `transfer.size`) instead of
+    /// `transfer.size`: set when no size was given, so a clip is never enlarged by default.
+    public var sizeFromClip = false
 
     /// tau's default: the weight at which the 8-frame pan of the tests reaches the
     /// consistency target with the default content and style weights (README "The

@@ -20,7 +20,7 @@ public enum VideoRunner {
     ///   `WeightsError` or `DeviceError`, each printable as one line.
     public static func run(_ options: VideoOptions, stop: StopRequest? = nil, makeDevices: () throws -> [any Device]) throws {
         try options.check()
-        let transfer = options.transfer
+        var transfer = options.transfer
         let output = try FrameOutput(path: transfer.outputPath)
         let source = try FrameSource(path: transfer.contentPath)
         let total = source.count
@@ -28,6 +28,7 @@ public enum VideoRunner {
         if finished > 0, !options.resume {
             throw TransferError.file(.output, path: output.framePath(1), problem: "and \(finished - 1) more frames exist from an earlier run; pass \(TransferOption.resume) to continue it, or remove them")
         }
+        if options.sizeFromClip { transfer.size = min(max(source.firstSize.width, source.firstSize.height), transfer.size) }
         // The still-image checks (styles, weights, masks, the other outputs) with the first frame's path as the output.
         var frameOptions = transfer
         frameOptions.outputPath = output.framePath(1)

@@ -100,14 +100,16 @@ final class VideoCLITests: ScratchFolderTestCase {
         XCTAssertLessThan(reliable, 1, "the columns that enter the frame are not")
     }
 
-    /// An .mp4 with an AAC track in gives an .mp4 of 8 frames of 96x64 with the audio track out.
+    /// An .mp4 with an AAC track in gives an .mp4 of 8 frames of 96x64 with the audio track out
+    /// (without --size: the clip is not enlarged to the still-image default of 256).
     func testMP4WithAudioInGivesMP4WithAudioOut() throws {
         try writePan()
         let make = try NSTShell.run("ffmpeg -v error -framerate 12 -i frames/in-%02d.png -f lavfi -i sine=frequency=440:sample_rate=44100 "
                                     + "-t 0.6667 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest clip.mp4", in: folder)
         XCTAssertEqual(make.status, 0, make.stderr)
+        // No --size: a clip keeps its own size (up to 256), as the bar runs it.
         _ = try run(["video", "--content", "clip.mp4", "--output", "styled.mp4", "--iterations", "2", "--first-frame-iterations", "2",
-                     "--quiet"] + common)
+                     "--quiet", "--style", "style.png", "--device", "cpu"])
         let probe = try NSTShell.run("ffprobe -v error -count_frames -show_entries stream=codec_type,codec_name,width,height,nb_read_frames "
                                      + "-of csv=p=0 styled.mp4", in: folder)
         XCTAssertEqual(probe.status, 0, probe.stderr)

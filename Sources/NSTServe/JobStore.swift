@@ -38,7 +38,7 @@ final class JobStore: @unchecked Sendable {
     init(folder: String) throws {
         root = URL(fileURLWithPath: folder).appendingPathComponent("jobs")
         do { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) } catch {
-            throw TransferError.file(role: "--data", path: folder, problem: "cannot hold the jobs' folders: \(error.localizedDescription)")
+            throw TransferError.file(role: "--data", path: folder, problem: "cannot hold the jobs' folders: \(ErrorWords.describe(error))")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         var found: [Job] = []

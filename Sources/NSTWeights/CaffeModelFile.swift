@@ -85,7 +85,7 @@ public final class CaffeModelFile {
             guard data.count == range.count else { throw WeightsError(file: path, key: key, problem: "file ends inside the blob (truncated?)") }
             data.copyBytes(to: &bytes, count: range.count)
         } catch let e as WeightsError { throw e } catch {
-            throw WeightsError(file: path, key: key, problem: "read failed: \(error.localizedDescription)")
+            throw WeightsError(file: path, key: key, problem: "read failed: \(ErrorWords.describe(error))")
         }
         do { return try Self.parseBlob(bytes) } catch let e as ProtoError {
             throw WeightsError(file: path, key: key, problem: e.message)
@@ -219,7 +219,7 @@ struct FileProtoReader {
             do {
                 try handle.seek(toOffset: UInt64(position))
                 buffer = [UInt8](try handle.read(upToCount: 64 * 1024) ?? Data())
-            } catch { throw WeightsError(file: path, problem: "read failed: \(error.localizedDescription)") }
+            } catch { throw WeightsError(file: path, problem: "read failed: \(ErrorWords.describe(error))") }
             bufferStart = position
             guard !buffer.isEmpty else { throw WeightsError(file: path, problem: "file ends at byte \(position) (truncated?)") }
         }

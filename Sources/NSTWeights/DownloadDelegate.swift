@@ -1,5 +1,6 @@
 // DownloadDelegate: receives one HTTP response into the part file, deciding from its status, Content-Range and size whether to append, start over or stop.
 import Foundation
+import NSTCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -88,7 +89,7 @@ final class DownloadDelegate: NSObject, URLSessionDataDelegate, @unchecked Senda
             written += Int64(data.count)
             progress?(written, total)
         } catch {
-            outcome = .refused("cannot write the download to \(part.path): \(error.localizedDescription); nothing was kept")
+            outcome = .refused("cannot write the download to \(part.path): \(ErrorWords.describe(error)); nothing was kept")
             dataTask.cancel()
         }
     }
@@ -97,7 +98,7 @@ final class DownloadDelegate: NSObject, URLSessionDataDelegate, @unchecked Senda
         if outcome == nil {
             let source = task.originalRequest?.url?.absoluteString ?? "?"
             if let error {
-                outcome = .interrupted("download of \(source) failed after \(written) bytes: \(error.localizedDescription) (run the same fetch again to resume)")
+                outcome = .interrupted("download of \(source) failed after \(written) bytes: \(ErrorWords.describe(error)) (run the same fetch again to resume)")
             } else if let total, written < total {
                 outcome = .interrupted("download of \(source) failed: connection closed at \(written) of \(total) bytes (run the same fetch again to resume)")
             } else {

@@ -54,7 +54,7 @@ final class DownloadPart {
     /// Cuts the part to `offset` bytes (0: start the download over) and puts the next write there.
     func write(from offset: Int64 = 0) throws {
         do { try handle.truncate(atOffset: UInt64(max(offset, 0))) } catch {
-            throw FetchError("cannot write \(path): \(error.localizedDescription)")
+            throw FetchError("cannot write \(path): \(ErrorWords.describe(error))")
         }
     }
 

@@ -182,7 +182,7 @@ public final class PthFile {
                 guard data.count == byteEnd - byteStart else { throw WeightsError(file: path, key: key, problem: "file ends inside its storage (truncated?)") }
                 bytes = [UInt8](data)
             } catch let error as WeightsError { throw error } catch {
-                throw WeightsError(file: path, key: key, problem: "read failed: \(error.localizedDescription)")
+                throw WeightsError(file: path, key: key, problem: "read failed: \(ErrorWords.describe(error))")
             }
         }
         return bytes.withUnsafeBytes { raw in

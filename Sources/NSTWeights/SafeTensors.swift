@@ -177,7 +177,7 @@ public final class SafeTensorsFile {
         } catch let error as WeightsError {
             throw error
         } catch {
-            throw WeightsError(file: path, key: key, problem: "read failed: \(error.localizedDescription)")
+            throw WeightsError(file: path, key: key, problem: "read failed: \(ErrorWords.describe(error))")
         }
     }
 }

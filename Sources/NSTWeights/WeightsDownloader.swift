@@ -45,7 +45,7 @@ public enum WeightsDownloader {
         if let problem = WeightsCache.fileNameProblem(fileName) { throw FetchError("file name '\(fileName)': \(problem)") }
         if let sha256, let problem = digestProblem(sha256) { throw FetchError("SHA-256 '\(sha256)': \(problem)") }
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw FetchError("cannot create the cache folder \(folder.path): \(error.localizedDescription)")
+            throw FetchError("cannot create the cache folder \(folder.path): \(ErrorWords.describe(error))")
         }
         let part = try DownloadPart(folder: folder, fileName: fileName)
         var startedOver = false
@@ -118,7 +118,7 @@ public enum WeightsDownloader {
         while true {
             let chunk: Data
             do { chunk = try reader.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw FetchError("cannot read \(part.path): \(error.localizedDescription)")
+                throw FetchError("cannot read \(part.path): \(ErrorWords.describe(error))")
             }
             if chunk.isEmpty { break }
             hash.update([UInt8](chunk))

@@ -130,7 +130,7 @@ struct ZipArchive {
             guard data.count == count else { throw WeightsError(file: path, problem: "file ends at byte \(offset + data.count), inside the zip structure (truncated?)") }
             return [UInt8](data)
         } catch let error as WeightsError { throw error } catch {
-            throw WeightsError(file: path, problem: "read failed: \(error.localizedDescription)")
+            throw WeightsError(file: path, problem: "read failed: \(ErrorWords.describe(error))")
         }
     }
 

@@ -98,7 +98,7 @@ public struct OpenCLTuning: Equatable, Sendable {
         } catch let error as FileWriteError {
             throw DeviceError.backend("could not write the OpenCL tuning file \(url.path): \(error.reason)")
         } catch {
-            throw DeviceError.backend("could not write the OpenCL tuning file \(url.path): \(error.localizedDescription)")
+            throw DeviceError.backend("could not write the OpenCL tuning file \(url.path): \(ErrorWords.describe(error))")
         }
     }
 }

@@ -68,7 +68,7 @@ struct FrameOutput {
         do {
             try FileManager.default.createDirectory(atPath: workFolder, withIntermediateDirectories: true)
         } catch {
-            throw TransferError.file(.output, path: path, problem: "its work folder '\(workFolder)' cannot be made: \(error.localizedDescription)")
+            throw TransferError.file(.output, path: path, problem: "its work folder '\(workFolder)' cannot be made: \(ErrorWords.describe(error))")
         }
     }
 

@@ -194,6 +194,12 @@ final class OpenCLContext {
         if built != CL_SUCCESS {
             let log = buildLog(program)
             clReleaseProgram(program)
+            // PoCL fails every build, with a log that says nothing, when it cannot write its
+            // kernel cache: say that, as `nst devices` does, rather than the build's words.
+            if info.platformName.contains("Portable Computing Language"),
+               let hint = OpenCLDeviceInfo.unwritableCacheHint(environment: ProcessInfo.processInfo.environment) {
+                throw DeviceError.backend("OpenCL: \(info.name) cannot build its kernels: \(hint)")
+            }
             throw DeviceError.backend(
                 "OpenCL: clBuildProgram(Kernels/\(file).cl, \(buildOptions)) failed with \(OpenCLStatus.name(built)) (\(built)) on \(info.name); build log:\n\(log)")
         }

@@ -73,6 +73,18 @@ final class EnvironmentCLITests: ScratchFolderTestCase {
         XCTAssertTrue(transfer.stderr.hasPrefix("nst: error: --device: no OpenCL device was found: OpenCL drivers are installed"), transfer.stderr)
     }
 
+    /// Before: with POCL_CACHE_DIR naming a file, PoCL starts but every kernel build fails with
+    /// an empty log, and nst printed the raw clBuildProgram failure; now the hint `nst devices` gives.
+    func testAKernelCacheThatCannotBeWrittenIsNamed() throws {
+        let env = "env POCL_CACHE_DIR=\(folder.appendingPathComponent("c.png").path) NST_CACHE_DIR=\(folder.appendingPathComponent("fresh").path)"
+        let transfer = try NSTShell.run("\(env) $NST transfer --content c.png --style c.png --size 8 --content-layers relu1_1 --style-layers relu1_1 --iterations 1 --device opencl --output o.png --quiet",
+                                        in: folder)
+        XCTAssertEqual(transfer.status, 1, transfer.stderr)
+        XCTAssertEqual(transfer.stderrLines.count, 1, transfer.stderr)
+        XCTAssertTrue(transfer.stderr.contains("(from POCL_CACHE_DIR) cannot be written (set POCL_CACHE_DIR to a writable folder)"), transfer.stderr)
+        XCTAssertFalse(transfer.stderr.contains("clBuildProgram"), transfer.stderr)
+    }
+
     func testAbsenceReasonTellsMissingFromBroken() throws {
         let vendors = folder.appendingPathComponent("vendors")
         try FileManager.default.createDirectory(at: vendors, withIntermediateDirectories: true)

@@ -93,6 +93,23 @@ final class WeightsFetchCLITests: ScratchFolderTestCase {
         XCTAssertEqual(try [UInt8](Data(contentsOf: weights.appendingPathComponent("w.pth"))), body)
     }
 
+    /// Off a terminal, progress is a plain line at each tenth passed, ending at 100%; before,
+    /// it was a single 0% line.
+    func testProgressOffATerminalIsALineAtEachTenth() throws {
+        let server = try LoopbackHTTPServer(body: body, mode: .serve)
+        let result = try NSTProcess.run(["weights", "fetch", "--url", server.url.absoluteString, "--sha256", digest, "--name", "w.pth"],
+                                        in: folder, environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stderrLines.filter { $0.hasPrefix("w.pth: ") }
+        XCTAssertFalse(result.stderr.contains("\r"), "no terminal redraws off a terminal")
+        XCTAssertGreaterThanOrEqual(lines.count, 2, result.stderr)
+        XCTAssertLessThanOrEqual(lines.count, 11, result.stderr)
+        XCTAssertTrue(lines.last?.hasSuffix("of 0.2 MB (100%)") == true, result.stderr)
+        let percents = lines.compactMap { $0.split(separator: "(").last.flatMap { Int($0.dropLast(2)) } }
+        XCTAssertEqual(percents, percents.sorted(), "increasing")
+        XCTAssertEqual(Set(percents.map { $0 / 10 }).count, percents.count, "one line per tenth")
+    }
+
     /// The first SIGINT or SIGTERM stops a fetch in progress: status 128 + signal, one line,
     /// the part kept, and the next fetch resumes it. Before, a fetch ignored the first signal.
     func testASignalStopsAFetchAndKeepsThePartForTheNext() throws {

@@ -58,4 +58,16 @@ final class MessagesCLITests: ScratchFolderTestCase {
         XCTAssertTrue(snapshots.contains("out-s24-11.png"), "\(snapshots)")
         XCTAssertEqual(Set(snapshots.map(\.count)), [14], "\(snapshots)")
     }
+
+    /// The completion scripts `make install` writes come from the binary and know every command.
+    func testCompletionScriptsNameEveryCommand() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let result = try NSTProcess.run(["--generate-completion-script", shell], in: folder)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            for command in ["transfer", "video", "serve", "devices", "weights", "sheet"] {
+                XCTAssertTrue(result.stdout.contains(command), "\(shell) completions name \(command)")
+            }
+            XCTAssertTrue(result.stdout.contains("temporal-weight") && result.stdout.contains("max-upload"), shell)
+        }
+    }
 }

@@ -29,6 +29,8 @@ public final class CaffeModelFile {
     private let blobs: [String: [Range<Int>]]
     private let handle: FileHandle
     private let size: Int
+    /// How many reads indexing the file took (about one per 64 KiB, however many layers).
+    let indexReads: Int
 
     /// Opens `url` and indexes its convolution layers.
     /// - Throws: `WeightsError` for an unreadable file or malformed protobuf.
@@ -42,7 +44,10 @@ public final class CaffeModelFile {
         while let (field, wire) = try reader.nextTag() {
             if (field == 2 || field == 100), wire == 2 {
                 let range = try reader.lengthDelimited()
-                var layer = FileProtoReader(handle: handle, range: range, path: path)
+                // The layer's reader starts with the file reader's buffer and hands its own
+                // back: a file of many small layers is read once, not 64 KiB per layer.
+                var layer = reader.reader(of: range)
+                defer { reader.adopt(layer) }
                 let v1 = field == 2
                 var name: String?, isConv = false, ranges: [Range<Int>] = []
                 while let (f, w) = try layer.nextTag() {
@@ -66,6 +71,7 @@ public final class CaffeModelFile {
         guard !names.isEmpty else { throw WeightsError(file: path, problem: "not a Caffe model with convolution layers (no V1 'layers' or 'layer' of type Convolution found)") }
         convolutionNames = names
         self.blobs = blobs
+        indexReads = reader.reads
     }
 
     deinit { try? handle.close() }
@@ -205,6 +211,8 @@ struct FileProtoReader {
     let end: Int
     private var buffer: [UInt8] = []
     private var bufferStart = 0
+    /// Reads made by this reader and the readers made from it.
+    private(set) var reads = 0
 
     init(handle: FileHandle, range: Range<Int>, path: String) {
         self.handle = handle
@@ -219,12 +227,29 @@ struct FileProtoReader {
             do {
                 try handle.seek(toOffset: UInt64(position))
                 buffer = [UInt8](try handle.read(upToCount: 64 * 1024) ?? Data())
+                reads += 1
             } catch { throw WeightsError(file: path, problem: "read failed: \(ErrorWords.describe(error))") }
             bufferStart = position
             guard !buffer.isEmpty else { throw WeightsError(file: path, problem: "file ends at byte \(position) (truncated?)") }
         }
         defer { position += 1 }
         return buffer[position - bufferStart]
+    }
+
+    /// A reader of `range` (inside this one's) that starts with this reader's buffer.
+    func reader(of range: Range<Int>) -> FileProtoReader {
+        var sub = FileProtoReader(handle: handle, range: range, path: path)
+        sub.buffer = buffer
+        sub.bufferStart = bufferStart
+        return sub
+    }
+
+    /// Takes the buffer (and the read count) of a reader made by `reader(of:)`, which read
+    /// further on; this reader's position stays.
+    mutating func adopt(_ sub: FileProtoReader) {
+        buffer = sub.buffer
+        bufferStart = sub.bufferStart
+        reads += sub.reads
     }
 
     mutating func nextTag() throws -> (Int, Int)? {

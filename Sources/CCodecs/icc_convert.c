@@ -128,6 +128,29 @@ static int icc_apply(cmsHTRANSFORM transform, nst_icc_samples samples, float *pi
     return 1;
 }
 
+/// Why the transform cannot be a colour conversion, or NULL: it gives a value that is no
+/// number, or maps every colour to one (a degenerate profile: a gamma of 0, a singular
+/// matrix), which would turn any image into a flat white or black one.
+static const char *icc_degenerate(cmsHTRANSFORM transform, nst_icc_samples samples) {
+    // The corners of the RGB cube and mid-grey, or black, mid-grey and white.
+    float in[27] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0.5f, 0.5f, 0.5f};
+    float grey[3] = {0, 0.5f, 1};
+    float out[27];
+    cmsUInt32Number n = samples == NST_ICC_GRAY ? 3 : 9;
+    cmsDoTransform(transform, samples == NST_ICC_GRAY ? (const void *)grey : (const void *)in, out, n);
+    float spread = 0;
+    for (cmsUInt32Number i = 0; i < 3 * n; i++) {
+        if (!isfinite(out[i])) return "it gives values that are not numbers";
+    }
+    for (cmsUInt32Number i = 1; i < n; i++) {
+        for (int c = 0; c < 3; c++) {
+            float d = fabsf(icc_clamp(out[3 * i + c]) - icc_clamp(out[c]));
+            if (d > spread) spread = d;
+        }
+    }
+    return spread < 1.0f / 255 ? "it maps every colour to one (a degenerate profile: a gamma of 0, or a singular matrix)" : NULL;
+}
+
 /// Checks that `source` describes the colours of `samples` and is a colour space of a device
 /// (not a link between two, nor an abstract or named-colour profile); records why not.
 static int icc_check_profile(cmsHPROFILE source, nst_icc_samples samples, nst_error_sink *sink) {
@@ -198,6 +221,11 @@ int nst_icc_to_srgb(const unsigned char *profile, size_t size, nst_icc_samples s
     if (transform == NULL) {
         nst_fail_with_library_text(sink, NST_ERR_UNSUPPORTED, "embedded ICC profile is unusable: ",
                                    log.text[0] ? log.text : "no transform to sRGB can be made from it");
+        goto done;
+    }
+    const char *degenerate = icc_degenerate(transform, samples);
+    if (degenerate != NULL) {
+        nst_fail(sink, NST_ERR_CORRUPT, "embedded ICC profile is unusable: %s", degenerate);
         goto done;
     }
     ok = icc_apply(transform, samples, pixels, plane);

@@ -3,6 +3,7 @@
 
 #include <png.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ typedef struct {
     png_bytep icc;          ///< the iCCP chunk's profile, owned by `info`; NULL when none
     png_uint_32 icc_size;
     nst_icc_samples icc_samples;
+    char icc_warning[200];  ///< libpng's warning about an iCCP chunk it dropped, if any
 } png_decoder;
 
 static void png_decoder_error(png_structp png, png_const_charp text) {
@@ -33,11 +35,18 @@ static void png_decoder_error(png_structp png, png_const_charp text) {
     png_longjmp(png, 1);
 }
 
-/// Warnings (an odd ICC profile, an ancillary chunk with a bad CRC that libpng
-/// skips) do not stop decoding and must not reach stderr.
+/// Warnings (an ancillary chunk with a bad CRC that libpng skips) do not stop decoding and
+/// must not reach stderr. One about the iCCP chunk is kept: libpng then drops the profile,
+/// and a profile that cannot be used is refused, as the JPEG and TIFF readers refuse it.
+/// Its "known incorrect sRGB profile" (old software's buggy sRGB) is no such case: the
+/// pixels are sRGB, which is what they are read as.
 static void png_decoder_warning(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
+    png_decoder *decoder = (png_decoder *)png_get_error_ptr(png);
+    if (decoder == NULL || text == NULL || decoder->icc_warning[0] != 0) return;
+    if (strncmp(text, "iCCP", 4) != 0 || strstr(text, "known incorrect sRGB profile") != NULL) return;
+    const char *reason = text + 4;
+    while (*reason == ':' || *reason == ' ') reason++;
+    snprintf(decoder->icc_warning, sizeof decoder->icc_warning, "%s", reason);
 }
 
 static void png_decoder_read(png_structp png, png_bytep out, size_t count) {
@@ -124,6 +133,10 @@ static void png_decode_run(png_decoder *decoder) {
     int icc_compression = 0;
     if (png_get_iCCP(png, info, &icc_name, &icc_compression, &decoder->icc, &decoder->icc_size) != PNG_INFO_iCCP) {
         decoder->icc = NULL;
+        if (decoder->icc_warning[0] != 0) {
+            nst_fail(&decoder->sink, NST_ERR_CORRUPT, "embedded ICC profile is unusable: %s", decoder->icc_warning);
+            return;
+        }
     }
     decoder->icc_samples = (png_get_color_type(png, info) & PNG_COLOR_MASK_COLOR) ? NST_ICC_RGB : NST_ICC_GRAY;
 

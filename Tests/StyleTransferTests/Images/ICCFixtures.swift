@@ -41,6 +41,19 @@ enum ICCProfiles {
         return try save(cmsCreateGrayProfile(cmsD50_xyY(), curve))
     }
 
+    /// A degenerate profile: sRGB's primaries with curves of gamma 0, which map every
+    /// colour to white.
+    static func flatRGB() throws -> [UInt8] {
+        var white = cmsCIExyY(x: d65.0, y: d65.1, Y: 1)
+        let p = srgbPrimaries
+        var primaries = cmsCIExyYTRIPLE(Red: cmsCIExyY(x: p[0].0, y: p[0].1, Y: 1), Green: cmsCIExyY(x: p[1].0, y: p[1].1, Y: 1),
+                                        Blue: cmsCIExyY(x: p[2].0, y: p[2].1, Y: 1))
+        let flat = try XCTUnwrap(cmsBuildGamma(nil, 0))
+        defer { cmsFreeToneCurve(flat) }
+        let curves: [OpaquePointer?] = [flat, flat, flat]
+        return try save(cmsCreateRGBProfile(&white, &primaries, curves))
+    }
+
     /// Little CMS's own sRGB profile.
     static func srgb() throws -> [UInt8] { try save(cmsCreate_sRGBProfile()) }
 

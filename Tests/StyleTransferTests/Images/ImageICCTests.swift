@@ -149,4 +149,37 @@ final class ImageICCTests: XCTestCase {
             XCTAssertEqual("\($0)", "huge.tif: embedded ICC profile is unusable: 16777217 bytes, over the limit of 16 MiB")
         }
     }
+
+    /// Before: a PNG dropped the profiles JPEG refuses (garbage, CMYK, grey on RGB) and read
+    /// the pixels as sRGB with status 0; now both formats refuse them in one line.
+    func testPNGRefusesTheProfilesJPEGRefuses() throws {
+        var random = SplitMix64(seed: 7)
+        let garbage = (0..<300).map { _ in UInt8(random.next() % 256) }
+        var cmyk = try ICCProfiles.srgb()
+        cmyk.replaceSubrange(16..<20, with: Array("CMYK".utf8))
+        let plain = try ImageFixtures.png(rows: ImageFixtures.bigEndian(samples16()), width: width, height: height,
+                                          bitDepth: 16, colorType: 2)
+        for (profile, name) in [(garbage, "garbage"), (cmyk, "cmyk"), (try ICCProfiles.linearGray(), "grey")] {
+            let png = try ICCEmbedding.png(plain, profile: profile)
+            XCTAssertThrowsError(try Image.decode(png, path: "\(name).png"), name) { error in
+                XCTAssertTrue("\(error)".hasPrefix("\(name).png: embedded ICC profile is unusable: "), "\(error)")
+                XCTAssertFalse("\(error)".contains("\n"))
+            }
+            let jpeg = try CodecBridge.encodeJPEGRaw(samples: samples16().map { UInt8($0 >> 8) }, width: width, height: height, components: 3)
+            XCTAssertThrowsError(try Image.decode(ICCEmbedding.jpeg(jpeg, profile: profile), path: "\(name).jpg"), name)
+        }
+    }
+
+    /// Before: a profile whose curves are a gamma of 0 turned every image white, with status
+    /// 0. A profile that maps every colour to one is refused.
+    func testDegenerateProfilesAreRefused() throws {
+        let profile = try ICCProfiles.flatRGB()
+        let plain = try ImageFixtures.png(rows: ImageFixtures.bigEndian(samples16()), width: width, height: height,
+                                          bitDepth: 16, colorType: 2)
+        XCTAssertThrowsError(try Image.decode(ICCEmbedding.png(plain, profile: profile), path: "flat.png")) { error in
+            XCTAssertEqual("\(error)", "flat.png: embedded ICC profile is unusable: it maps every colour to one (a degenerate profile: a gamma of 0, or a singular matrix)")
+        }
+        // The Adobe-like profile beside it still converts.
+        XCTAssertNoThrow(try Image.decode(ICCEmbedding.png(plain, profile: ICCProfiles.adobeRGB()), path: "adobe.png"))
+    }
 }

@@ -8,8 +8,9 @@ public struct KnownWeights: Sendable, Equatable {
     public let name: String
     /// The file name in the cache (the published one).
     public let fileName: String
-    /// Where it is published.
-    public let url: String
+    /// Where it is published, tried in this order under the same checksum (the current
+    /// address first; an older one when it still answers).
+    public let urls: [String]
     /// The leading hex digits of its SHA-256 that the publisher gives (torch hub names carry
     /// the first 8), or nil when none is published.
     public let sha256Prefix: String?
@@ -32,29 +33,33 @@ public struct WeightsCache: Sendable {
     /// The folder, or nil when no home or cache folder is known.
     public let directory: URL?
 
-    /// The known files. torchvision's names carry the first 8 hex digits of the SHA-256
+    /// The known files (neural-style-pt's current address for the caffe conversions first, as
+    /// its download_models.py gives it since the S3 bucket was abandoned in 2020; https for the
+    /// VGG authors' caffemodels). torchvision's names carry the first 8 hex digits of the SHA-256
     /// (torch hub's convention), as do jcjohnson's caffe conversions used by neural-style-pt;
     /// the VGG authors publish no checksum for their caffemodels, so none is checked unless
     /// a hash is given.
     public static let known: [KnownWeights] = [
-        KnownWeights(name: "vgg19", fileName: "vgg19-dcbb9e9d.pth", url: "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+        KnownWeights(name: "vgg19", fileName: "vgg19-dcbb9e9d.pth", urls: ["https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"],
                      sha256Prefix: "dcbb9e9d", model: .vgg19, preprocess: .torchvision, approximateBytes: 574_673_361,
                      about: "torchvision VGG-19 (legacy .pth)"),
-        KnownWeights(name: "vgg16", fileName: "vgg16-397923af.pth", url: "https://download.pytorch.org/models/vgg16-397923af.pth",
+        KnownWeights(name: "vgg16", fileName: "vgg16-397923af.pth", urls: ["https://download.pytorch.org/models/vgg16-397923af.pth"],
                      sha256Prefix: "397923af", model: .vgg16, preprocess: .torchvision, approximateBytes: 553_433_881,
                      about: "torchvision VGG-16 (legacy .pth)"),
-        KnownWeights(name: "vgg19-caffe", fileName: "vgg19-d01eb7cb.pth", url: "https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg19-d01eb7cb.pth",
+        KnownWeights(name: "vgg19-caffe", fileName: "vgg19-d01eb7cb.pth", urls: ["https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth",
+                                                                            "https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg19-d01eb7cb.pth"],
                      sha256Prefix: "d01eb7cb", model: .vgg19, preprocess: .caffe, approximateBytes: 574_673_361,
                      about: "VGG authors' VGG-19 converted to .pth (neural-style-pt)"),
-        KnownWeights(name: "vgg16-caffe", fileName: "vgg16-00b39a1b.pth", url: "https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg16-00b39a1b.pth",
+        KnownWeights(name: "vgg16-caffe", fileName: "vgg16-00b39a1b.pth", urls: ["https://web.eecs.umich.edu/~justincj/models/vgg16-00b39a1b.pth",
+                                                                            "https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg16-00b39a1b.pth"],
                      sha256Prefix: "00b39a1b", model: .vgg16, preprocess: .caffe, approximateBytes: 553_433_881,
                      about: "VGG authors' VGG-16 converted to .pth (neural-style-pt)"),
         KnownWeights(name: "vgg19-caffemodel", fileName: "VGG_ILSVRC_19_layers.caffemodel",
-                     url: "http://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/VGG_ILSVRC_19_layers.caffemodel",
+                     urls: ["https://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/VGG_ILSVRC_19_layers.caffemodel"],
                      sha256Prefix: nil, model: .vgg19, preprocess: .caffe, approximateBytes: 574_671_192,
                      about: "VGG authors' Caffe VGG-19 (neural-style)"),
         KnownWeights(name: "vgg16-caffemodel", fileName: "VGG_ILSVRC_16_layers.caffemodel",
-                     url: "http://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/VGG_ILSVRC_16_layers.caffemodel",
+                     urls: ["https://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/VGG_ILSVRC_16_layers.caffemodel"],
                      sha256Prefix: nil, model: .vgg16, preprocess: .caffe, approximateBytes: 553_432_081,
                      about: "VGG authors' Caffe VGG-16 (neural-style)"),
     ]

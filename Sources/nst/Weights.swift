@@ -19,7 +19,7 @@ struct Weights: ParsableCommand {
             if json {
                 let files = cache.files()
                 let listing = WeightsListing(cache: cache.directory?.path, known: WeightsCache.known.map { k in
-                    WeightsListing.Known(name: k.name, fileName: k.fileName, model: k.model.name, preprocess: k.preprocess.rawValue, urls: [k.url],
+                    WeightsListing.Known(name: k.name, fileName: k.fileName, model: k.model.name, preprocess: k.preprocess.rawValue, urls: k.urls,
                                   cachedBytes: files.first { $0.name == k.fileName }?.bytes, approximateBytes: k.approximateBytes)
                 }, others: files.filter { f in !WeightsCache.known.contains { $0.fileName == f.name } }.map { WeightsListing.Other(fileName: $0.name, bytes: $0.bytes) })
                 let encoder = JSONEncoder()
@@ -53,8 +53,8 @@ struct Weights: ParsableCommand {
         @Argument(help: ArgumentHelp("A known name (see `nst weights list`).", valueName: "name"))
         var name: String?
 
-        @Option(help: ArgumentHelp("Download this address instead of a known file's.", valueName: "url"))
-        var url: String?
+        @Option(help: ArgumentHelp("Download this address instead of a known file's; repeat for mirrors, tried in order under the same --sha256.", valueName: "url"))
+        var url: [String] = []
 
         @Option(help: ArgumentHelp("The expected SHA-256: 64 hex digits, or a leading prefix of at least 8.", valueName: "hex"))
         var sha256: String?
@@ -72,11 +72,11 @@ struct Weights: ParsableCommand {
             if let sha256, let problem = WeightsDownloader.digestProblem(sha256) {
                 throw ValidationError("--sha256 '\(sha256)': \(problem)")
             }
-            if url != nil, let fileName = fileName ?? name, let problem = WeightsCache.fileNameProblem(fileName) {
+            if !url.isEmpty, let fileName = fileName ?? name, let problem = WeightsCache.fileNameProblem(fileName) {
                 throw ValidationError("--name '\(fileName)': \(problem)")
             }
             if let maxSize {
-                guard url != nil else { throw ValidationError("--max-size is for --url; a known file's download is bounded by its own size") }
+                guard !url.isEmpty else { throw ValidationError("--max-size is for --url; a known file's download is bounded by its own size") }
                 guard LargeImageOptions.bytes(maxSize) != nil else {
                     throw ValidationError("--max-size '\(maxSize)' is not a size (e.g. 800MiB, 1GiB, 2000000000)")
                 }
@@ -86,23 +86,26 @@ struct Weights: ParsableCommand {
         func run() throws {
             let cache = WeightsCache()
             guard let folder = cache.directory else { throw FetchError("no cache folder: set NST_CACHE_DIR (or HOME)") }
-            let source: URL, file: String, hash: String?, limit: Int64, limitName: String
-            if let url {
-                guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https" else {
-                    throw ValidationError("--url must be an http or https address, got '\(url)'")
+            let sources: [URL], file: String, hash: String?, limit: Int64, limitName: String
+            if !url.isEmpty {
+                let parsed = try url.map { text -> URL in
+                    guard let parsed = URL(string: text), parsed.scheme == "http" || parsed.scheme == "https" else {
+                        throw ValidationError("--url must be an http or https address, got '\(text)'")
+                    }
+                    return parsed
                 }
                 guard let fileName = fileName ?? name else {
                     throw ValidationError("--url needs --name NAME, the file name to keep it under in the cache")
                 }
                 guard let sha256 else { throw ValidationError("--url needs --sha256 HEX, the file's checksum") }
-                source = parsed; file = try Self.withExtension(fileName, url: parsed); hash = sha256
+                sources = parsed; file = try Self.withExtension(fileName, url: parsed[0]); hash = sha256
                 limit = maxSize.flatMap { LargeImageOptions.bytes($0) }.map(Int64.init) ?? WeightsDownloader.defaultMaxBytes
                 limitName = "--max-size"
             } else {
-                guard let name, let known = WeightsCache.knownFile(name), let knownURL = URL(string: known.url) else {
+                guard let name, let known = WeightsCache.knownFile(name) else {
                     throw ValidationError("unknown weights '\(name ?? "")'; known: \(WeightsCache.known.map(\.name).joined(separator: ", ")) (or use --url, --sha256 and --name)")
                 }
-                source = knownURL; file = known.fileName; hash = sha256 ?? known.sha256Prefix
+                sources = known.urls.compactMap(URL.init(string:)); file = known.fileName; hash = sha256 ?? known.sha256Prefix
                 limit = known.maxBytes
                 limitName = "the known size of \(known.name) with a margin"
             }
@@ -116,8 +119,7 @@ struct Weights: ParsableCommand {
             }
             let isTerminal = isatty(STDERR_FILENO) != 0
             var lastShown = -1, lastTenth = -1
-            let result = try WeightsDownloader.fetch(url: source, to: folder, fileName: file, sha256: hash,
-                                                     maxBytes: limit, limitName: limitName, stop: Signals.stop) { done, total in
+            let progress = { (done: Int64, total: Int64?) in
                 guard !quiet else { return }
                 let percent = total.map { $0 > 0 ? Int(100 * done / $0) : 100 } ?? -1
                 guard percent != lastShown else { return }
@@ -129,6 +131,21 @@ struct Weights: ParsableCommand {
                     _ = Console.error(text + "\n")
                 }
             }
+            // Each address in turn, under the same checksum; a stop or a file that cannot be
+            // written ends the fetch, a failed address moves on to the next one.
+            var result: (path: URL, sha256: String)?
+            for (k, source) in sources.enumerated() {
+                do {
+                    result = try WeightsDownloader.fetch(url: source, to: folder, fileName: file, sha256: hash,
+                                                         maxBytes: limit, limitName: limitName, stop: Signals.stop, progress: progress)
+                    break
+                } catch let error as FetchError where k + 1 < sources.count {
+                    if isTerminal, !quiet, lastShown >= 0 { _ = Console.error("\n") }
+                    Console.error("nst: \(error); trying \(sources[k + 1].absoluteString)\n")
+                    (lastShown, lastTenth) = (-1, -1)
+                }
+            }
+            guard let result else { throw FetchError("no address to fetch \(file) from") }
             if isTerminal, !quiet { _ = Console.error("\n") }
             _ = Console.line("\(result.path.path)  sha256 \(result.sha256)")
         }

@@ -93,6 +93,26 @@ final class WeightsFetchCLITests: ScratchFolderTestCase {
         XCTAssertEqual(try [UInt8](Data(contentsOf: weights.appendingPathComponent("w.pth"))), body)
     }
 
+    /// Addresses are tried in order under one checksum: a dead mirror (404) is named in one
+    /// line and the next one serves the file. Known files list theirs (`weights list --json`):
+    /// the caffe conversions at neural-style-pt's current address first.
+    func testMirrorsAreTriedInOrder() throws {
+        let dead = try LoopbackHTTPServer(body: body, mode: .status(404))
+        let live = try LoopbackHTTPServer(body: body, mode: .serve)
+        let result = try NSTProcess.run(["weights", "fetch", "--quiet", "--url", dead.url.absoluteString, "--url", live.url.absoluteString,
+                                         "--sha256", digest, "--name", "w.pth"], in: folder, environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("404") && result.stderr.contains("trying \(live.url.absoluteString)"), result.stderr)
+        XCTAssertEqual(try [UInt8](Data(contentsOf: weights.appendingPathComponent("w.pth"))), body)
+        let list = try NSTProcess.run(["weights", "list", "--json"], in: folder, environment: environment)
+        let known = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["known"] as? [[String: Any]])
+        let caffe = try XCTUnwrap(known.first { $0["name"] as? String == "vgg19-caffe" })
+        XCTAssertEqual(caffe["urls"] as? [String], ["https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth",
+                                                    "https://s3-us-west-2.amazonaws.com/jcjohns-models/vgg19-d01eb7cb.pth"])
+        XCTAssertTrue(known.allSatisfy { ($0["urls"] as? [String])?.allSatisfy { $0.hasPrefix("https://") } == true }, "https everywhere")
+    }
+
     /// Off a terminal, progress is a plain line at each tenth passed, ending at 100%; before,
     /// it was a single 0% line.
     func testProgressOffATerminalIsALineAtEachTenth() throws {

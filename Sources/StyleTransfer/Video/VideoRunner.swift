@@ -75,7 +75,10 @@ public enum VideoRunner {
                 if k > finished - reach { results[k] = try Image.load(path: output.framePath(k), role: TransferOption.output.rawValue) }
                 continue
             }
-            if k > 1 || finished > 0 { try StopRequest.check(stop, before: "frame \(k) of \(total)") }
+            if let signal = stop?.signal {
+                let kept = k > 1 ? "frames 1-\(k - 1) are finished in '\(output.workFolder ?? output.path)'; \(TransferOption.resume) continues" : "nothing was written"
+                throw TransferError.stopped(signal: signal, "stopped by \(StopRequest.name(signal)) before frame \(k) of \(total); \(kept)")
+            }
             let start = DispatchTime.now().uptimeNanoseconds
             let framePlan = (k == 1 ? firstPlan : plan).with(k == 1 ? firstOptions : frameOptions)
             var inputs = try RunInputs(plan: framePlan, content: content, styles: styles, masks: masks)

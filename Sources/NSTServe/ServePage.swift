@@ -24,6 +24,7 @@ button { margin-top: 12px; padding: 6px 14px; font-size: 15px; } #message { colo
 <aside>
 <h1>nst serve</h1>
 <form id="form">
+<p style="font-size:13px;color:#555">Choose or drop the images here.</p>
 <label for="content">Content image</label><input type="file" id="content" accept="image/png,image/jpeg,image/tiff">
 <label for="style">Style images</label><input type="file" id="style" accept="image/png,image/jpeg,image/tiff" multiple>
 <label for="blend">Blend weights (comma-separated)</label><input id="blend" placeholder="equal">
@@ -103,6 +104,18 @@ $("form").onsubmit = async e => {
   data.append("options", new Blob([JSON.stringify(options)], { type: "application/json" }));
   try { const r = await api("/api/jobs", { method: "POST", body: data }); await listJobs(); await open(r.id); }
   catch (error) { $("message").textContent = error.message; }
+};
+// Images dropped on the form: onto a file field, into it; elsewhere, the first becomes the
+// content when none is chosen yet and the rest styles.
+$("form").ondragover = e => { e.preventDefault(); };
+$("form").ondrop = e => {
+  e.preventDefault();
+  const files = Array.from(e.dataTransfer.files).filter(f => /^image\//.test(f.type));
+  if (!files.length) return;
+  const put = (input, list) => { const t = new DataTransfer(); list.forEach(f => t.items.add(f)); input.files = t.files; input.dispatchEvent(new Event("change")); };
+  if (e.target.id === "style") { put($("style"), files); return; }
+  if (e.target.id === "content" || !$("content").files.length) { put($("content"), files.slice(0, 1)); files.shift(); }
+  if (files.length) put($("style"), files);
 };
 $("stop").onclick = async () => { if (job) { try { show(await api(`/api/jobs/${job}`, { method: "DELETE" })); } catch (error) { $("message").textContent = error.message; } } };
 (async () => {

@@ -53,6 +53,22 @@ final class ServePageTests: ScratchFolderTestCase {
         }
     }
 
+    /// Images dropped on the form: the first becomes the content, the others the styles.
+    func testDroppedImagesFillTheFields() throws {
+        let server = try ServeProcess(["--data", path("data"), "--device", "cpu"], in: folder)
+        defer { server.stop() }
+        try WebDriver.withSession { browser in
+            try browser.navigate(to: server.url)
+            let names = try browser.executeScript("""
+                const t = new DataTransfer();
+                for (const n of ["c.png", "s1.png", "s2.jpg"]) t.items.add(new File([new Uint8Array([1])], n, { type: n.endsWith("png") ? "image/png" : "image/jpeg" }));
+                document.getElementById("size").dispatchEvent(new DragEvent("drop", { dataTransfer: t, bubbles: true, cancelable: true }));
+                return [document.getElementById("content").files[0].name, ...Array.from(document.getElementById("style").files).map(f => f.name)];
+                """) as? [String]
+            XCTAssertEqual(names, ["c.png", "s1.png", "s2.jpg"])
+        }
+    }
+
     /// A file of examples/ (the repository's own paintings).
     static func example(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -14,7 +14,7 @@ public struct TransferArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Style image (PNG, JPEG or TIFF); repeat for several, blended by --style-blend-weights.", valueName: "file"))
     var style: [String] = []
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept; default \(defaults.size); nst video: the clip's own, at most \(defaults.size)).", valueName: "pixels"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Long side of the generated image in pixels (content image resized, aspect kept; default: \(defaults.size); nst video: the clip's own, at most \(defaults.size)).", valueName: "pixels"))
     var size: Int?
 
     /// Whether `--size` was given (nst video then keeps the clip's size, up to the default).

@@ -23,6 +23,8 @@ final class FrameSource {
     private var files: [String]
     private var index = 0
     private var size: (width: Int, height: Int)?
+    /// The first file's image, decoded by `init`, until `next()` hands it over.
+    private var firstImage: Image?
 
     /// The extensions a video file may have (FFmpeg's demuxers decide what it really is).
     static let videoExtensions: Set<String> = ["mp4", "mov", "mkv", "webm", "avi", "gif", "m4v"]
@@ -42,8 +44,6 @@ final class FrameSource {
                 throw TransferError.file(.content, path: path, problem: "is a frame pattern that matches no file (tried frame numbers 0 and 1)")
             }
             (count, fps, hasAudio) = (files.count, nil, false)
-            let first = try Image.load(path: files[0], role: TransferOption.content.rawValue)
-            firstSize = (first.width, first.height)
         } else if exists, isFolder.boolValue {
             let names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
             files = names.filter { !$0.hasPrefix(".") && ContentList.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
@@ -52,8 +52,6 @@ final class FrameSource {
                 throw TransferError.file(.content, path: path, problem: "is a folder with no image files (\(ContentList.imageExtensions.sorted().map { "." + $0 }.joined(separator: ", ")))")
             }
             (count, fps, hasAudio) = (files.count, nil, false)
-            let first = try Image.load(path: files[0], role: TransferOption.content.rawValue)
-            firstSize = (first.width, first.height)
         } else {
             guard exists else { throw TransferError.file(.content, path: path, problem: "no such file") }
             let ext = (path as NSString).pathExtension.lowercased()
@@ -73,6 +71,12 @@ final class FrameSource {
             guard frames > 0 else { throw TransferError.file(.content, path: path, problem: "has no video frames") }
             count = frames
         }
+        // The first file is decoded once: for its size now, and kept for the first `next()`.
+        if reader == nil {
+            let first = try Image.load(path: files[0], role: TransferOption.content.rawValue)
+            firstSize = (first.width, first.height)
+            firstImage = first
+        }
     }
 
     /// The next frame, or nil after the last.
@@ -85,7 +89,12 @@ final class FrameSource {
             image = frame
         } else {
             guard index < files.count else { return nil }
-            image = try Image.load(path: files[index], role: TransferOption.content.rawValue)
+            if index == 0, let first = firstImage {
+                image = first
+                firstImage = nil
+            } else {
+                image = try Image.load(path: files[index], role: TransferOption.content.rawValue)
+            }
         }
         index += 1
         if let size, size.width != image.width || size.height != image.height {

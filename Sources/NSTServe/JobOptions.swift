@@ -34,11 +34,12 @@ public enum JobOptions {
         }
     }
 
-    /// The transfer options of `json` for a job whose inputs and outputs are the given paths.
+    /// The transfer options of `json` for a job whose inputs and outputs are the given paths,
+    /// and alpha, beta and gamma as their plan resolves them.
     /// - Throws: `TransferError.option` naming the option: not a JSON object, a refused or
     ///   unknown option, a value the parser or the plan refuses.
     public static func parse(_ json: Data, content: String, styles: [String], output: String, lossLog: String,
-                             device: DeviceChoice) throws -> TransferOptions {
+                             device: DeviceChoice) throws -> (options: TransferOptions, lossWeights: LossWeights) {
         let object: [String: Value]
         do { object = try JSONDecoder().decode([String: Value].self, from: json.isEmpty ? Data("{}".utf8) : json) } catch {
             throw TransferError.option("options", "must be a JSON object of nst transfer's long option names without the dashes, e.g. {\"size\":128}")
@@ -72,7 +73,7 @@ public enum JobOptions {
         options.quiet = true
         if let name = options.weightsPath, !name.contains("/") { options.weightsPath = WeightsCache().resolve(name) }
         // The plan's checks, as nst transfer makes them before any work.
-        _ = try TransferPlan(options, styleCount: styles.count)
-        return options
+        let plan = try TransferPlan(options, styleCount: styles.count)
+        return (options, plan.lossWeights)
     }
 }

@@ -11,16 +11,22 @@ final class Job: @unchecked Sendable {
     /// Guarded by the store's lock.
     var status: JobStatus
     var options: TransferOptions?
+    /// alpha, beta and gamma as the job's plan resolved them (the plot's weights).
+    let lossWeights: LossWeights
     let stop = StopRequest()
-    /// The last image as PNG (the live image), and the loss log so far.
+    /// The last image as PNG (the live image).
     var png: Data?
-    var csv = ""
+    /// The losses so far, a row appended per iteration; the CSV is made when asked for.
+    var log = LossLog()
+    /// The log as the run wrote it, once it has.
+    var writtenCSV: String?
 
-    init(id: String, folder: URL, status: JobStatus, options: TransferOptions?) {
+    init(id: String, folder: URL, status: JobStatus, options: TransferOptions?, lossWeights: LossWeights = .defaults) {
         self.id = id
         self.folder = folder
         self.status = status
         self.options = options
+        self.lossWeights = lossWeights
     }
 }
 
@@ -71,7 +77,9 @@ final class JobStore: @unchecked Sendable {
     func status(_ job: Job) -> JobStatus { lock.withLock { job.status } }
 
     /// The live image and log of `job`.
-    func outputs(_ job: Job) -> (png: Data?, csv: String) { lock.withLock { (job.png, job.csv) } }
+    func outputs(_ job: Job) -> (png: Data?, csv: String) {
+        lock.withLock { (job.png, job.writtenCSV ?? (job.log.rows.isEmpty ? "" : job.log.csv)) }
+    }
 
     /// Adds a queued job and wakes a worker.
     func add(_ job: Job) throws {

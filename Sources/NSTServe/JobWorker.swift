@@ -67,8 +67,6 @@ final class JobWorker: @unchecked Sendable {
 final class JobObserver: TransferObserver {
     let store: JobStore
     let job: Job
-    private var log = LossLog()
-    private var started = DispatchTime.now().uptimeNanoseconds
     /// Images are encoded at most twice a second: the page reloads them, the run waits for them.
     let imageInterval = 0.5
 
@@ -78,10 +76,9 @@ final class JobObserver: TransferObserver {
     }
 
     func iteration(_ iteration: Int, of total: Int, stage: Int, stages: Int, losses: LossValues, seconds: Double) {
-        log.append(iteration: iteration, losses: losses, seconds: seconds, scale: 0)
         let rate = iteration > 0 && seconds > 0 ? Double(iteration) / seconds : nil
-        let csv = log.csv
         store.update(job) {
+            $0.log.append(iteration: iteration, losses: losses, seconds: seconds, scale: 0)
             $0.status.iteration = iteration
             $0.status.iterations = total
             $0.status.stage = stage + 1
@@ -89,7 +86,6 @@ final class JobObserver: TransferObserver {
             $0.status.seconds = seconds
             $0.status.losses = JobLosses(total: losses.total, content: losses.content, style: losses.style, tv: losses.tv)
             $0.status.eta = rate.map { Double(total - iteration) / $0 }
-            $0.csv = csv
         }
     }
 
@@ -104,6 +100,6 @@ final class JobObserver: TransferObserver {
     /// After the run: the log as the run wrote it (with its stage sizes) replaces the one kept here.
     func finish() {
         guard let path = job.options?.lossLogPath, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
-        store.update(job) { $0.csv = text }
+        store.update(job) { $0.writtenCSV = text }
     }
 }

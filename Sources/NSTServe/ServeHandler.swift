@@ -70,7 +70,7 @@ struct ServeHandler: HTTPHandler {
         case (.GET, "plot", 3):
             let csv = store.outputs(job).csv
             guard !csv.isEmpty, let table = try? LossTable(csv: csv, source: "job \(job.id)"),
-                  let svg = try? LossPlot(tables: [table], weights: job.options.flatMap { try? TransferPlan($0).lossWeights } ?? .defaults)
+                  let svg = try? LossPlot(tables: [table], weights: job.lossWeights)
                     .drawing().svg() else {
                 return Self.error(.notFound, "the job has no losses yet")
             }
@@ -105,7 +105,7 @@ struct ServeHandler: HTTPHandler {
             let contentPath = try Self.saveImage(content, field: "content", as: "content", in: folder)
             let stylePaths = try styles.enumerated().map { try Self.saveImage($1, field: "style", as: "style-\($0 + 1)", in: folder) }
             let json = form.parts(named: "options").first?.data ?? Data()
-            let transfer = try JobOptions.parse(json, content: contentPath, styles: stylePaths,
+            let (transfer, lossWeights) = try JobOptions.parse(json, content: contentPath, styles: stylePaths,
                                                 output: folder.appendingPathComponent("output.png").path,
                                                 lossLog: folder.appendingPathComponent("loss.csv").path,
                                                 device: options.devices[0])
@@ -114,7 +114,7 @@ struct ServeHandler: HTTPHandler {
             status.iterations = transfer.iterations
             status.content = content.fileName
             status.styles = styles.compactMap(\.fileName)
-            try store.add(Job(id: id, folder: folder, status: status, options: transfer))
+            try store.add(Job(id: id, folder: folder, status: status, options: transfer, lossWeights: lossWeights))
             return Self.json(["id": id], status: .created)
         } catch {
             try? FileManager.default.removeItem(at: folder)

@@ -95,8 +95,9 @@ let package = Package(
         // Weights files behind one front (safetensors, .pth, .caffemodel), the cache and its downloads.
         .target(name: "NSTWeights", dependencies: ["NSTCore"], path: "Sources/NSTWeights"),
         // The method: the network on a device, the loss terms and objectives (whole, controlled,
-        // tiled), the optimisers and the controls of the result.
-        .target(name: "NSTMethod", dependencies: ["NSTCore", "NSTImages", "NSTWeights"], path: "Sources/NSTMethod"),
+        // tiled), the optimisers and the controls of the result (LAPACK, through OpenBLAS, for the
+        // W2 style loss's matrix square roots).
+        .target(name: "NSTMethod", dependencies: ["NSTCore", "NSTImages", "NSTWeights", "CBLAS"], path: "Sources/NSTMethod"),
         // The pictures of `nst plot`, `activations`, `gram`, `example` and `sheet`, drawn with Cairo.
         .target(
             name: "NSTInspect", dependencies: ["NSTCore", "NSTImages", "NSTWeights", "NSTMethod", "CCairo"],

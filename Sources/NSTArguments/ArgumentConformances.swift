@@ -6,6 +6,7 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension PoolKind: ExpressibleByArgument {}
 extension Preprocess: ExpressibleByArgument {}
 extension TransferPreset: ExpressibleByArgument {}
+extension StyleLossKind: ExpressibleByArgument {}
 extension VGGModel: ExpressibleByArgument {
     public init?(argument: String) { guard let m = VGGModel.named(argument) else { return nil }; self = m }
     public var defaultValueDescription: String { name }

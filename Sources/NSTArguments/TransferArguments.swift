@@ -35,6 +35,9 @@ public struct TransferArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(LossWeights.defaults.style); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones; neural-style preset: 100).", valueName: "beta"))
     var styleWeight: Double?
 
+    @Option(help: ArgumentHelp("Style statistic: gram (Gram matrices, Gatys et al.) or w2 (mean and covariance under the Wasserstein-2 distance, as style-transfer-pytorch; default beta then alpha / 0.06).", valueName: "gram|w2"))
+    var styleLoss: StyleLossKind?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(LossWeights.defaults.tv); neural-style preset: 0.001).", valueName: "gamma"))
     var tvWeight: Double?
 
@@ -107,6 +110,7 @@ public struct TransferArguments: ParsableArguments {
         options.contentWeight = contentWeight
         options.styleWeight = styleWeight
         options.tvWeight = tvWeight
+        options.styleLoss = styleLoss
         options.preset = preset
         options.model = model
         options.preprocess = preprocess

@@ -12,6 +12,8 @@ import NSTCore
 ///   by `m` (the chain rule through `A.m`). A mask of zeros (`rho = 0`) removes the term.
 /// - Masked content: the content loss of `A.m` against `T.m` (still normalised by the whole
 ///   layer), its gradient multiplied by `m`.
+/// - W2 style (`StyleLossKind.w2`): the target is the augmented Gram matrix, and `w2` the
+///   host's view of it; the value is computed on the host (`WassersteinStyle`).
 struct LossTerm {
     enum Kind { case content, style }
     let kind: Kind
@@ -27,6 +29,8 @@ struct LossTerm {
     let partWeight: Double
     /// Its loss slot.
     let slot: Int
+    /// For a W2 style term, its target on the host; nil for a Gram or content term.
+    var w2: WassersteinStyle? = nil
 
     /// What the term adds to J_content or J_style, given its slot's value.
     func part(_ value: Double) -> Double { partWeight * valueScale * value }
@@ -60,8 +64,10 @@ extension LossTerm {
     /// order: one per content layer (masked by the content mask if any) and one per style
     /// layer, or with masked styles one per style and layer.
     /// - Throws: `DeviceError` when a mask does not fit a layer, or the device fails.
+    /// - Throws: `DeviceError` when a mask does not fit a layer, masks meet the W2 loss, or the device fails.
     static func build(workspace: VGGWorkspace, content: LayerWeights, contentTargets: [Tensor], style: LayerWeights,
-                      styleTargets: [Tensor], weights: LossWeights, controls: ObjectiveControls?) throws -> [LossTerm] {
+                      styleTargets: [Tensor], weights: LossWeights, controls: ObjectiveControls?,
+                      styleLoss: StyleLossKind = .gram) throws -> [LossTerm] {
         let device = workspace.network.device, model = workspace.network.model
         func upload(_ mask: SpatialMask, layer: Int) throws -> (tensor: Tensor, rho: Double) {
             let m = mask.at(layer: layer, of: model), shape = workspace.activation(layer).shape
@@ -86,11 +92,19 @@ extension LossTerm {
                                   valueScale: 1, partWeight: content.weights[k], slot: terms.count))
         }
         let maskedStyles = controls?.styles ?? []
+        if styleLoss == .w2, !maskedStyles.isEmpty {
+            throw DeviceError.invalidArgument(op: "LossTerm", detail: "style masks work with Gram matrices only, not with the W2 loss")
+        }
         for (l, layer) in style.indices.enumerated() {
             let lambda = style.weights[l]
             if maskedStyles.isEmpty {
-                terms.append(LossTerm(kind: .style, layer: layer, target: styleTargets[l], mask: nil, weight: weights.style * lambda,
-                                      valueScale: 1, partWeight: lambda, slot: terms.count))
+                var term = LossTerm(kind: .style, layer: layer, target: styleTargets[l], mask: nil, weight: weights.style * lambda,
+                                    valueScale: 1, partWeight: lambda, slot: terms.count)
+                if styleLoss == .w2 {
+                    term.w2 = try WassersteinStyle(augmentedTarget: device.download(styleTargets[l]).map(Double.init),
+                                                   channels: model.outputChannels(of: layer))
+                }
+                terms.append(term)
                 continue
             }
             for masked in maskedStyles {

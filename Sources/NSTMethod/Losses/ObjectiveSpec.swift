@@ -18,10 +18,13 @@ public struct ObjectiveSpec: Sendable {
     public var model: VGGModel, depth: Int, pooling: PoolKind
     /// Each term's gradient at its layer scaled to unit L2 norm before its weight.
     public var normalizeGradients: Bool
+    /// The statistic the style terms match: Gram matrices or W2 (`StyleLossKind`).
+    public var styleLoss: StyleLossKind
 
     /// An objective of these parts; `depth` is the deepest layer a term reads.
     public init(content: LayerWeights, style: LayerWeights, weights: LossWeights, tv: TVKind = .squared,
-                blend: [Double] = [1], model: VGGModel = .vgg19, pooling: PoolKind = .max, normalizeGradients: Bool = false) {
+                blend: [Double] = [1], model: VGGModel = .vgg19, pooling: PoolKind = .max, normalizeGradients: Bool = false,
+                styleLoss: StyleLossKind = .gram) {
         self.content = content
         self.style = style
         self.weights = weights
@@ -31,6 +34,7 @@ public struct ObjectiveSpec: Sendable {
         depth = max(content.depth, style.depth)
         self.pooling = pooling
         self.normalizeGradients = normalizeGradients
+        self.styleLoss = styleLoss
     }
 
     /// The layers whose activations the terms read.

@@ -3,7 +3,9 @@ import NSTCore
 
 /// The style transfer objective of docs/MATH.md for images of one size, evaluated on the device:
 /// - `J_content = sum_l w_l * 1/(4 nC nH nW) sum (a_C - a_G)^2`
-/// - `J_style = sum_l lambda_l * 1/(4 nC^2) sum_ij (T_l - Gram(a_G))_ij^2`
+/// - `J_style = sum_l lambda_l * 1/(4 nC^2) sum_ij (T_l - Gram(a_G))_ij^2`, or with the W2 loss
+///   `sum_l lambda_l J_W2^l` (`WassersteinStyle`, computed on the host from the augmented
+///   Gram matrix, one wait for the device per style layer)
 /// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image,
 ///   or with `tvKind == .absolute` `sum |..| + |..|` on the network's input (section 10)
 /// - for a video frame, `tau J_temporal` (`TemporalTerm`, section 11) on the image
@@ -36,6 +38,10 @@ public final class TransferObjective: Objective {
     private let scratch: [Int: (masked: Tensor, gradient: Tensor)]
     /// Video's temporal term, its slots after the terms'.
     private let temporal: TemporalTerm?
+    /// The W2 loss's `[A; 1]` buffers (nil with Gram matrices), and the values its terms
+    /// computed on the host in the last evaluation, by slot.
+    private let augmented: AugmentedFeatures?
+    private var hostValues: [Double]
 
     /// - Parameters:
     ///   - workspace: buffers of the generated image's size (made with `keepConvOutputs`
@@ -44,11 +50,13 @@ public final class TransferObjective: Objective {
     ///   - styleTargets: from `StyleTargets.compute`, one per style layer.
     ///   - controls: masks and normalised gradients (`ObjectiveControls.make`), or nil.
     ///   - temporal: a video frame's temporal term (weighted by `temporalWeight`), or nil.
-    /// - Throws: `DeviceError.invalidArgument` unless there is one target per style layer; device errors.
+    ///   - styleLoss: the statistic `styleTargets` hold (augmented Grams for W2).
+    /// - Throws: `DeviceError.invalidArgument` unless there is one target per style layer, or
+    ///   for style masks with the W2 loss; device errors.
     public init(workspace: VGGWorkspace, contentImage: Tensor, content: LayerWeights, style: LayerWeights,
                 styleTargets: [Tensor], contentWeight: Double, styleWeight: Double, tvWeight: Double,
                 tvKind: TVKind = .squared, controls: ObjectiveControls? = nil,
-                temporal: TemporalTerm? = nil, temporalWeight: Double = 0) throws {
+                temporal: TemporalTerm? = nil, temporalWeight: Double = 0, styleLoss: StyleLossKind = .gram) throws {
         // The terms index the targets by style layer.
         guard styleTargets.count == style.indices.count else {
             throw DeviceError.invalidArgument(op: "TransferObjective", detail: "\(styleTargets.count) style targets for \(style.indices.count) style layers")
@@ -70,7 +78,9 @@ public final class TransferObjective: Objective {
             return target
         }
         terms = try LossTerm.build(workspace: workspace, content: content, contentTargets: contentTargets, style: style,
-                                   styleTargets: styleTargets, weights: weights, controls: controls)
+                                   styleTargets: styleTargets, weights: weights, controls: controls, styleLoss: styleLoss)
+        augmented = styleLoss == .w2 ? try AugmentedFeatures(workspace: workspace, layers: style.indices) : nil
+        hostValues = Array(repeating: 0, count: terms.count)
         normalize = controls?.normalizeGradients ?? false
         lossSlots = try device.makeLossSlots(count: terms.count + (temporal?.slotCount ?? 0) + 2)
         normSlots = try device.makeLossSlots(count: 1)
@@ -89,7 +99,7 @@ public final class TransferObjective: Objective {
         try self.init(workspace: workspace, contentImage: contentImage, content: spec.content, style: spec.style,
                       styleTargets: styleTargets, contentWeight: spec.weights.content, styleWeight: spec.weights.style,
                       tvWeight: spec.weights.tv, tvKind: spec.tv, controls: controls,
-                      temporal: temporal, temporalWeight: spec.weights.temporal)
+                      temporal: temporal, temporalWeight: spec.weights.temporal, styleLoss: spec.styleLoss)
     }
 
     /// Checks `stop` between the network's layers (`Objective.watch`).
@@ -124,7 +134,7 @@ public final class TransferObjective: Objective {
         for term in terms where term.valueScale > 0 {
             switch term.kind {
             case .content: sum.addContent(term.part(values[term.slot]))
-            case .style: sum.addStyle(term.part(values[term.slot]))
+            case .style: sum.addStyle(term.part(term.w2 == nil ? values[term.slot] : hostValues[term.slot]))
             }
         }
         return sum.values(tv: values[tvSlot], temporal: temporal?.value(values, first: terms.count) ?? 0,
@@ -165,6 +175,14 @@ public final class TransferObjective: Objective {
             try device.execute(.contentLoss(generated: generated, target: term.target, gradient: gradient,
                                             scale: scale, slots: lossSlots, index: term.slot))
         case .style:
+            if let w2 = term.w2, let augmented {
+                // W2: the statistics come to the host, J and E' go back (docs/MATH.md section 12).
+                let (value, e) = try w2.evaluate(augmented: augmented.statistics(generated))
+                hostValues[term.slot] = value
+                let positions = generated.shape[1] * generated.shape[2]
+                try augmented.addGradient(e, activation: generated, into: gradient, scale: scale / Float(positions))
+                return
+            }
             try device.execute(.styleLoss(generated: generated, targetGram: term.target, gradient: gradient,
                                           scale: scale, slots: lossSlots, index: term.slot))
         }

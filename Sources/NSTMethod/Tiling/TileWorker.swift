@@ -36,13 +36,18 @@ package final class TileWorker: @unchecked Sendable {
     let network: VGGNetwork
     /// Layers and weights of the losses.
     let content: LayerWeights, style: LayerWeights
+    /// The statistic of the style terms: with W2 the tiles' Grams and differences are the
+    /// augmented ones (`[C+1, C+1]`, `WassersteinStyle`).
+    let styleLoss: StyleLossKind
+    private let augmented: AugmentedFeatures?
     private let workspace: VGGWorkspace
     private let image: Tensor, imageGradient: Tensor
     /// Per tapped layer: the interior of the activation and its gradient, at the largest interior.
     private let interior: [Int: (activation: Tensor, gradient: Tensor)]
     /// Per content layer: the interior's target activation.
     private let targets: [Int: Tensor]
-    /// Per style layer: a tile's Gram matrix and the global Gram difference `G - T`.
+    /// Per style layer: a tile's Gram matrix and the global Gram difference `G - T` (with W2,
+    /// the augmented Gram and the loss's E').
     private let grams: [Int: Tensor], differences: [Int: Tensor]
     private let slots: LossSlots
     /// The tile whose tape the workspace holds from this evaluation's Gram pass, if any: the
@@ -52,10 +57,11 @@ package final class TileWorker: @unchecked Sendable {
 
     /// Uploads the weights to `device` and allocates every buffer the grid's tiles need.
     package init(device: any Device, weights: VGGWeights, pooling: PoolKind, depth: Int, grid: TileGrid,
-                 content: LayerWeights, style: LayerWeights) throws {
+                 content: LayerWeights, style: LayerWeights, styleLoss: StyleLossKind = .gram) throws {
         self.device = device
         self.content = content
         self.style = style
+        self.styleLoss = styleLoss
         network = try VGGNetwork(device: device, weights: weights, pooling: pooling, depth: depth)
         let crop = grid.largestCrop
         let tapped = Set(content.indices).union(style.indices)
@@ -71,9 +77,22 @@ package final class TileWorker: @unchecked Sendable {
             interior[layer] = (try device.makeTensor(Shape(count)), try device.makeTensor(Shape(count)))
             if content.indices.contains(layer) { targets[layer] = try device.makeTensor(Shape(count)) }
             if style.indices.contains(layer) {
-                grams[layer] = try device.makeTensor(Shape(channels, channels))
-                differences[layer] = try device.makeTensor(Shape(channels, channels))
+                let side = channels + (styleLoss.augmented ? 1 : 0)
+                grams[layer] = try device.makeTensor(Shape(side, side))
+                differences[layer] = try device.makeTensor(Shape(side, side))
             }
+        }
+        if styleLoss.augmented {
+            let model = network.model
+            let sizes = style.indices.map { layer -> (elements: Int, positions: Int) in
+                let positions = grid.tiles.map { grid.window(of: $0, layer: layer) }.map { max($0.height, 0) * max($0.width, 0) }.max() ?? 0
+                return (model.outputChannels(of: layer) * positions, positions)
+            }
+            augmented = try AugmentedFeatures(device: device, elements: sizes.map(\.elements).max() ?? 0,
+                                              positions: sizes.map(\.positions).max() ?? 0,
+                                              channels: style.indices.map { model.outputChannels(of: $0) }.max() ?? 0)
+        } else {
+            augmented = nil
         }
         self.interior = interior
         self.targets = targets
@@ -132,14 +151,14 @@ package final class TileWorker: @unchecked Sendable {
                 result.positions.append(0)
                 continue
             }
-            try device.execute(.gram(input: a, output: g))
+            if let augmented { try augmented.gram(a, into: g) } else { try device.execute(.gram(input: a, output: g)) }
             result.grams.append(try device.download(g))
             result.positions.append(window.height * window.width)
         }
         return result
     }
 
-    /// Makes `differences[k]` (`G - T` of style layer k, `[C*C]`) the ones the gradient pass uses.
+    /// Makes `differences[k]` (`G - T` of style layer k, `[C*C]`, or W2's E', `[(C+1)^2]`) the ones the gradient pass uses.
     package func setDifferences(_ values: [[Float]]) throws {
         for (layer, value) in zip(style.indices, values) {
             guard let e = differences[layer] else { continue }
@@ -149,7 +168,8 @@ package final class TileWorker: @unchecked Sendable {
 
     /// Pass 2: dJ/dx over the crop from the tile's interior: the content loss against
     /// `targets` (one per content layer, the interior's) with gradient scales
-    /// `contentScales`, and the style gradient `styleScales[k] * (G - T) A` at each style layer.
+    /// `contentScales`, and the style gradient `styleScales[k] * (G - T) A` at each style layer
+    /// (with W2, `styleScales[k] * E' [A; 1]`'s first C rows).
     package func gradient(_ tile: Tile, pixels: [Float], grid: TileGrid, targets contentTargets: [[Float]],
                   contentScales: [Float], styleScales: [Float]) throws -> TileGradient {
         let ws: VGGWorkspace
@@ -182,7 +202,11 @@ package final class TileWorker: @unchecked Sendable {
                       let buffers = self.interior[layer], let e = self.differences[layer] else { continue }
                 let da = self.view(buffers.gradient, a.shape)
                 try self.device.fill(da, with: 0)
-                try self.device.execute(.gramGradient(input: a, gramGradient: e, inputGradient: da, scale: styleScales[k]))
+                if let augmented = self.augmented {
+                    try augmented.addGradient(matrix: e, activation: a, into: da, scale: styleScales[k])
+                } else {
+                    try self.device.execute(.gramGradient(input: a, gramGradient: e, inputGradient: da, scale: styleScales[k]))
+                }
                 try self.device.execute(.addWindow(da, into: layerGradient, y: window.y, x: window.x))
             }
         }

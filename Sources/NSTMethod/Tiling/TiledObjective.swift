@@ -15,6 +15,10 @@ import NSTWeights
 /// 3. the total variation (and a video frame's temporal term) is computed on the whole
 ///    image on the home device.
 ///
+/// With the W2 loss the tiles' Grams are the augmented ones (`[A; 1]`, `WassersteinStyle`),
+/// which add up the same way; the host turns the whole image's into J and E', and pass 2
+/// applies `E' [A; 1] / N`.
+///
 /// Partial results are combined on the host in tile order, so they do not depend on which
 /// device computed which tile. The image, its gradient and the optimiser's state stay on
 /// the home device; the content targets and the style targets stay on the host.
@@ -34,8 +38,11 @@ public final class TiledObjective: Objective {
     /// Per tile, per content layer: the share of the layer's positions the interior holds
     /// (the content op normalises by the interior, the loss by the whole layer).
     private let contentShares: [[Double]]
-    /// Per style layer: `beta lambda_l / (C^2 N)`, the scale of the style gradient `E A`.
+    /// Per style layer: `beta lambda_l / (C^2 N)`, the scale of the style gradient `E A`
+    /// (with W2, `beta lambda_l / N`, that of `E' [A; 1]`).
     private let styleScales: [Float]
+    /// With the W2 loss, each style layer's target on the host.
+    private let w2: [WassersteinStyle]?
     private let tvSlots: LossSlots
     /// The total variation's kind; for the L1 kind (taken on the network's input), the
     /// normalisation and two full-size buffers for its gradient on the home device.
@@ -82,7 +89,7 @@ public final class TiledObjective: Objective {
         let sizing = Self.covering([grid] + styleGrids, model: spec.model, depth: spec.depth)
         workers = try devices.map {
             try TileWorker(device: $0, weights: weights, pooling: spec.pooling, depth: spec.depth, grid: sizing,
-                           content: spec.content, style: spec.style)
+                           content: spec.content, style: spec.style, styleLoss: spec.styleLoss)
         }
         let contentPixels = content.pixels, contentSize = grid.size, contentLayers = spec.content.indices
         let workers = self.workers
@@ -98,7 +105,8 @@ public final class TiledObjective: Objective {
         for (tile, targets) in zip(mine, targetsOfMine) { contentTargets[tile.index] = targets }
         self.contentTargets = contentTargets
         try remote?.begin(grid: grid, content: contentPixels)
-        var targets = spec.style.indices.map { Array(repeating: 0.0, count: grid.model.outputChannels(of: $0) * grid.model.outputChannels(of: $0)) }
+        let extra = spec.styleLoss.augmented ? 1 : 0
+        var targets = spec.style.indices.map { Array(repeating: 0.0, count: (grid.model.outputChannels(of: $0) + extra) * (grid.model.outputChannels(of: $0) + extra)) }
         for (image, (styleGrid, b)) in zip(styles, zip(styleGrids, spec.blend)) {
             let grams = try Self.grams(image.pixels, grid: styleGrid, workers: workers)
             for k in targets.indices {
@@ -106,10 +114,13 @@ public final class TiledObjective: Objective {
             }
         }
         styleTargets = targets
+        w2 = spec.styleLoss == .w2
+            ? try zip(spec.style.indices, targets).map { try WassersteinStyle(augmentedTarget: $1, channels: grid.model.outputChannels(of: $0)) }
+            : nil
         contentShares = grid.tiles.map { tile in spec.content.indices.map { Self.fraction(of: tile, in: grid, layer: $0) } }
         styleScales = spec.style.indices.enumerated().map { k, layer -> Float in
-            let c = Double(grid.model.outputChannels(of: layer))
-            return Float(spec.weights.style * spec.style.weights[k] / (c * c * Double(grid.positions(layer: layer))))
+            let c = Double(grid.model.outputChannels(of: layer)), n = Double(grid.positions(layer: layer))
+            return Float(spec.weights.style * spec.style.weights[k] / (spec.styleLoss == .w2 ? n : c * c * n))
         }
         // The TV term, and |dJ/dx|^2, checked like the whole-image objective's.
         tvSlots = try home.makeLossSlots(count: 2 + (temporal?.slotCount ?? 0))
@@ -129,7 +140,7 @@ public final class TiledObjective: Objective {
         return TileGrid(size: ImageSize(height: height, width: width), model: model, depth: depth, tileSide: max(height, width))
     }
 
-    /// `Gram(A) = sum_t n_t Gram_t / N` at every style layer of an image, in Double, tile order.
+    /// `Gram(A) = sum_t n_t Gram_t / N` (augmented with W2) at every style layer of an image, in Double, tile order.
     /// With `keepTape`, each worker keeps the tape of its last tile for the gradient pass.
     /// With `remote`, this process computes `mine` (default: every tile) and takes the others' results.
     private static func grams(_ pixels: [Float], grid: TileGrid, workers: [TileWorker], keepTape: Bool = false,
@@ -141,9 +152,9 @@ public final class TiledObjective: Objective {
                              keepTape: keepTape)
         }
         if let remote { parts = try merge(mine, parts, try remote.receiveGrams(), grid: grid) }
-        guard let style = workers.first?.style else { return [] }
+        guard let style = workers.first?.style, let extra = workers.first.map({ $0.styleLoss.augmented ? 1 : 0 }) else { return [] }
         return style.indices.enumerated().map { k, layer in
-            let c = grid.model.outputChannels(of: layer), total = Double(grid.positions(layer: layer))
+            let c = grid.model.outputChannels(of: layer) + extra, total = Double(grid.positions(layer: layer))
             var g = Array(repeating: 0.0, count: c * c)
             for part in parts where part.positions[k] > 0 {
                 let weight = Double(part.positions[k]) / total
@@ -170,6 +181,12 @@ public final class TiledObjective: Objective {
         let generated = try Self.grams(pixels, grid: grid, workers: workers, keepTape: true, mine: homeTiles, remote: remote)
         var sum = LossSum(), differences: [[Float]] = []
         for (k, layer) in style.indices.enumerated() {
+            if let w2 {
+                let (value, e) = try w2[k].evaluate(augmented: generated[k])
+                sum.addStyle(style.weights[k] * value)
+                differences.append(e)
+                continue
+            }
             let c = Double(grid.model.outputChannels(of: layer))
             var squares = 0.0
             let e = zip(generated[k], styleTargets[k]).map { g, t -> Float in

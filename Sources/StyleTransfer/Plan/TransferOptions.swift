@@ -59,6 +59,8 @@ public struct TransferOptions: Sendable {
     /// beta, the weight of J_style; nil: the preset's, else the one derived for pretrained
     /// weights, else 100 (`TransferPlan.lossWeights`).
     public var styleWeight: Double?
+    /// The statistic the style loss matches (`TransferOption.styleLoss`); nil: the preset's, else Gram matrices.
+    public var styleLoss: StyleLossKind?
     /// gamma, the weight of J_tv; nil: the preset's, else 5e-4 (`TransferPlan.lossWeights`).
     public var tvWeight: Double?
     /// tau, the weight of the temporal term of a video's frames after the first (`nst video`); unused by still images.

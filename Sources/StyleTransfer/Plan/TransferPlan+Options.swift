@@ -21,7 +21,7 @@ public enum TransferOption: String, Sendable, CaseIterable, CustomStringConverti
     case skipExisting = "--skip-existing", shard = "--shard", distributed = "--distributed"
     case temporalWeight = "--temporal-weight", temporalFrames = "--temporal-frames", frameInit = "--frame-init"
     case firstFrameIterations = "--first-frame-iterations", flow = "--flow", fps = "--fps", crf = "--crf"
-    case resume = "--resume", consistencyLog = "--consistency-log"
+    case resume = "--resume", consistencyLog = "--consistency-log", styleLoss = "--style-loss"
 
     /// The flag, e.g. `--size`.
     public var description: String { rawValue }

@@ -39,6 +39,8 @@ public struct TransferPlan {
     /// The total variation term: squared differences (docs/MATH.md section 6) or, with the
     /// neural-style preset, absolute ones on the preprocessed image.
     public let tv: TVKind
+    /// The statistic the style terms match: `--style-loss`, else the preset's, else Gram matrices.
+    public let styleLoss: StyleLossKind
     /// The optimiser's step size (its default unless given).
     public let learningRate: Double
     /// Sizes and iterations, coarsest first; the last is the output's size.
@@ -72,9 +74,17 @@ public struct TransferPlan {
         if let rate = o.learningRate, !(rate > 0 && rate.isFinite) {
             throw TransferError.option("--learning-rate", "must be a positive number, got \(rate)")
         }
+        let styleLoss = o.styleLoss ?? .gram
+        self.styleLoss = styleLoss
+        if styleLoss == .w2, !o.controls.styleMaskPaths.isEmpty {
+            throw TransferError.invalid(.styleLoss, "w2 does not combine with \(TransferOption.styleMask) (masked styles match Gram matrices); use \(TransferOption.styleLoss) gram")
+        }
         let alpha = o.contentWeight ?? o.preset?.contentWeight ?? LossWeights.defaults.content
+        // W2 is quadratic in the features, as the content loss is, so one ratio serves every
+        // weights file: style-transfer-pytorch's (docs/MATH.md section 12).
         let beta = o.styleWeight ?? o.preset?.styleWeight
-            ?? PretrainedDefaults.styleWeight(contentWeight: alpha, weights: weights, preprocess: o.preprocess)
+            ?? (styleLoss == .w2 ? alpha / WassersteinStyleDefaults.contentToStyle
+                : PretrainedDefaults.styleWeight(contentWeight: alpha, weights: weights, preprocess: o.preprocess))
         let gamma = o.tvWeight ?? o.preset?.tvWeight ?? LossWeights.defaults.tv
         for (name, value) in [("--content-weight", alpha), ("--style-weight", beta), ("--tv-weight", gamma)]
         where !(value >= 0 && value.isFinite) {
@@ -177,7 +187,7 @@ public struct TransferPlan {
         ObjectiveSpec(content: content, style: style,
                       weights: lossWeights,
                       tv: tv, blend: blend, model: model, pooling: options.pooling,
-                      normalizeGradients: options.controls.normalizeGradients)
+                      normalizeGradients: options.controls.normalizeGradients, styleLoss: styleLoss)
     }
 
     /// This plan for another item of a batch: `item`'s files (content, outputs), everything

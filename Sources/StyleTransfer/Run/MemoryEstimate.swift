@@ -13,6 +13,10 @@ import NSTMethod
 ///    (Adam: 2 image-sized tensors; L-BFGS: `2 * history` pairs plus 3, history capped by the
 ///    iterations as `makeOptimizer` caps it, and `2 * history` coefficients; SGD: none).
 ///
+/// With the W2 loss the Grams are `[C+1, C+1]`, and phases 2 and 3 each hold the
+/// `AugmentedFeatures` buffers of their image: `[A; 1]` and its gradient at the largest
+/// style layer, and one `[C+1, C+1]` matrix.
+///
 /// The peak is 1 plus the larger of 2 and 3. Workspaces follow `VGGWorkspace`'s rules: a
 /// ReLU shares its convolution's tensor unless a loss reads that convolution, and there are
 /// two gradient buffers per distinct shape (the `[3,H,W]` image's included).
@@ -66,10 +70,12 @@ public struct MemoryEstimate: Equatable, Sendable {
             guard case let .conv(inC, outC) = model.layers[index].kind else { return sum }
             return sum + outC * inC * 9 + outC
         }
-        let grams = style.indices.reduce(0) { $0 + model.outputChannels(of: $1) * model.outputChannels(of: $1) }
+        let extra = plan.styleLoss == .w2 ? 1 : 0
+        let grams = style.indices.reduce(0) { $0 + (model.outputChannels(of: $1) + extra) * (model.outputChannels(of: $1) + extra) }
         styleInputs = floats * (styleSizes.reduce(0) { $0 + 3 * $1.height * $1.width } + grams)
         let styleWorkspace = styleSizes.map {
             Self.workspaceFloats(height: $0.height, width: $0.width, depth: depth, keep: Set(style.indices), model: model)
+                + (extra == 0 ? 0 : Self.augmentedFloats(height: $0.height, width: $0.width, depth: depth, layers: style.indices, model: model))
         }.max() ?? 0
         styleTargetPhase = floats * (styleWorkspace + grams)
 
@@ -86,6 +92,7 @@ public struct MemoryEstimate: Equatable, Sendable {
         optimizerState = floats * (optimizerTensors * image + coefficients)
         let workspace = Self.workspaceFloats(height: height, width: width, depth: depth,
                                              keep: Set(content.indices).union(style.indices), model: model)
+            + (extra == 0 ? 0 : Self.augmentedFloats(height: height, width: width, depth: depth, layers: style.indices, model: model))
         // The content image, the generated image, its gradient and the optional last good copy.
         let imageTensors = (keepLastGood ? 4 : 3) * image
         transferPhase = floats * (workspace + contentTargets + imageTensors) + optimizerState
@@ -93,6 +100,16 @@ public struct MemoryEstimate: Equatable, Sendable {
         let sizes = [ImageSize(height: height, width: width)] + styleSizes.map { ImageSize(height: $0.height, width: $0.width) }
         scratch = floats * (device?.scratchFloats(sizes: sizes, depth: depth, model: model) ?? 0)
         host = floats * sizes.reduce(0) { $0 + 3 * $1.height * $1.width } + weights + Self.processOverhead
+    }
+
+    /// Floats of `AugmentedFeatures(workspace:layers:)` for an image of this size: two buffers
+    /// of the largest `(C+1) H W` among `layers` and one `(C+1)^2` matrix.
+    static func augmentedFloats(height: Int, width: Int, depth: Int, layers: [Int], model: VGGModel) -> Int {
+        let (shapes, _) = model.shapes(height: height, width: width, depth: depth)
+        let used = layers.filter { shapes.indices.contains($0) }.map { shapes[$0] }
+        let elements = used.map(\.count).max() ?? 0, positions = used.map { $0[1] * $0[2] }.max() ?? 0
+        let channels = used.map { $0[0] }.max() ?? 0
+        return 2 * max(elements + positions, 1) + (channels + 1) * (channels + 1)
     }
 
     /// Floats of a `VGGWorkspace` made with `keepConvOutputs: keep`, following its `init`.

@@ -87,7 +87,8 @@ public final class TransferEngine {
             let styleTensors = try styles.map { try Self.upload($0, to: device) }
             let side = styles.map { max($0.width, $0.height) }.max() ?? 0
             let targets = try cache.styleTargets(side: side) {
-                try StyleTargets.compute(network: network, images: styleTensors, blend: plan.blend, layers: plan.style)
+                try StyleTargets.compute(network: network, images: styleTensors, blend: plan.blend, layers: plan.style,
+                                         statistic: plan.objective.styleLoss)
             }
             let workspace = try VGGWorkspace(network: network, height: height, width: width,
                                              keepConvOutputs: Set(plan.content.indices).union(plan.style.indices))

@@ -21,6 +21,7 @@ struct TilingProblem {
     var preset: TransferPreset? = nil
     /// tau; above 0, the objectives get a temporal term (video) with one seeded target.
     var temporalWeight = 0.0
+    var styleLoss = StyleLossKind.gram
 
     var plan: TransferPlan {
         get throws {
@@ -32,6 +33,7 @@ struct TilingProblem {
             options.model = model
             options.preset = preset
             options.temporalWeight = temporalWeight
+            options.styleLoss = styleLoss
             return try TransferPlan(options, styleCount: 1)
         }
     }

@@ -12,7 +12,7 @@ public enum StyleLossKind: String, CaseIterable, Sendable {
 
     /// Whether the statistic is taken of `[A; 1]`, the features with a channel of ones below
     /// them: that Gram matrix holds the second raw moment and the mean (`WassersteinStyle`).
-    var augmented: Bool { self == .w2 }
+    package var augmented: Bool { self == .w2 }
 }
 
 /// The W2 style loss of one layer against its target (docs/MATH.md section 12), evaluated

@@ -45,7 +45,7 @@ enum MPIWorker {
                 let grid = TileGrid(size: size, model: spec.model, depth: spec.depth, tileSide: try count(header[3]))
                 let workers = try devices.map {
                     try TileWorker(device: $0, weights: weights, pooling: spec.pooling, depth: spec.depth, grid: grid,
-                                   content: spec.content, style: spec.style)
+                                   content: spec.content, style: spec.style, styleLoss: spec.styleLoss)
                 }
                 let mine = grid.tiles.filter { $0.index % mpi.size == mpi.rank }
                 let targets = try TileScheduler.run(mine, on: workers) { worker, tile in
@@ -76,10 +76,11 @@ enum MPIWorker {
                 let differences = d, scales = c, styleScales = s
                 let grid = current.grid, size = grid.size, pixels = current.pixels
                 let mine = grid.tiles.filter { $0.index % mpi.size == mpi.rank }
-                // The flat lists back in their shapes: C x C per style layer, content layers per tile.
+                // The flat lists back in their shapes: C x C per style layer ((C+1)^2 with W2),
+                // content layers per tile.
                 var split: [[Float]] = [], offset = 0
                 for layer in spec.style.indices {
-                    let c = spec.model.outputChannels(of: layer)
+                    let c = spec.model.outputChannels(of: layer) + (spec.styleLoss.augmented ? 1 : 0)
                     guard offset + c * c <= differences.count else { throw DeviceError.backend("MPI: short Gram differences") }
                     split.append(Array(differences[offset..<offset + c * c]))
                     offset += c * c

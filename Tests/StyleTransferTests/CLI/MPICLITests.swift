@@ -63,6 +63,16 @@ final class MPICLITests: ScratchFolderTestCase {
     }
 
     /// A batch over 2 ranks: each rank runs its share; every output equals its single run.
+    /// The W2 loss over 2 ranks: its augmented statistics travel as the Grams do.
+    func testW2TilesOverTwoRanksEqualOneProcess() throws {
+        let w2 = common + " --style-loss w2"
+        let single = try NSTShell.run("\"$NST\" transfer --content in/a.png \(w2) --output one.png --loss-log one.csv", in: folder)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let result = try mpirun(2, "transfer --content in/a.png \(w2) --output mpi.png --loss-log mpi.csv --distributed mpi")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        try assertSameLog("mpi.csv", "one.csv")
+    }
+
     func testBatchOverTwoRanksEqualsTheSingleRuns() throws {
         try FileManager.default.createDirectory(atPath: path("out"), withIntermediateDirectories: true)
         let result = try mpirun(2, "transfer --content in \(common) --output 'out/{name}.png' --loss-log 'out/{name}.csv' --distributed mpi")

@@ -32,7 +32,7 @@ public struct TransferArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(LossWeights.defaults.content); neural-style preset: 5).", valueName: "alpha"))
     var contentWeight: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(LossWeights.defaults.style); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones; neural-style preset: 100).", valueName: "beta"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(LossWeights.defaults.style); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones, 0.33 x alpha for vgg19-normalised; with --style-loss w2: alpha / 0.06; neural-style preset: 100).", valueName: "beta"))
     var styleWeight: Double?
 
     @Option(help: ArgumentHelp("Style statistic: gram (Gram matrices, Gatys et al.) or w2 (mean and covariance under the Wasserstein-2 distance, as style-transfer-pytorch; default beta then alpha / 0.06).", valueName: "gram|w2"))

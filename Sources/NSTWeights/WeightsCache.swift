@@ -21,6 +21,9 @@ public struct KnownWeights: Sendable, Equatable {
     public let approximateBytes: Int
     /// What it is, in a few words.
     public let about: String
+    /// beta / alpha when a run with it gives no `--style-weight` (no preset), when its
+    /// activations are scaled unlike the other files of its convention; nil: the convention's.
+    public var styleToContent: Double? = nil
 
     /// The most bytes a download of it may take: its size and an eighth more, so a server
     /// that announces or sends far more is stopped before it fills the disk.
@@ -62,6 +65,12 @@ public struct WeightsCache: Sendable {
                      urls: ["https://www.robots.ox.ac.uk/~vgg/software/very_deep/caffe/VGG_ILSVRC_16_layers.caffemodel"],
                      sha256Prefix: nil, model: .vgg16, preprocess: .caffe, approximateBytes: 553_432_081,
                      about: "VGG authors' Caffe VGG-16 (neural-style)"),
+        // Gatys et al.'s own network: the Caffe VGG-19's convolutions rescaled so that each
+        // filter's mean activation over ImageNet is 1 (convolutions only, about 80 MB).
+        KnownWeights(name: "vgg19-normalised", fileName: "vgg_normalised.caffemodel",
+                     urls: ["https://bethgelab.org/media/uploads/deeptextures/vgg_normalised.caffemodel"],
+                     sha256Prefix: nil, model: .vgg19, preprocess: .caffe, approximateBytes: 80_100_000,
+                     about: "Gatys et al.'s normalised VGG-19 (Caffe)", styleToContent: 0.33),
     ]
 
     public init(directory: URL?) { self.directory = directory }

@@ -87,6 +87,15 @@ final class PretrainedFormatTests: ScratchFolderTestCase {
         XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: caffe, preprocess: nil), 2 * 0.0066, accuracy: 1e-12)
         XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: caffe, preprocess: .torchvision), 44, accuracy: 1e-12)
         XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: nil, preprocess: nil), LossWeights.defaults.style)
+        // A conv-only caffemodel under the normalised VGG-19's file name reads the same, and gets
+        // that network's own ratio (docs/MATH.md section 10): 4e3 mean(1/C^2) / 5 / 4.
+        let normalised = try write(caffeModel(convs: convs, v1: true), "vgg_normalised.caffemodel")
+        XCTAssertEqual(try rows(normalised).map(\.total), reference.map(\.total))
+        let derived = [64.0, 128, 256, 512, 512].map { 4e3 / ($0 * $0) }.reduce(0, +) / 4
+        XCTAssertEqual(derived, 0.33, accuracy: 0.005)
+        XCTAssertEqual(PretrainedDefaults.styleWeight(contentWeight: 2, weights: try WeightsFile(url: normalised), preprocess: nil),
+                       2 * 0.33, accuracy: 1e-12)
+        XCTAssertEqual(WeightsCache.knownFile("vgg19-normalised")?.fileName, "vgg_normalised.caffemodel")
         // The first convolution reads BGR in the file and RGB in the network.
         let loaded = try VGGWeights.load(from: folder.appendingPathComponent("v1.caffemodel"), depth: 7)
         XCTAssertEqual(Array(loaded.convs[0]!.weight[0..<9]), Array(t[0].values[18..<27]))

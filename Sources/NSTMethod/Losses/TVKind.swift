@@ -1,4 +1,4 @@
-// TVKind: the two forms of the total variation term.
+// TVKind: the three forms of the total variation term.
 import NSTCore
 
 /// The total variation term's form.
@@ -8,4 +8,7 @@ public enum TVKind: Equatable, Sendable {
     /// `sum_c (1/std_c) sum |x[.., x+1] - x| + |x[y+1, ..] - x|`: the L1 total variation of the
     /// preprocessed image `(x - mean) / std` (docs/MATH.md section 10).
     case absolute
+    /// style-transfer-pytorch's nine-point stencil on the replicate-padded [0,1] image,
+    /// normalised by the pixel counts (`NinePointTV`, docs/MATH.md section 12).
+    case ninePoint
 }

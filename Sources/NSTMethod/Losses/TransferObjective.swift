@@ -7,7 +7,8 @@ import NSTCore
 ///   `sum_l lambda_l J_W2^l` (`WassersteinStyle`, computed on the host from the augmented
 ///   Gram matrix, one wait for the device per style layer)
 /// - `J_tv = sum (x[c,y,x+1] - x[c,y,x])^2 + (x[c,y+1,x] - x[c,y,x])^2` on the [0,1] image,
-///   or with `tvKind == .absolute` `sum |..| + |..|` on the network's input (section 10)
+///   or with `tvKind == .absolute` `sum |..| + |..|` on the network's input (section 10), or
+///   with `.ninePoint` style-transfer-pytorch's stencil (`NinePointTV`, on the host)
 /// - for a video frame, `tau J_temporal` (`TemporalTerm`, section 11) on the image
 ///
 /// The terms are `LossTerm`s, built once. A plain term adds its scaled gradient straight into
@@ -42,6 +43,8 @@ public final class TransferObjective: Objective {
     /// computed on the host in the last evaluation, by slot.
     private let augmented: AugmentedFeatures?
     private var hostValues: [Double]
+    /// The nine-point TV's gradient, uploaded from the host (nil for the other kinds).
+    private let tvGradient: Tensor?
 
     /// - Parameters:
     ///   - workspace: buffers of the generated image's size (made with `keepConvOutputs`
@@ -81,6 +84,7 @@ public final class TransferObjective: Objective {
                                    styleTargets: styleTargets, weights: weights, controls: controls, styleLoss: styleLoss)
         augmented = styleLoss == .w2 ? try AugmentedFeatures(workspace: workspace, layers: style.indices) : nil
         hostValues = Array(repeating: 0, count: terms.count)
+        tvGradient = tvKind == .ninePoint ? try device.makeTensor(Shape(3, workspace.height, workspace.width)) : nil
         normalize = controls?.normalizeGradients ?? false
         lossSlots = try device.makeLossSlots(count: terms.count + (temporal?.slotCount ?? 0) + 2)
         normSlots = try device.makeLossSlots(count: 1)
@@ -114,7 +118,7 @@ public final class TransferObjective: Objective {
         let tvKind = tvKind, tvScale = Float(weights.tv)
         // The L1 TV is taken on the network's input and its gradient joins there, before the
         // normalisation's gradient (docs/MATH.md section 10).
-        let injectInput: ((Tensor, Tensor) throws -> Void)? = tvKind == .squared ? nil : { input, g in
+        let injectInput: ((Tensor, Tensor) throws -> Void)? = tvKind != .absolute ? nil : { input, g in
             try device.execute(.totalVariationL1Loss(image: input, gradient: g, scale: tvScale, slots: slots, index: tvSlot))
         }
         try workspace.backward(tapped: tapped, imageGradient: gradient, injectInput: injectInput) { layer, g in
@@ -122,8 +126,14 @@ public final class TransferObjective: Objective {
                 try self.apply(term, activation: self.workspace.activation(layer), gradient: g, device: device)
             }
         }
+        var tvValue: Double?
         if tvKind == .squared {
             try device.execute(.totalVariationLoss(image: x, gradient: gradient, scale: tvScale, slots: slots, index: tvSlot))
+        } else if tvKind == .ninePoint, let tvGradient {
+            let (value, g) = NinePointTV.evaluate(try device.download(x), channels: 3, height: x.shape[1], width: x.shape[2])
+            tvValue = value
+            try device.upload(g, to: tvGradient)
+            try device.execute(.axpy(alpha: tvScale, x: tvGradient, y: gradient))
         }
         try temporal?.apply(image: x, gradient: gradient, tau: weights.temporal, slots: slots, first: terms.count, device: device)
         // The gradient's norm comes back with the losses (no extra wait): a gradient gone
@@ -137,7 +147,7 @@ public final class TransferObjective: Objective {
             case .style: sum.addStyle(term.part(term.w2 == nil ? values[term.slot] : hostValues[term.slot]))
             }
         }
-        return sum.values(tv: values[tvSlot], temporal: temporal?.value(values, first: terms.count) ?? 0,
+        return sum.values(tv: tvValue ?? values[tvSlot], temporal: temporal?.value(values, first: terms.count) ?? 0,
                           gradientSquaredNorm: values[normSlot], weights: weights)
     }
 

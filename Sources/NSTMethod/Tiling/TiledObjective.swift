@@ -219,8 +219,18 @@ public final class TiledObjective: Objective {
                 sum.addContent(content.weights[k] * part.content[k] * contentShares[tile.index][k])
             }
         }
+        var tvValue: Double?
+        if tvKind == .ninePoint {
+            // On the host, where the image and its gradient already are (`NinePointTV`).
+            let (value, g) = NinePointTV.evaluate(pixels, channels: 3, height: size.height, width: size.width)
+            tvValue = value
+            let k = Float(lossWeights.tv)
+            for i in total.indices { total[i] += k * g[i] }
+        }
         try home.upload(total, to: gradient)
-        if tvKind == .absolute, let n = normalized, let gn = normalizedGradient {
+        if tvKind == .ninePoint {
+            // Done above.
+        } else if tvKind == .absolute, let n = normalized, let gn = normalizedGradient {
             // The L1 TV of the network's input (x - mean) / std; its gradient divided by std joins dJ/dx.
             try home.execute(.normalize(input: x, output: n, mean: mean, std: std))
             try home.fill(gn, with: 0)
@@ -233,7 +243,7 @@ public final class TiledObjective: Objective {
         try temporal?.apply(image: x, gradient: gradient, tau: lossWeights.temporal, slots: tvSlots, first: 2, device: home)
         try home.execute(.dot(gradient, gradient, slots: tvSlots, index: 1))
         let read = try home.readLosses(tvSlots)
-        return sum.values(tv: read[0], temporal: temporal?.value(read, first: 2) ?? 0, gradientSquaredNorm: read[1],
+        return sum.values(tv: tvValue ?? read[0], temporal: temporal?.value(read, first: 2) ?? 0, gradientSquaredNorm: read[1],
                           weights: lossWeights)
     }
 

@@ -29,13 +29,25 @@ public enum TransferPreset: String, Sendable, CaseIterable {
     /// content weight x MSE of the activations, style weight x MSE of Gram matrices divided by
     /// C*H*W, TV weight x the L1 total variation of the 0-255 preprocessed image.
     case neuralStyle = "neural-style"
+    /// crowsonkb's style-transfer-pytorch (docs/MATH.md section 12): content weight x MSE of
+    /// the activations, the W2 style loss with layers weighted 256:64:16:4:1 (normalised), TV
+    /// weight x its nine-point total variation; Adam, iterate averaging, coarse to fine by sqrt(2).
+    case styleTransferPytorch = "style-transfer-pytorch"
 
-    /// neural-style's defaults: content 5, style 100, TV 1e-3.
-    public var contentWeight: Double { 5 }
-    public var styleWeight: Double { 100 }
-    public var tvWeight: Double { 1e-3 }
+    /// The preset's alpha: neural-style's 5, style-transfer-pytorch's 0.015.
+    public var contentWeight: Double { self == .neuralStyle ? 5 : 0.015 }
+    /// The preset's beta: neural-style's 100; style-transfer-pytorch's layer weights sum to 1.
+    public var styleWeight: Double { self == .neuralStyle ? 100 : 1 }
+    /// The preset's gamma: neural-style's 1e-3, style-transfer-pytorch's 2.
+    public var tvWeight: Double { self == .neuralStyle ? 1e-3 : 2 }
     /// The input convention when neither `TransferOption.preprocess` nor the weights state one.
-    public var preprocess: Preprocess { .caffe }
+    public var preprocess: Preprocess { self == .neuralStyle ? .caffe : .torchvision }
+    /// The style statistic when `TransferOption.styleLoss` is not given.
+    public var styleLoss: StyleLossKind { self == .neuralStyle ? .gram : .w2 }
+    /// The total variation's form.
+    public var tv: TVKind { self == .neuralStyle ? .absolute : .ninePoint }
+    /// style-transfer-pytorch's style layer weights (relu1_1 to relu5_1), before normalising.
+    public static let styleTransferPytorchLayerWeights: [Double] = [256, 64, 16, 4, 1]
 }
 
 /// The settings of one run; the defaults are those of `nst transfer` (see its help).

@@ -67,14 +67,14 @@ public struct TransferPlan {
         let model = try Self.model(given: o.model, file: weights)
         self.model = model
         preprocess = o.preprocess ?? weights?.statedPreprocess ?? o.preset?.preprocess ?? .torchvision
-        tv = o.preset == .neuralStyle ? .absolute : .squared
+        tv = o.preset?.tv ?? .squared
         guard o.size > 0 else { throw TransferError.option("--size", "must be a positive number of pixels, got \(o.size)") }
         guard o.size <= Image.maxSide else { throw TransferError.option("--size", "must be at most \(Image.maxSide), got \(o.size)") }
         guard o.iterations > 0 else { throw TransferError.option("--iterations", "must be positive, got \(o.iterations)") }
         if let rate = o.learningRate, !(rate > 0 && rate.isFinite) {
             throw TransferError.option("--learning-rate", "must be a positive number, got \(rate)")
         }
-        let styleLoss = o.styleLoss ?? .gram
+        let styleLoss = o.styleLoss ?? o.preset?.styleLoss ?? .gram
         self.styleLoss = styleLoss
         if styleLoss == .w2, !o.controls.styleMaskPaths.isEmpty {
             throw TransferError.invalid(.styleLoss, "w2 does not combine with \(TransferOption.styleMask) (masked styles match Gram matrices); use \(TransferOption.styleLoss) gram")
@@ -107,7 +107,11 @@ public struct TransferPlan {
         try Self.checkControls(o, styleCount: styles)
         var content = try Self.layers(o.contentLayers, weights: nil, defaultWeight: 1, model: model,
                                       option: "--content-layers", weightsOption: "--content-layers")
-        var style = try Self.layers(o.styleLayers, weights: o.styleLayerWeights,
+        // style-transfer-pytorch weighs its five layers 256:64:16:4:1, normalised to sum 1.
+        let presetLayerWeights = o.preset == .styleTransferPytorch && o.styleLayerWeights == nil
+            && o.styleLayers.count == TransferPreset.styleTransferPytorchLayerWeights.count
+            ? TransferPreset.styleTransferPytorchLayerWeights.map { $0 / TransferPreset.styleTransferPytorchLayerWeights.reduce(0, +) } : nil
+        var style = try Self.layers(o.styleLayers, weights: o.styleLayerWeights ?? presetLayerWeights,
                                     defaultWeight: o.preset == .neuralStyle ? 1 : 1 / Double(o.styleLayers.count), model: model,
                                     option: "--style-layers", weightsOption: "--style-layer-weights")
         if o.preset == .neuralStyle {
@@ -115,6 +119,10 @@ public struct TransferPlan {
             // activations is 4 J_c^l; MSE of Gram/(C H W) is (4 / C^2) J_s^l.
             content = content.scaled(by: { _ in 4 })
             style = style.scaled(by: { index in 4 / Double(model.outputChannels(of: index) * model.outputChannels(of: index)) })
+        }
+        if o.preset == .styleTransferPytorch {
+            // Its content loss is the MSE of the activations, 4 J_c^l (section 12).
+            content = content.scaled(by: { _ in 4 })
         }
         self.content = content
         self.style = style

@@ -20,11 +20,11 @@ public struct TransferArguments: ParsableArguments {
     /// Whether `--size` was given (nst video then keeps the clip's size, up to the default).
     public var sizeGiven: Bool { size != nil }
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Optimiser iterations (accepted steps).", valueName: "n"))
-    var iterations: Int = defaults.iterations
+    @Option(parsing: .unconditional, help: ArgumentHelp("Optimiser iterations (accepted steps) (default: \(defaults.iterations); style-transfer-pytorch preset: 500 per stage, 1000 on the first).", valueName: "n"))
+    var iterations: Int?
 
-    @Option(help: ArgumentHelp("Optimiser: sgd, adam or lbfgs.", valueName: "name"))
-    var optimizer: OptimizerKind = defaults.optimizer
+    @Option(help: ArgumentHelp("Optimiser: sgd, adam or lbfgs (default: \(defaults.optimizer.rawValue); style-transfer-pytorch preset: adam).", valueName: "name"))
+    var optimizer: OptimizerKind?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Step size on the [0,1] pixel scale (default: sgd \(OptimizerKind.sgd.defaultLearningRate), adam \(OptimizerKind.adam.defaultLearningRate), lbfgs \(OptimizerKind.lbfgs.defaultLearningRate) = first trial step of each line search).", valueName: "rate"))
     var learningRate: Double?
@@ -103,8 +103,8 @@ public struct TransferArguments: ParsableArguments {
         var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
         options.devices = try DeviceChoice.list(parsing: device)
         options.size = size ?? Self.defaults.size
-        options.iterations = iterations
-        options.optimizer = optimizer
+        options.givenIterations = iterations
+        options.givenOptimizer = optimizer
         options.learningRate = learningRate
         // Unset weights are resolved by the plan (the preset's, the pretrained default, nst's).
         options.contentWeight = contentWeight

@@ -42,6 +42,11 @@ public enum TransferPreset: String, Sendable, CaseIterable {
     public var tvWeight: Double { self == .neuralStyle ? 1e-3 : 2 }
     /// The input convention when neither `TransferOption.preprocess` nor the weights state one.
     public var preprocess: Preprocess { self == .neuralStyle ? .caffe : .torchvision }
+    /// The iterations per stage when `TransferOption.iterations` is not given (style-transfer-pytorch:
+    /// 500, and twice that on the first stage of its schedule); nil: nst's.
+    public var iterations: Int? { self == .neuralStyle ? nil : 500 }
+    /// The optimiser when `TransferOption.optimizer` is not given; nil: nst's.
+    public var optimizer: OptimizerKind? { self == .neuralStyle ? nil : .adam }
     /// The style statistic when `TransferOption.styleLoss` is not given.
     public var styleLoss: StyleLossKind { self == .neuralStyle ? .gram : .w2 }
     /// The total variation's form.
@@ -60,10 +65,20 @@ public struct TransferOptions: Sendable {
     public var outputPath: String
     /// Long side of the generated image in pixels.
     public var size = 256
-    /// Optimiser iterations (accepted steps).
-    public var iterations = 200
-    /// The optimiser.
-    public var optimizer = OptimizerKind.lbfgs
+    /// Optimiser iterations as given (`TransferOption.iterations`); nil: the preset's, else 200.
+    public var givenIterations: Int?
+    /// Optimiser iterations (accepted steps): as given, else the preset's, else 200.
+    public var iterations: Int {
+        get { givenIterations ?? preset?.iterations ?? 200 }
+        set { givenIterations = newValue }
+    }
+    /// The optimiser as given (`TransferOption.optimizer`); nil: the preset's, else L-BFGS.
+    public var givenOptimizer: OptimizerKind?
+    /// The optimiser: as given, else the preset's, else L-BFGS.
+    public var optimizer: OptimizerKind {
+        get { givenOptimizer ?? preset?.optimizer ?? .lbfgs }
+        set { givenOptimizer = newValue }
+    }
     /// nil: the optimiser's `defaultLearningRate`.
     public var learningRate: Double?
     /// alpha, the weight of J_content; nil: the preset's, else 1 (`TransferPlan.lossWeights`).

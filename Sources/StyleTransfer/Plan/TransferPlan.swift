@@ -149,6 +149,9 @@ public struct TransferPlan {
         guard large.scaleFactor > 1, large.scaleFactor.isFinite else {
             throw TransferError.option("--scale-factor", "must be a number greater than 1, got \(large.scaleFactor)")
         }
+        if o.preset == .styleTransferPytorch, large.startSize == nil, large.stageIterations == nil {
+            return styleTransferPytorchStages(o)
+        }
         var sizes = [o.size]
         if let start = large.startSize {
             guard start >= 1, start <= o.size else {
@@ -178,6 +181,19 @@ public struct TransferPlan {
             throw TransferError.option("--stage-iterations", "must be positive, got \(bad)")
         }
         return zip(sizes, iterations).map { TransferStage(size: $0, iterations: $1) }
+    }
+
+    /// style-transfer-pytorch's schedule: long sides `round(size / sqrt(2)^i)` down to 128 (or
+    /// `size` when smaller), coarsest first; twice the iterations on the first (its 1000 and 500).
+    private static func styleTransferPytorchStages(_ o: TransferOptions) -> [TransferStage] {
+        let end = o.size, start = min(128, end)
+        var sizes = Set<Int>(), i = 0, side = end
+        while side >= start, sizes.count < maxStages {
+            sizes.insert(side)
+            i += 1
+            side = Int((Double(end) / pow(2, Double(i) / 2)).rounded(.toNearestOrEven))
+        }
+        return sizes.sorted().enumerated().map { k, size in TransferStage(size: size, iterations: k == 0 ? 2 * o.iterations : o.iterations) }
     }
 
     /// The network of a run: `--model` (`given`) when the weights `file` holds no other, else

@@ -76,6 +76,33 @@ final class StyleTransferPytorchPresetTests: XCTestCase {
         XCTAssertEqual(plan.style.weights.count, 5)
     }
 
+    /// Its schedule: gen_scales (sizes by sqrt(2) down from --size to 128, Python's rounding),
+    /// 1000 iterations on the first and 500 on the others; --iterations N gives 2N and N;
+    /// Adam unless --optimizer is given; --stage-iterations or --start-size replace it.
+    func testPresetSchedule() throws {
+        func plan(_ change: (inout TransferOptions) -> Void) throws -> TransferPlan {
+            var options = TransferOptions()
+            options.preset = .styleTransferPytorch
+            change(&options)
+            return try TransferPlan(options, styleCount: 1)
+        }
+        let p512 = try plan { $0.size = 512 }
+        XCTAssertEqual(p512.stages.map(\.size), [128, 181, 256, 362, 512])
+        XCTAssertEqual(p512.stages.map(\.iterations), [1000, 500, 500, 500, 500])
+        XCTAssertEqual(p512.options.optimizer, .adam)
+        XCTAssertEqual(try plan { $0.size = 500 }.stages.map(\.size), [177, 250, 354, 500])
+        XCTAssertEqual(try plan { $0.size = 100 }.stages.map(\.size), [100])
+        XCTAssertEqual(try plan { $0.size = 256; $0.iterations = 10 }.stages.map(\.iterations), [20, 10, 10])
+        XCTAssertEqual(try plan { $0.optimizer = .lbfgs }.options.optimizer, .lbfgs)
+        XCTAssertEqual(try plan { $0.size = 256; $0.large.stageIterations = [5] }.stages.map(\.size), [256])
+        // Without the preset nothing changes: one stage of 200 L-BFGS iterations.
+        var plain = TransferOptions()
+        plain.size = 512
+        let p = try TransferPlan(plain, styleCount: 1)
+        XCTAssertEqual(p.stages.map(\.iterations), [200])
+        XCTAssertEqual(p.options.optimizer, .lbfgs)
+    }
+
     /// Row 0 of the preset's objective (at a start other than the content) against its
     /// formulas: `0.015 MSE(A_x - A_c) + sum_l w_l W2_l + 2 TV9(x)`, each evaluated here from
     /// the downloaded activations (W2 by `W2Reference`, TV by the transcription above).

@@ -41,6 +41,10 @@ public struct TransferPlan {
     public let tv: TVKind
     /// The optimiser's step size (its default unless given).
     public let learningRate: Double
+    /// The decay of the average of each stage's images (`TransferOption.average`), or nil: none.
+    public let averageDecay: Double?
+    /// Adam's beta2: as given, else the preset's, else `Adam.defaultBeta2`.
+    public let adamBeta2: Double
     /// Sizes and iterations, coarsest first; the last is the output's size.
     public let stages: [TransferStage]
     /// alpha, beta and gamma: as given, else the preset's, else (beta) the one derived for
@@ -72,6 +76,7 @@ public struct TransferPlan {
         if let rate = o.learningRate, !(rate > 0 && rate.isFinite) {
             throw TransferError.option("--learning-rate", "must be a positive number, got \(rate)")
         }
+        (averageDecay, adamBeta2) = try Self.averaging(o)
         let alpha = o.contentWeight ?? o.preset?.contentWeight ?? LossWeights.defaults.content
         let beta = o.styleWeight ?? o.preset?.styleWeight
             ?? PretrainedDefaults.styleWeight(contentWeight: alpha, weights: weights, preprocess: o.preprocess)
@@ -117,6 +122,19 @@ public struct TransferPlan {
         depth = max(content.depth, style.depth)
         learningRate = o.effectiveLearningRate
         stages = try Self.stages(o)
+    }
+
+    /// `TransferOption.average`'s decay and Adam's beta2, each 0 to below 1 (1 would divide by
+    /// `1 - 1^t = 0` in the bias correction).
+    private static func averaging(_ o: TransferOptions) throws -> (Double?, Double) {
+        if let decay = o.averageDecay, !(decay >= 0 && decay < 1) {
+            throw TransferError.invalid(.average, "must be a number from 0 up to but not including 1 (e.g. 0.99), got \(decay)")
+        }
+        let beta2 = o.adamBeta2 ?? o.preset?.adamBeta2 ?? Adam.defaultBeta2
+        guard beta2 >= 0, beta2 < 1 else {
+            throw TransferError.invalid(.optimizer, "adam's beta2 must be a number from 0 up to but not including 1, got \(beta2)")
+        }
+        return (o.averageDecay, beta2)
     }
 
     /// The most stages a coarse-to-fine run may have: sixteen doublings span any size nst takes.

@@ -29,6 +29,9 @@ public struct TransferArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Step size on the [0,1] pixel scale (default: sgd \(OptimizerKind.sgd.defaultLearningRate), adam \(OptimizerKind.adam.defaultLearningRate), lbfgs \(OptimizerKind.lbfgs.defaultLearningRate) = first trial step of each line search).", valueName: "rate"))
     var learningRate: Double?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write the bias-corrected exponential moving average of each stage's images with this decay, 0 to below 1 (e.g. 0.99), instead of the last image (default: off).", valueName: "decay"))
+    var average: Double?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(LossWeights.defaults.content); neural-style preset: 5).", valueName: "alpha"))
     var contentWeight: Double?
 
@@ -106,6 +109,7 @@ public struct TransferArguments: ParsableArguments {
         options.givenIterations = iterations
         options.givenOptimizer = optimizer
         options.learningRate = learningRate
+        options.averageDecay = average
         // Unset weights are resolved by the plan (the preset's, the pretrained default, nst's).
         options.contentWeight = contentWeight
         options.styleWeight = styleWeight

@@ -86,7 +86,7 @@ enum Resampler {
         }
         if height != image.height {
             let axis = ResampleAxis(from: image.height, to: height)
-            current = vertical(current, width: currentWidth, axis: axis)
+            current = vertical(current, planes: 3, width: currentWidth, axis: axis)
         }
         // Lanczos lobes overshoot at edges; images stay in [0, 1] by contract.
         for i in current.indices { current[i] = min(max(current[i], 0), 1) }
@@ -94,7 +94,7 @@ enum Resampler {
     }
 
     /// Filters each of `rows` rows of `axis.inputSize` values to `axis.outputSize`.
-    private static func horizontal(_ input: [Float], rows: Int, axis: ResampleAxis) -> [Float] {
+    static func horizontal(_ input: [Float], rows: Int, axis: ResampleAxis) -> [Float] {
         var output = [Float](repeating: 0, count: rows * axis.outputSize)
         input.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
@@ -118,15 +118,15 @@ enum Resampler {
         return output
     }
 
-    /// Filters the columns of 3 planes of `axis.inputSize` rows of `width` values.
-    private static func vertical(_ input: [Float], width: Int, axis: ResampleAxis) -> [Float] {
-        var output = [Float](repeating: 0, count: 3 * axis.outputSize * width)
+    /// Filters the columns of `planes` planes of `axis.inputSize` rows of `width` values.
+    static func vertical(_ input: [Float], planes: Int, width: Int, axis: ResampleAxis) -> [Float] {
+        var output = [Float](repeating: 0, count: planes * axis.outputSize * width)
         input.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
                 axis.weights.withUnsafeBufferPointer { weights in
                     guard let src = source.baseAddress, let dst = target.baseAddress,
                           let w = weights.baseAddress else { return }
-                    Parallel.forEach(3 * axis.outputSize, costPerItem: 2 * width * axis.taps) { outIndex in
+                    Parallel.forEach(planes * axis.outputSize, costPerItem: 2 * width * axis.taps) { outIndex in
                         let channel = outIndex / axis.outputSize, i = outIndex % axis.outputSize
                         let outRow = dst + outIndex * width
                         for k in 0..<axis.counts[i] {

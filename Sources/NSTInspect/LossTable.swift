@@ -17,7 +17,9 @@ public struct LossTable: Sendable {
     public let rows: [[Double]]
 
     /// Parses CSV text: a header line, then rows of numbers with as many fields.
-    /// Blank lines are skipped; `nan` and `inf` are numbers (plots skip them). A leading
+    /// Blank lines are skipped; `nan` and `inf` are numbers (plots skip them), and an empty
+    /// field is a missing value, read as NaN (the `average` column of a run with
+    /// `--average` is filled only at the end of each stage). A leading
     /// byte-order mark and CRLF line ends (as spreadsheets write them) are accepted.
     /// - Throws: `TransferError.file` with role `role`, naming `source` and the line, when the
     ///   text is empty, lacks an `iteration` or `total` column, has no rows, or a row has
@@ -45,6 +47,7 @@ public struct LossTable: Sendable {
             }
             rows.append(try fields.enumerated().map { k, field in
                 let trimmed = field.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty { return .nan }
                 guard let value = Double(trimmed) else {
                     throw fail("line \(line.number): '\(trimmed)' in column '\(columns[k])' is not a number")
                 }

@@ -30,11 +30,13 @@ public protocol Optimizer: AnyObject {
 /// - Parameters:
 ///   - learningRate: the step size (see `OptimizerKind.defaultLearningRate`).
 ///   - iterations: the planned number of iterations (bounds L-BFGS's history allocation).
+///   - adamBeta2: Adam's second-moment decay rate.
 public func makeOptimizer(_ kind: OptimizerKind, device: any Device, like: Shape, learningRate: Double,
-                          iterations: Int, history: Int = LBFGS.defaultHistory) throws -> Optimizer {
+                          iterations: Int, history: Int = LBFGS.defaultHistory,
+                          adamBeta2: Double = Adam.defaultBeta2) throws -> Optimizer {
     switch kind {
     case .sgd: return try SGD(device: device, learningRate: learningRate)
-    case .adam: return try Adam(device: device, shape: like, learningRate: learningRate)
+    case .adam: return try Adam(device: device, shape: like, learningRate: learningRate, beta2: adamBeta2)
     case .lbfgs:
         return try LBFGS(device: device, shape: like, learningRate: learningRate,
                          history: min(history, max(iterations, 1)))

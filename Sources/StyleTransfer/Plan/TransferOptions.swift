@@ -53,6 +53,10 @@ public enum TransferPreset: String, Sendable, CaseIterable {
     public var tv: TVKind { self == .neuralStyle ? .absolute : .ninePoint }
     /// style-transfer-pytorch's style layer weights (relu1_1 to relu5_1), before normalising.
     public static let styleTransferPytorchLayerWeights: [Double] = [256, 64, 16, 4, 1]
+    /// Adam's beta2 unless the options give one; nil: nst's (`Adam.defaultBeta2`, torch's too).
+    public var adamBeta2: Double? { self == .neuralStyle ? nil : 0.99 }
+    /// The iterate average's decay unless `TransferOption.average` is given; nil: none.
+    public var averageDecay: Double? { self == .neuralStyle ? nil : 0.99 }
 }
 
 /// The settings of one run; the defaults are those of `nst transfer` (see its help).
@@ -81,6 +85,12 @@ public struct TransferOptions: Sendable {
     }
     /// nil: the optimiser's `defaultLearningRate`.
     public var learningRate: Double?
+    /// The decay of the average of each stage's images (`TransferOption.average`), which becomes the
+    /// output, the snapshots and the next stage's start; nil: off.
+    public var averageDecay: Double?
+    /// Adam's beta2, 0 to below 1; nil: the preset's, else `Adam.defaultBeta2`. No flag sets it (a
+    /// preset or a library caller does), so a bad value is reported against `TransferOption.optimizer`.
+    public var adamBeta2: Double?
     /// alpha, the weight of J_content; nil: the preset's, else 1 (`TransferPlan.lossWeights`).
     public var contentWeight: Double?
     /// beta, the weight of J_style; nil: the preset's, else the one derived for pretrained

@@ -7,6 +7,7 @@
 public enum TransferOption: String, Sendable, CaseIterable, CustomStringConvertible {
     case content = "--content", style = "--style", output = "--output", size = "--size", iterations = "--iterations"
     case optimizer = "--optimizer", learningRate = "--learning-rate"
+    case average = "--average"
     case contentWeight = "--content-weight", styleWeight = "--style-weight", tvWeight = "--tv-weight"
     case preset = "--preset", model = "--model", preprocess = "--preprocess"
     case contentLayers = "--content-layers", styleLayers = "--style-layers", styleLayerWeights = "--style-layer-weights"

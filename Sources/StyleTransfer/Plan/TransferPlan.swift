@@ -43,6 +43,10 @@ public struct TransferPlan {
     public let styleLoss: StyleLossKind
     /// The optimiser's step size (its default unless given).
     public let learningRate: Double
+    /// The decay of the average of each stage's images (`TransferOption.average`), or nil: none.
+    public let averageDecay: Double?
+    /// Adam's beta2: as given, else the preset's, else `Adam.defaultBeta2`.
+    public let adamBeta2: Double
     /// Sizes and iterations, coarsest first; the last is the output's size.
     public let stages: [TransferStage]
     /// alpha, beta and gamma: as given, else the preset's, else (beta) the one derived for
@@ -79,6 +83,7 @@ public struct TransferPlan {
         if styleLoss == .w2, !o.controls.styleMaskPaths.isEmpty {
             throw TransferError.invalid(.styleLoss, "w2 does not combine with \(TransferOption.styleMask) (masked styles match Gram matrices); use \(TransferOption.styleLoss) gram")
         }
+        (averageDecay, adamBeta2) = try Self.averaging(o)
         let alpha = o.contentWeight ?? o.preset?.contentWeight ?? LossWeights.defaults.content
         // W2 is quadratic in the features, as the content loss is, so one ratio serves every
         // weights file: style-transfer-pytorch's (docs/MATH.md section 12).
@@ -135,6 +140,21 @@ public struct TransferPlan {
         depth = max(content.depth, style.depth)
         learningRate = o.effectiveLearningRate
         stages = try Self.stages(o)
+    }
+
+    /// `TransferOption.average`'s decay and Adam's beta2, each 0 to below 1 (1 would divide by
+    /// `1 - 1^t = 0` in the bias correction).
+    private static func averaging(_ o: TransferOptions) throws -> (Double?, Double) {
+        // The preset's average unless --average is given (--average 0 is the last image itself).
+        let averageDecay = o.averageDecay ?? o.preset?.averageDecay
+        if let decay = averageDecay, !(decay >= 0 && decay < 1) {
+            throw TransferError.invalid(.average, "must be a number from 0 up to but not including 1 (e.g. 0.99), got \(decay)")
+        }
+        let beta2 = o.adamBeta2 ?? o.preset?.adamBeta2 ?? Adam.defaultBeta2
+        guard beta2 >= 0, beta2 < 1 else {
+            throw TransferError.invalid(.optimizer, "adam's beta2 must be a number from 0 up to but not including 1, got \(beta2)")
+        }
+        return (averageDecay, beta2)
     }
 
     /// The most stages a coarse-to-fine run may have: sixteen doublings span any size nst takes.

@@ -9,7 +9,8 @@ import NSTMethod
 /// 2. while the targets are computed: one `VGGWorkspace` per style image at a time (the
 ///    largest counts) and one `[C,C]` scratch Gram per style layer, all released after;
 /// 3. then the generated image's workspace, the content image and its target activations,
-///    the image, its gradient, the last good copy (`TransferOption.saveEvery`) and the optimiser state
+///    the image, its gradient, the last good copy (`TransferOption.saveEvery`), the average of the
+///    images (`TransferOption.average`) and the optimiser state
 ///    (Adam: 2 image-sized tensors; L-BFGS: `2 * history` pairs plus 3, history capped by the
 ///    iterations as `makeOptimizer` caps it, and `2 * history` coefficients; SGD: none).
 ///
@@ -27,6 +28,8 @@ import NSTMethod
 /// `host` is what the run keeps in host memory besides the device: the decoded images at
 /// their final sizes and the weights as loaded (`VGGWeights`, held for the whole run). On
 /// the CPU backend host and device are the same memory, so the CPU check counts both.
+/// An Adam run of several stages also holds, between stages, the last stage's moments and one
+/// of them resized (`Adam.warmStart`): at most 3 image-sized arrays, counted in `host`.
 /// `host` also holds `processOverhead` for the runtime, the libraries and the decoded files
 /// before resizing, set above what a bare `nst` process keeps resident; the estimate was
 /// checked against the peak resident memory of real runs (figures in BENCHMARKS.md).
@@ -93,13 +96,20 @@ public struct MemoryEstimate: Equatable, Sendable {
         let workspace = Self.workspaceFloats(height: height, width: width, depth: depth,
                                              keep: Set(content.indices).union(style.indices), model: model)
             + (extra == 0 ? 0 : Self.augmentedFloats(height: height, width: width, depth: depth, layers: style.indices, model: model))
-        // The content image, the generated image, its gradient and the optional last good copy.
-        let imageTensors = (keepLastGood ? 4 : 3) * image
+        // The content image, the generated image, its gradient, the optional last good copy and average.
+        let imageTensors = (3 + (keepLastGood ? 1 : 0) + (plan.averageDecay != nil ? 1 : 0)) * image
         transferPhase = floats * (workspace + contentTargets + imageTensors) + optimizerState
 
         let sizes = [ImageSize(height: height, width: width)] + styleSizes.map { ImageSize(height: $0.height, width: $0.width) }
         scratch = floats * (device?.scratchFloats(sizes: sizes, depth: depth, model: model) ?? 0)
-        host = floats * sizes.reduce(0) { $0 + 3 * $1.height * $1.width } + weights + Self.processOverhead
+        host = floats * (sizes.reduce(0) { $0 + 3 * $1.height * $1.width } + Self.warmStartFloats(plan, image: image))
+            + weights + Self.processOverhead
+    }
+
+    /// Host floats of Adam's warm start between stages for an image of `image` floats: the
+    /// moments of the last stage (smaller) and one resized moment; 0 without one.
+    static func warmStartFloats(_ plan: TransferPlan, image: Int) -> Int {
+        plan.options.optimizer == .adam && plan.stages.count > 1 ? 3 * image : 0
     }
 
     /// Floats of `AugmentedFeatures(workspace:layers:)` for an image of this size: two buffers

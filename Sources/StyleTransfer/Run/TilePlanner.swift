@@ -102,8 +102,8 @@ public enum TilePlanner {
 
 /// The memory of a tiled stage, by where it lives (see `TiledObjective`).
 struct TiledMemory {
-    /// Full-size tensors on the home device: the image, its gradient, the last good copy and
-    /// the optimiser's state.
+    /// Full-size tensors on the home device: the image, its gradient, the last good copy, the
+    /// average of the images and the optimiser's state.
     let home: Int
     /// One worker's device tensors: weights, the workspace of the largest crop, crop image
     /// and gradient, interior buffers and Gram matrices; `scratchSizes` for its scratch.
@@ -112,7 +112,7 @@ struct TiledMemory {
     let depth: Int
     let model: VGGModel
     /// Host arrays: the image and its gradient as pixels, the content targets, the decoded
-    /// images, the loaded weights and the process's own overhead.
+    /// images, the loaded weights, Adam's warm start and the process's own overhead.
     let host: Int
 
     init(plan: TransferPlan, size: ImageSize, styleSizes: [ImageSize], tileSide: Int, history: Int, keepLastGood: Bool) {
@@ -125,7 +125,8 @@ struct TiledMemory {
         case .lbfgs: optimizer = (2 * history + 3) * image + 2 * history
         }
         // The L1 TV of the network's input keeps that input and its gradient at full size too.
-        home = floats * ((keepLastGood ? 3 : 2) * image + optimizer + (plan.tv == .absolute ? 2 * image : 0))
+        let copies = 2 + (keepLastGood ? 1 : 0) + (plan.averageDecay != nil ? 1 : 0)
+        home = floats * (copies * image + optimizer + (plan.tv == .absolute ? 2 * image : 0))
         // A bound on the largest crop of any image's grid, worked out without cutting it: an
         // interior is at most `tileSide` (on the grid), plus a halo on each side, within the image.
         let alignment = 1 << TileGrid.pools(model: plan.model, depth: plan.depth)
@@ -159,7 +160,8 @@ struct TiledMemory {
             sum + (fullShapes.indices.contains(layer) ? fullShapes[layer].count : 0)
         }
         let pixels = images.reduce(0) { $0 + 3 * $1.height * $1.width }
-        host = floats * (3 * image + targets + pixels + weights) + MemoryEstimate.processOverhead
+        host = floats * (3 * image + targets + pixels + weights + MemoryEstimate.warmStartFloats(plan, image: image))
+            + MemoryEstimate.processOverhead
     }
 
     /// Bytes `device` must hold: its worker share (with its own scratch), the full-size

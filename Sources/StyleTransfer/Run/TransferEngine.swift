@@ -27,6 +27,8 @@ public final class TransferEngine {
     private let optimizer: Optimizer
     /// A copy of the image before the current update, kept when `keepLastGood` is set.
     private let lastGood: Tensor?
+    /// The stage's average of the images (`TransferOption.average`), or nil without one.
+    private let average: IterateAverage?
     /// The iteration after which `TransferOption.tolerance` ended the last `run`, or nil when it ran them all.
     public private(set) var stoppedAt: Int?
 
@@ -55,10 +57,11 @@ public final class TransferEngine {
     /// (the items of a batch share them).
     /// With `remote`, a tiled stage's tiles are shared with other processes (`RemoteTiles`).
     /// `temporal`: a video frame's earlier results warped into it, at the content's size
-    /// (the temporal term, weighted by the plan's tau), or none.
+    /// (the temporal term, weighted by the plan's tau), or none. `warmStart`: the last stage's
+    /// Adam state, which an Adam run starts from (resized to this stage's size), or nil.
     init(device: any Device, plan: TransferPlan, weights: VGGWeights, content: Image, styles: [Image], initial: Image?,
          keepLastGood: Bool, stage: TransferStage?, layout: StageLayout?, workers: [any Device], masks: TransferMasks?,
-         cache: EngineCache, remote: (any RemoteTiles)? = nil, temporal: [TemporalTarget] = []) throws {
+         cache: EngineCache, remote: (any RemoteTiles)? = nil, temporal: [TemporalTarget] = [], warmStart: AdamState? = nil) throws {
         let options = plan.options
         self.device = device
         self.plan = plan
@@ -116,8 +119,12 @@ public final class TransferEngine {
             }
         }
         optimizer = try makeOptimizer(options.optimizer, device: device, like: shape, learningRate: plan.learningRate,
-                                      iterations: stage.iterations, history: layout?.history ?? LBFGS.defaultHistory)
+                                      iterations: stage.iterations, history: layout?.history ?? LBFGS.defaultHistory,
+                                      adamBeta2: plan.adamBeta2)
+        // Only Adam has state worth carrying: L-BFGS's pairs belong to the old size, SGD keeps none.
+        if let warmStart, let adam = optimizer as? Adam { try adam.warmStart(from: warmStart) }
         lastGood = keepLastGood ? try device.makeTensor(shape) : nil
+        average = try plan.averageDecay.map { try IterateAverage(device: device, shape: shape, decay: $0) }
     }
 
     /// Uniform noise in [0, 1): `SplitMix64(seed).nextUnitFloat()` for each value in CHW order.
@@ -159,6 +166,8 @@ public final class TransferEngine {
             return .stopped(signal: stop?.signal ?? 0, iteration: 0)
         }
         guard losses.isFinite else { throw diverged(0, losses) }
+        // Each stage averages its own images, from its start (style-transfer-pytorch's restart).
+        try average?.restart(from: image)
         try report(0, losses, elapsed())
         let controls = plan.options.controls
         var early = controls.tolerance.map { EarlyStop(tolerance: $0, window: controls.toleranceWindow) }
@@ -184,6 +193,8 @@ public final class TransferEngine {
                 if let lastGood { try device.copy(lastGood, to: image) }
                 throw diverged(k, losses)
             }
+            // Only a finished, finite step joins the average, before the report that may snapshot it.
+            try average?.add(image)
             try report(k, losses, elapsed())
             if k < stage.iterations, early?.shouldStop(after: losses.total) == true {
                 stoppedAt = k
@@ -215,5 +226,27 @@ public final class TransferEngine {
     /// The current image, downloaded (CHW, unclamped).
     public func currentImage() throws -> Image {
         try Image(width: width, height: height, pixels: device.download(image))
+    }
+
+    /// What the stage has made: with `TransferOption.average`, the average of its images so far
+    /// (the current image while none has been averaged), else the current image. The output,
+    /// the snapshots and the next stage's start are this.
+    public func resultImage() throws -> Image {
+        guard let average, average.count > 0 else { return try currentImage() }
+        return try Image(width: width, height: height, pixels: device.download(average.average))
+    }
+
+    /// J at the average of the stage's images (`TransferOption.average`), or nil without one
+    /// (or before any image was averaged). One more evaluation; it overwrites `gradient`, so
+    /// it belongs after `run`.
+    public func averageLosses() throws -> LossValues? {
+        guard let average, average.count > 0 else { return nil }
+        return try objective.evaluate(average.average, gradient: gradient)
+    }
+
+    /// The optimiser's state for the next coarse-to-fine stage: Adam's moments and step
+    /// count, downloaded; nil for the optimisers whose state does not carry over.
+    public func carriedState() throws -> AdamState? {
+        try (optimizer as? Adam)?.state()
     }
 }

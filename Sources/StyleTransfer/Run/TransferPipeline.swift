@@ -72,8 +72,10 @@ struct TransferPipeline {
         let keepLastGood = options.saveEvery > 0 || stop != nil
         let layouts = try layouts(keepLastGood: keepLastGood)
         let device = devices[0], count = sizes.count, multiStage = count > 1
-        var log = LossLog()
+        var log = LossLog(averageColumn: plan.averageDecay != nil)
         var previous: Image?
+        // Adam's state at the end of the last stage, which the next one starts from.
+        var carried: AdamState?
         var end = RunEnd.finished
         var last: (progress: ProgressDisplay, stage: TransferStage)?
         for (s, (sized, layout)) in zip(sizes, layouts).enumerated() {
@@ -98,7 +100,8 @@ struct TransferPipeline {
             let engine = try blamingSize {
                 try TransferEngine(device: device, plan: plan, weights: weights, content: content, styles: styles,
                                    initial: initial, keepLastGood: keepLastGood, stage: stage, layout: layout,
-                                   workers: devices, masks: masks, cache: cache, remote: remote, temporal: temporal)
+                                   workers: devices, masks: masks, cache: cache, remote: remote, temporal: temporal,
+                                   warmStart: carried)
             }
             let snapshotStage = multiStage ? stage : nil
             var lastImage = -Double.infinity
@@ -110,11 +113,11 @@ struct TransferPipeline {
                         observer.iteration(k, of: stage.iterations, stage: s, stages: count, losses: losses, seconds: seconds)
                         if k == stage.iterations || seconds - lastImage >= observer.imageInterval {
                             lastImage = seconds
-                            observer.image(try ColorHooks.after(plan, image: engine.currentImage(), content: content), iteration: k, stage: s)
+                            observer.image(try ColorHooks.after(plan, image: engine.resultImage(), content: content), iteration: k, stage: s)
                         }
                     }
                     if options.saveEvery > 0, k > 0, k % options.saveEvery == 0, k < stage.iterations || s + 1 < count {
-                        try sink.snapshot(ColorHooks.after(plan, image: engine.currentImage(), content: content),
+                        try sink.snapshot(ColorHooks.after(plan, image: engine.resultImage(), content: content),
                                           iteration: k, stage: snapshotStage, log: log)
                     }
                 }
@@ -122,7 +125,7 @@ struct TransferPipeline {
                 progress.interrupt()
                 guard case let .diverged(message) = error else { throw error }
                 let lastRow = options.saveEvery > 0 ? log.rows.last : nil
-                let lastGood = try lastRow.map { _ in try ColorHooks.after(plan, image: engine.currentImage(), content: content) }
+                let lastGood = try lastRow.map { _ in try ColorHooks.after(plan, image: engine.resultImage(), content: content) }
                 let kept = try sink.diverged(log: log, lastGood: lastGood, iteration: lastRow?.iteration ?? 0, stage: snapshotStage)
                 throw TransferError.diverged(message + kept)
             } catch {
@@ -133,10 +136,13 @@ struct TransferPipeline {
                 progress.interrupt()
                 progress.note(prefix + RunControls.stopNote(options.controls, iteration: k))
             }
-            previous = try engine.currentImage()
+            previous = try engine.resultImage()
             // A stop request ends every stage: what there is becomes the output.
             let stopped: Bool
             if case .stopped = end { stopped = true } else { stopped = false }
+            // J at the average costs one more evaluation: a stop, which must not wait, skips it.
+            if !stopped, let averaged = try blamingSize({ try engine.averageLosses() }) { log.setAverage(averaged.total) }
+            if !stopped, s + 1 < count { carried = try engine.carriedState() }
             if s + 1 == count || stopped { previous = try previous.map { try ColorHooks.after(plan, image: $0, content: content) } }
             if stopped { break }
             // A stall (a minimum at this size) ends the stage; a later stage starts afresh.

@@ -34,12 +34,15 @@ extension LossLog {
     /// The header of a clip's loss log: `frame` before the still image's columns, `temporal` (J_temporal) after `tv`.
     static let videoHeader = "frame,iteration,total,content,style,tv,temporal,seconds,scale"
 
-    /// The rows of frame `frame` in `videoHeader`'s columns.
+    /// `videoHeader`, ending in `,average` when the run averages its images (`TransferOption.average`).
+    static func videoHeader(averageColumn: Bool) -> String { videoHeader + (averageColumn ? ",average" : "") }
+
+    /// The rows of frame `frame` in `videoHeader(averageColumn:)`'s columns.
     func videoRows(frame: Int) -> [String] {
         rows.map { row in
             let l = row.losses
             return "\(frame),\(row.iteration)," + [l.total, l.content, l.style, l.tv, l.temporal, row.seconds].map(Self.format).joined(separator: ",")
-                + ",\(row.scale)"
+                + ",\(row.scale)" + (averageColumn ? "," + (row.average.map(Self.format) ?? "") : "")
         }
     }
 }

@@ -56,7 +56,8 @@ public enum VideoRunner {
         guard let device = devices.first else { throw TransferError.invalid(.device, "names no device") }
         let cache = EngineCache(sharesStyleTargets: !transfer.controls.colorMatch)
         let reach = options.temporalFrames.last ?? 1
-        var lossLog = transfer.lossLogPath.map { FrameCSV(path: $0, header: LossLog.videoHeader, role: .lossLog, keepBefore: finished + 1) }
+        let lossHeader = LossLog.videoHeader(averageColumn: plan.averageDecay != nil)
+        var lossLog = transfer.lossLogPath.map { FrameCSV(path: $0, header: lossHeader, role: .lossLog, keepBefore: finished + 1) }
         var consistency = options.consistencyLogPath.map {
             FrameCSV(path: $0, header: ConsistencyLog.header, role: .consistencyLog, keepBefore: finished + 1)
         }

@@ -74,6 +74,14 @@ final class StyleTransferPytorchPresetTests: XCTestCase {
         let expected = [256.0, 64, 16, 4, 1].map { $0 / 341 }
         for (a, b) in zip(plan.style.weights, expected) { XCTAssertEqual(a, b, accuracy: 1e-15) }
         XCTAssertEqual(plan.style.weights.count, 5)
+        XCTAssertEqual(plan.averageDecay, 0.99)
+        XCTAssertEqual(plan.adamBeta2, 0.99)
+        XCTAssertEqual(plan.options.optimizer, .adam)
+        XCTAssertEqual(plan.learningRate, 0.02)
+        // --average 0 turns the preset's average into the last image; nst's own runs have none.
+        options.averageDecay = 0
+        XCTAssertEqual(try TransferPlan(options, styleCount: 1).averageDecay, 0)
+        XCTAssertNil(try TransferPlan(TransferOptions(), styleCount: 1).averageDecay)
     }
 
     /// Its schedule: gen_scales (sizes by sqrt(2) down from --size to 128, Python's rounding),

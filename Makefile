@@ -2,7 +2,7 @@
 SWIFT ?= swift
 NST := .build/release/nst
 
-.PHONY: deps build install man demo test sanitize asan tsan fuzz-short pictures controls-sheet video-sheet
+.PHONY: deps build install man demo test sanitize asan tsan fuzz-short pictures controls-sheet video-sheet style-loss-sheet
 deps:
 	bash scripts/install-deps.sh
 
@@ -98,3 +98,16 @@ controls-sheet: build
 	    --caption "normalized" --caption "two masks" --output docs/controls-sheet.png \
 	    $(DEMO_OUT)/controls-none.png $(DEMO_OUT)/controls-original-colors.png $(DEMO_OUT)/controls-color-match.png \
 	    $(DEMO_OUT)/controls-normalize.png $(DEMO_OUT)/controls-masks.png
+
+# README.md's "Which style loss": Gram and W2, each without and with iterate averaging, one
+# Adam run each on the built-in weights.
+STYLE_LOSS_ARGS := --content examples/shipwreck.jpg --style examples/starry_night.jpg --size 160 --optimizer adam --iterations 200 --device cpu --quiet
+style-loss-sheet: build
+	@mkdir -p $(DEMO_OUT)
+	$(NST) transfer $(STYLE_LOSS_ARGS) --style-loss gram --output $(DEMO_OUT)/loss-gram.png
+	$(NST) transfer $(STYLE_LOSS_ARGS) --style-loss gram --average 0.99 --output $(DEMO_OUT)/loss-gram-average.png
+	$(NST) transfer $(STYLE_LOSS_ARGS) --style-loss w2 --output $(DEMO_OUT)/loss-w2.png
+	$(NST) transfer $(STYLE_LOSS_ARGS) --style-loss w2 --average 0.99 --output $(DEMO_OUT)/loss-w2-average.png
+	$(NST) sheet --colors 256 --height 120 --caption "Gram" --caption "Gram, averaged" --caption "W2" --caption "W2, averaged" \
+	    --output docs/style-loss-sheet.png $(DEMO_OUT)/loss-gram.png $(DEMO_OUT)/loss-gram-average.png \
+	    $(DEMO_OUT)/loss-w2.png $(DEMO_OUT)/loss-w2-average.png

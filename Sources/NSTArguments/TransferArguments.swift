@@ -32,19 +32,19 @@ public struct TransferArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Write the bias-corrected exponential moving average of each stage's images with this decay, 0 to below 1 (e.g. 0.99), instead of the last image (default: off).", valueName: "decay"))
     var average: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(LossWeights.defaults.content); neural-style preset: 5).", valueName: "alpha"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("alpha, the weight of J_content (default \(LossWeights.defaults.content); neural-style preset: 5; style-transfer-pytorch: 0.015).", valueName: "alpha"))
     var contentWeight: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(LossWeights.defaults.style); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones, 0.33 x alpha for vgg19-normalised; with --style-loss w2: alpha / 0.06; neural-style preset: 100).", valueName: "beta"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("beta, the weight of J_style (default \(LossWeights.defaults.style); with pretrained --weights: 0.0066 x alpha for caffe-convention weights, 22 x alpha for torchvision ones, 0.33 x alpha for vgg19-normalised; with --style-loss w2: alpha / 0.06; neural-style preset: 100; style-transfer-pytorch: 1).", valueName: "beta"))
     var styleWeight: Double?
 
     @Option(help: ArgumentHelp("Style statistic: gram (Gram matrices, Gatys et al.) or w2 (mean and covariance under the Wasserstein-2 distance, as style-transfer-pytorch; default beta then alpha / 0.06).", valueName: "gram|w2"))
     var styleLoss: StyleLossKind?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(LossWeights.defaults.tv); neural-style preset: 0.001).", valueName: "gamma"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gamma, the weight of the total variation J_tv (default \(LossWeights.defaults.tv); neural-style preset: 0.001; style-transfer-pytorch: 2, its nine-point TV).", valueName: "gamma"))
     var tvWeight: Double?
 
-    @Option(help: ArgumentHelp("An objective whose weights mean what they mean elsewhere: neural-style (jcjohnson/neural-style as neural-style-pt computes it).", valueName: "name"))
+    @Option(help: ArgumentHelp("An objective whose weights mean what they mean elsewhere: neural-style (jcjohnson/neural-style as neural-style-pt computes it) or style-transfer-pytorch (crowsonkb's: W2 loss, Adam, averaging, sqrt(2) stages from 128).", valueName: "name"))
     var preset: TransferPreset?
 
     @Option(help: ArgumentHelp("Network: vgg19 or vgg16 (default: the one the weights file holds, else vgg19).", valueName: "name"))

@@ -28,6 +28,7 @@ public final class WeightsFile {
         "vgg19-dcbb9e9d.pth": .torchvision, "vgg16-397923af.pth": .torchvision,
         "vgg19-d01eb7cb.pth": .caffe, "vgg16-00b39a1b.pth": .caffe,
         "VGG_ILSVRC_19_layers.caffemodel": .caffe, "VGG_ILSVRC_16_layers.caffemodel": .caffe,
+        "vgg_normalised.caffemodel": .caffe,
     ]
 
     /// Opens `url`, detecting the format.

@@ -11,7 +11,7 @@ extension CPUDevice {
     /// Whether `conv2d`/`conv2dInputGradient` take the Winograd path for this geometry.
     func usesWinograd(_ g: ConvGeometry) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.padding == 1
-            && min(g.inChannels, g.outChannels) >= winogradMinChannels
+            && min(g.inChannels, g.outChannels) >= winogradMinChannels && g.height * g.width >= winogradMinPositions
     }
 
     /// `U[xi][o][i] = (G w[o,i] G^T)[xi]`; with `flip`, the weights of the adjoint

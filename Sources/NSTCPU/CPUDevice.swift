@@ -53,6 +53,10 @@ public final class CPUDevice: Device {
     /// 3x3 pad-1 convolutions with at least this many input and output channels use
     /// Winograd; thinner ones (VGG's first layer) use im2col.
     let winogradMinChannels: Int
+    /// ... and at least this many output positions (H x W). Below it a layer's im2col
+    /// product is small, while Winograd's transformed weights (cached, 8x the weights for
+    /// F(4x4) both ways) are not: a 32 px run of VGG-19 held about 400 MB of them.
+    let winogradMinPositions: Int
     /// The Winograd variant those convolutions take.
     let winogradTile: WinogradTile
     /// Temporaries of the ops, reused across calls.
@@ -61,14 +65,16 @@ public final class CPUDevice: Device {
     let transformedWeights = WinogradWeightCache()
 
     /// Makes the CPU backend. It has no state beyond the tensors it makes.
-    public convenience init() { self.init(columnBudget: 1 << 22, winogradMinChannels: 16) }
+    public convenience init() { self.init(columnBudget: 1 << 22, winogradMinChannels: 16, winogradMinPositions: 256) }
 
     /// Makes the CPU backend with a given scratch budget, Winograd threshold and variant
     /// (tests use tiny budgets to exercise the banded paths on small images, thresholds
-    /// that force one algorithm or the other, and both variants).
-    init(columnBudget: Int, winogradMinChannels: Int = 16, winogradTile: WinogradTile = .f4x4) {
+    /// that force one algorithm or the other, and both variants; their Winograd paths run at
+    /// any size unless `winogradMinPositions` says otherwise).
+    init(columnBudget: Int, winogradMinChannels: Int = 16, winogradMinPositions: Int = 0, winogradTile: WinogradTile = .f4x4) {
         self.columnBudget = max(1, columnBudget)
         self.winogradMinChannels = winogradMinChannels
+        self.winogradMinPositions = winogradMinPositions
         self.winogradTile = winogradTile
     }
 

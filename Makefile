@@ -2,7 +2,7 @@
 SWIFT ?= swift
 NST := .build/release/nst
 
-.PHONY: deps build install man demo test sanitize asan tsan fuzz-short pictures controls-sheet video-sheet style-loss-sheet
+.PHONY: deps build install man demo test sanitize asan tsan fuzz-short oclgrind pictures controls-sheet video-sheet style-loss-sheet
 deps:
 	bash scripts/install-deps.sh
 
@@ -66,6 +66,12 @@ TSAN_TESTS := ConvolutionTests|KernelISATests|FusedReLUTests|GradientCheckTests|
 tsan: deps
 	NST_SANITIZED=1 $(SWIFT) test --disable-swift-testing --sanitize=thread --scratch-path .build-tsan $(RPATH) \
 	    --filter '$(TSAN_TESTS)'
+
+# The project's OpenCL kernels under Oclgrind's memory and data-race checks: the op table's
+# OpenCL cases on every path and a transfer that must exit 0 (scripts/oclgrind.sh; ~2.5 min).
+oclgrind: deps
+	$(SWIFT) build --build-tests $(RPATH)
+	bash scripts/oclgrind.sh
 
 # A minute of each fuzz target (scripts/fuzz.sh); fails on any finding.
 fuzz-short: deps

@@ -14,6 +14,7 @@ packages=(
   libopencv-video-dev                               # OpenCV's optical flow (CFlow: DIS, Farneback)
   openmpi-bin                                       # Open MPI's mpirun and libmpi, loaded at run time by --distributed mpi (the MPI tests)
   chromium chromium-driver                          # headless Chromium and its chromedriver: the WebDriver page test of nst serve
+  oclgrind                                          # a simulated OpenCL device that checks the kernels' memory accesses and races (make oclgrind)
 )
 missing=()
 for p in "${packages[@]}"; do

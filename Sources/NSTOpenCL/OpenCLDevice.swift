@@ -121,6 +121,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     public init(info: OpenCLDeviceInfo, workGroupSize: Int? = nil, im2colLimit: Int = 1 << 25,
                 cacheDirectory: URL? = nil, tuning: OpenCLTuningSource = .stored) throws {
         self.info = info
+        ProcessSettings.clearCLBlastCacheAtExit
         let cache = cacheDirectory.map { ProgramBinaryCache(directory: $0) } ?? ProgramBinaryCache()
         let tuned = Self.resolve(tuning, info: info)
         self.tuning = tuned

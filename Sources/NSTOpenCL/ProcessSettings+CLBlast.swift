@@ -4,6 +4,16 @@ import Foundation
 import NSTCore
 
 extension ProcessSettings {
+    /// Registers, once, an exit handler that empties CLBlast's program cache. Left to
+    /// itself, CLBlast releases its cached programs in its library destructor, after the
+    /// exit handlers; by then an OpenCL driver that tears itself down earlier (Oclgrind's
+    /// runtime does) has freed what those programs point into, and the process aborted with
+    /// heap corruption after a finished run (status 134, issue 25). Exit handlers run before
+    /// library destructors, so the cache is emptied while the driver still stands.
+    static let clearCLBlastCacheAtExit: Void = {
+        atexit { _ = CLBlastClearCache() }
+    }()
+
     /// Overrides CLBlast's single-precision parameters of each kernel in `parameters`
     /// (kernel name, such as `Xgemm`, to its full parameter set) for `info`'s device.
     ///

@@ -52,8 +52,12 @@ for target in "${TARGETS[@]}"; do
     echo "== $target: ${SECONDS_PER_TARGET} s"
     # Memory stays bounded: a single allocation or the whole process over 2 GiB is a finding.
     # Swift's own crash handler is off so that libFuzzer's reports the trap and saves the input.
+    # A target's dictionary (Fuzz/dict/TARGET.dict), when it has one: the format's magic
+    # numbers, opcodes and keys, so mutations reach the offsets, counts and nesting behind them.
+    dict=()
+    [ -f "Fuzz/dict/$target.dict" ] && dict=(-dict="Fuzz/dict/$target.dict")
     status=0
-    SWIFT_BACKTRACE=enable=no "$binary" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=60 \
+    SWIFT_BACKTRACE=enable=no "$binary" "${dict[@]}" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=60 \
         -max_len=16384 -print_final_stats=1 -artifact_prefix="$OUT/findings/$target/" "$OUT/corpus/$target" \
         >"$log" 2>&1 || status=$?
     grep -E "^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)" "$log" || true

@@ -51,6 +51,15 @@ try save(storedZip([("archive/data.pkl", stateDictPickle(huge, legacy: false))] 
          "pth", "seed-zip-huge.pth")
 try save(legacyPth(huge), "pth", "seed-legacy-huge.pth")
 try save(storedZip([("archive/data.pkl", nestedTuplePickle(depth: 300))]), "pth", "seed-zip-deep.pth")
+// Seeds for the byte budgets: a string and a byte string whose 8-byte lengths claim 1 TiB
+// (BINUNICODE8, BINBYTES8) with three bytes behind them, in both containers.
+for (name, opcode) in [("unicode8", UInt8(0x8D)), ("bytes8", UInt8(0x8E))] {
+    var claim: [UInt8] = [0x80, 0x04, opcode]
+    withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { claim += $0 }
+    claim += Array("abc".utf8) + [0x2E]
+    try save(storedZip([("archive/data.pkl", claim)]), "pth", "seed-zip-\(name)-claim.pth")
+    try save(legacyPth(t, pickle: claim), "pth", "seed-legacy-\(name)-claim.pth")
+}
 for v1 in [false, true] {
     try save(caffeModel(convs: [("conv1_1", t[0], t[1])], v1: v1), "caffemodel", "seed-\(v1 ? "v1" : "v2").caffemodel")
 }

@@ -228,16 +228,14 @@ public final class TiledObjective: Objective {
             for i in total.indices { total[i] += k * g[i] }
         }
         try home.upload(total, to: gradient)
-        if tvKind == .ninePoint {
-            // Done above.
-        } else if tvKind == .absolute, let n = normalized, let gn = normalizedGradient {
+        if tvKind == .absolute, let n = normalized, let gn = normalizedGradient {
             // The L1 TV of the network's input (x - mean) / std; its gradient divided by std joins dJ/dx.
             try home.execute(.normalize(input: x, output: n, mean: mean, std: std))
             try home.fill(gn, with: 0)
             try home.execute(.totalVariationL1Loss(image: n, gradient: gn, scale: Float(lossWeights.tv), slots: tvSlots, index: 0))
             try home.execute(.normalizeGradient(outputGradient: gn, inputGradient: n, std: std))
             try home.execute(.axpy(alpha: 1, x: n, y: gradient))
-        } else {
+        } else if tvKind == .squared {
             try home.execute(.totalVariationLoss(image: x, gradient: gradient, scale: Float(lossWeights.tv), slots: tvSlots, index: 0))
         }
         try temporal?.apply(image: x, gradient: gradient, tau: lossWeights.temporal, slots: tvSlots, first: 2, device: home)

@@ -21,10 +21,12 @@ public struct OpenCLDeviceIdentity: Codable, Hashable, Sendable {
     public var type: String
     /// See `architecture(name:deviceVersion:computeCapability:)`.
     public var architecture: String
+    /// `CL_DEVICE_MAX_COMPUTE_UNITS`: recorded with an entry, not part of its key.
     public var computeUnits: Int
     /// `CL_DEVICE_MAX_WORK_GROUP_SIZE`: the bound of every work-group size a tuning sets.
     public var maxWorkGroupSize: Int
 
+    /// A device described field by field (as a database entry or a test writes it down).
     public init(name: String, driverVersion: String, platformName: String, platformVersion: String, vendor: String,
                 type: String, architecture: String, computeUnits: Int, maxWorkGroupSize: Int) {
         self.name = name; self.driverVersion = driverVersion; self.platformName = platformName
@@ -63,10 +65,14 @@ public struct OpenCLDeviceIdentity: Codable, Hashable, Sendable {
 public struct OpenCLDeviceFamily: Hashable, Sendable, CustomStringConvertible {
     /// `CL_PLATFORM_NAME`: PoCL and a vendor's CPU runtime on the same processor tune apart.
     public var platform: String
+    /// `CL_DEVICE_VENDOR`.
     public var vendor: String
+    /// "GPU", "CPU", "accelerator" or "other".
     public var type: String
+    /// `OpenCLDeviceIdentity.architecture`.
     public var architecture: String
 
+    /// "platform, vendor type, architecture", for messages.
     public var description: String { "\(platform), \(vendor) \(type), \(architecture)" }
 }
 

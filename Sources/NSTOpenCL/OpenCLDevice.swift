@@ -42,8 +42,9 @@ enum ScratchRole: Hashable {
 /// Device-specific choices (the GEMM engine and its tiles, CLBlast's GEMM parameters, the
 /// kernels' work-group size, which convolutions take the Winograd path) come from the tuning
 /// file `nst tune` writes (`OpenCLTuning`), so nothing is fixed for one driver; without one,
-/// the defaults are CLBlast's own and those of the kernels, and the GEMM engine is chosen
-/// by the kind of device (see `usesProjectGemm`).
+/// from the nearest entry of the shipped tuning database (`OpenCLTuningDatabase`); without
+/// that, the defaults are CLBlast's own and those of the kernels, and the GEMM engine is
+/// chosen by the kind of device (see `usesProjectGemm`).
 // @unchecked: the scratch buffers and constant cache are mutable and not locked; a device is
 // used from one thread at a time (see above), which the in-order queue relies on too.
 public final class OpenCLDevice: Device, @unchecked Sendable {
@@ -91,6 +92,8 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     public var name: String { "opencl: \(info.name)" }
     /// The tuned parameters in effect (nil: CLBlast's and the kernels' defaults).
     public let tuning: OpenCLTuning?
+    /// Where `tuning` came from: the device's file, a shipped entry, the caller, or none.
+    public let tuningOrigin: OpenCLTuningOrigin
 
     /// Opens OpenCL device number `index` in the order of `OpenCLDeviceInfo.all()`
     /// (the order `nst devices` lists).
@@ -114,7 +117,8 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     ///   - cacheDirectory: where built programs are cached; nil means the default
     ///     location (`$NST_CACHE_DIR`, `$XDG_CACHE_HOME/nst`, `~/.cache/nst`).
     ///   - tuning: where the tuned parameters come from (default: the file `nst tune`
-    ///     stored for this device and driver, if any and valid).
+    ///     stored for this device and driver, if any and valid; else the nearest entry of
+    ///     the shipped tuning database; else none).
     ///
     /// The tuning's CLBlast parameters are not applied here: CLBlast holds them for the
     /// whole process, so that is an explicit call, `applyCLBlastTuning()`.
@@ -123,7 +127,9 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         self.info = info
         ProcessSettings.clearCLBlastCacheAtExit
         let cache = cacheDirectory.map { ProgramBinaryCache(directory: $0) } ?? ProgramBinaryCache()
-        let tuned = Self.resolve(tuning, info: info)
+        let choice = Self.tuning(for: info, source: tuning)
+        let tuned = choice.tuning
+        tuningOrigin = choice.origin
         self.tuning = tuned
         let tiles = tuned?.gemmTiles ?? .standard
         gemmTiles = tiles

@@ -29,6 +29,13 @@ public struct OpenCLDeviceInfo: @unchecked Sendable {
     public let openCLCVersion: String
     /// `CL_DRIVER_VERSION`.
     public let driverVersion: String
+    /// `CL_DEVICE_VENDOR`, e.g. "NVIDIA Corporation"; PoCL reports the processor's vendor ("AuthenticAMD").
+    public let vendor: String
+    /// `CL_DEVICE_VERSION`, e.g. "OpenCL 3.0 PoCL HSTR: pthread-x86_64-pc-linux-gnu-haswell".
+    public let deviceVersion: String
+    /// The device's architecture as the shipped tuning database keys it
+    /// (`OpenCLDeviceIdentity.architecture(name:deviceVersion:computeCapability:)`).
+    public let architecture: String
 
     let platformID: cl_platform_id
     let deviceID: cl_device_id
@@ -68,6 +75,10 @@ public struct OpenCLDeviceInfo: @unchecked Sendable {
         name = try Self.deviceString(device, cl_device_info(CL_DEVICE_NAME))
         openCLCVersion = try Self.deviceString(device, cl_device_info(CL_DEVICE_OPENCL_C_VERSION))
         driverVersion = try Self.deviceString(device, cl_device_info(CL_DRIVER_VERSION))
+        vendor = try Self.deviceString(device, cl_device_info(CL_DEVICE_VENDOR))
+        deviceVersion = try Self.deviceString(device, cl_device_info(CL_DEVICE_VERSION))
+        architecture = OpenCLDeviceIdentity.architecture(name: name, deviceVersion: deviceVersion,
+                                                         computeCapability: Self.nvidiaComputeCapability(device))
         let kind: cl_device_type = try Self.deviceValue(device, cl_device_info(CL_DEVICE_TYPE))
         isGPU = kind & cl_device_type(CL_DEVICE_TYPE_GPU) != 0
         if isGPU { type = "GPU" }
@@ -90,6 +101,18 @@ public struct OpenCLDeviceInfo: @unchecked Sendable {
     private static func format(_ value: Double) -> String {
         let tenths = (value * 10).rounded() / 10
         return tenths == tenths.rounded() ? String(Int(tenths)) : String(tenths)
+    }
+
+    /// The compute capability of an NVIDIA device (`cl_nv_device_attribute_query`), or nil
+    /// on other devices or when the driver does not answer: only a key of the tuning
+    /// database, so a failure costs nothing but the family match.
+    private static func nvidiaComputeCapability(_ device: cl_device_id) -> (major: Int, minor: Int)? {
+        guard let extensions = try? deviceString(device, cl_device_info(CL_DEVICE_EXTENSIONS)),
+              extensions.split(separator: " ").contains("cl_nv_device_attribute_query"),
+              let major: cl_uint = try? deviceValue(device, 0x4000 /* CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV */),
+              let minor: cl_uint = try? deviceValue(device, 0x4001 /* CL_DEVICE_COMPUTE_CAPABILITY_MINOR_NV */)
+        else { return nil }
+        return (Int(major), Int(minor))
     }
 
     static func deviceString(_ device: cl_device_id, _ param: cl_device_info) throws -> String {

@@ -57,8 +57,10 @@ struct Bench: ParsableCommand {
             for size in sizes {
                 // The CPU backend's speed hangs on its own kernels' instruction set (NST_CPU_KERNELS can
                 // lower it) and on OpenBLAS's kernels (OPENBLAS_CORETYPE can force them).
+                // An OpenCL device's speed hangs on its tuning: its own file, a shipped entry or the defaults.
                 let kernels = device is CPUDevice
-                    ? " (\(ProcessSettings.cpuKernels) kernels, OpenBLAS \(ProcessSettings.openBLASCore) kernels)" : ""
+                    ? " (\(ProcessSettings.cpuKernels) kernels, OpenBLAS \(ProcessSettings.openBLASCore) kernels)"
+                    : (device as? OpenCLDevice).map { " (tuning: \($0.tuningOrigin.label))" } ?? ""
                 if !json { Console.error("benchmarking \(device.name) at \(size)x\(size)\(kernels)...\n") }
                 let result = try Benchmark.run(device: device, size: size, evaluations: evaluations, warmup: warmup,
                                                breakdown: !noBreakdown, tile: tile, workers: workers)

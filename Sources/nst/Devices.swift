@@ -9,7 +9,9 @@ struct Devices: ParsableCommand {
         discussion: """
             Select a device with --device: `opencl:N` is OpenCL device N of this list, `opencl` \
             the first one, `cpu` the CPU backend; `auto` (marked *) takes the first OpenCL GPU, \
-            else the CPU backend.
+            else the CPU backend. Each OpenCL device's tuning says which settings it runs with: \
+            "tuned (file)" (its own file from `nst tune`), "shipped: <entry>" (the nearest entry \
+            of the tuning database built into nst) or "defaults".
             """)
 
     @Flag(help: "Run a small convolution on each OpenCL device and report its difference from the CPU backend.")
@@ -18,10 +20,15 @@ struct Devices: ParsableCommand {
     @Flag(help: "Print the devices as JSON (an array; each entry's \"choice\" is its --device value).")
     var json = false
 
-    /// One device in `--json` form.
+    /// One device in `--json` form; `tuning` is the label of `OpenCLTuningOrigin` ("tuned
+    /// (file)", "shipped: <entry>", "defaults"; nil for the CPU backend), `tuningFile` the
+    /// file's path, `identity` what the shipped database matches (an entry's `device`).
     struct Entry: Encodable {
         var choice: String, name: String, type: String, platform: String?, driver: String?
         var computeUnits: Int?, globalMemoryBytes: Int?, auto: Bool
+        var tuning: String? = nil, tuningFile: String? = nil
+        /// What the shipped tuning database matches the device by (an entry's `device`).
+        var identity: OpenCLDeviceIdentity? = nil
     }
 
     func run() throws {
@@ -35,9 +42,12 @@ struct Devices: ParsableCommand {
         }
         let autoPick = DeviceSelection.autoPick(devices)
         if json {
-            var entries = devices.map {
-                Entry(choice: "opencl:\($0.index)", name: $0.name, type: $0.type, platform: $0.platformName, driver: $0.driverVersion,
-                      computeUnits: $0.computeUnits, globalMemoryBytes: $0.globalMemory, auto: $0.index == autoPick?.index)
+            var entries = devices.map { info in
+                let origin = OpenCLDevice.tuning(for: info).origin
+                return Entry(choice: "opencl:\(info.index)", name: info.name, type: info.type, platform: info.platformName,
+                             driver: info.driverVersion, computeUnits: info.computeUnits, globalMemoryBytes: info.globalMemory,
+                             auto: info.index == autoPick?.index, tuning: origin.label, tuningFile: Self.file(origin),
+                             identity: info.identity)
             }
             entries.append(Entry(choice: "cpu", name: "CPU backend (\(ProcessSettings.cpuKernels) kernels)", type: "CPU", platform: nil,
                                  driver: nil, computeUnits: CPUDevice.coreCount, globalMemoryBytes: nil, auto: autoPick == nil))
@@ -54,7 +64,10 @@ struct Devices: ParsableCommand {
                 let mark = device.index == autoPick?.index ? "*" : " "
                 Console.line("\(mark) opencl:\(device.index)  \(device.summary)")
                 Console.line("              platform \(device.platformName) (\(device.platformVersion)), driver \(device.driverVersion)")
+                Console.line("              tuning: \(Self.describe(OpenCLDevice.tuning(for: device).origin))")
             }
+            // Never expected in a release (the tests read every entry), but say so rather than hide it.
+            for refused in OpenCLTuningDatabase.shipped.refused { Console.line("shipped OpenCL tuning entry refused: \(refused)") }
         }
         Console.line("\(autoPick == nil ? "*" : " ") cpu       CPU backend (\(CPUDevice.coreCount) cores, \(ProcessSettings.cpuKernels) kernels, OpenBLAS \(ProcessSettings.openBLASCore) kernels)")
         Console.line("* = the device --device auto chooses (auto uses one device; a list such as --device opencl:0,cpu spreads the tiles of a large image over several)")
@@ -65,6 +78,22 @@ struct Devices: ParsableCommand {
             if worst > 1e-4 {
                 throw ValidationError("an OpenCL device differs from the CPU backend by \(worst) (relative); expected below 1e-4")
             }
+        }
+    }
+
+    /// The tuning file's path, for a device tuned by its file.
+    private static func file(_ origin: OpenCLTuningOrigin) -> String? {
+        if case .file(let path) = origin { return path }
+        return nil
+    }
+
+    /// The tuning's label with what the listing adds: the file's path, or how the shipped entry matched.
+    private static func describe(_ origin: OpenCLTuningOrigin) -> String {
+        switch origin {
+        case .file(let path): return "\(origin.label) \(path)"
+        case .shipped(_, .exact): return "\(origin.label) (measured on this device and driver)"
+        case .shipped(_, .family): return "\(origin.label) (same family; `nst tune` makes this device's own)"
+        case .given, .defaults: return origin.label
         }
     }
 

@@ -14,7 +14,8 @@ struct Tune: ParsableCommand {
             then stores the best \
             in the cache folder ($NST_CACHE_DIR, $XDG_CACHE_HOME/nst or ~/.cache/nst, file \
             tuning/<device hash>.json). Every later run on this device and driver applies them \
-            at start-up. Prints the time and GFLOP/s of each op of one evaluation before and after.
+            at start-up, in place of the shipped tuning entry `nst devices` names for it. Prints \
+            the time and GFLOP/s of each op of one evaluation with the defaults and tuned.
             """)
 
     @Option(help: "The OpenCL device to tune: opencl or opencl:N (see `nst devices`).")
@@ -57,7 +58,9 @@ struct Tune: ParsableCommand {
         let outcome = try OpenCLTuner { Self.say($0) }.tune(info: info, plan: plan, size: size, budgetSeconds: budgetSeconds)
         let tuning = outcome.tuning
         try tuning.store(to: url)
-        Self.say("Stored \(url.path): " + outcome.summary)
+        // The file wins over the shipped database from now on: say which entry it replaces.
+        let shipped = OpenCLTuningDatabase.shipped.tuning(for: info.identity).map { " (in place of the shipped entry \($0.entry.name))" }
+        Self.say("Stored \(url.path)\(shipped ?? ""): " + outcome.summary)
         if let before {
             let tuned = try OpenCLDevice(info: info, tuning: .given(tuning))
             tuned.applyCLBlastTuning()

@@ -16,10 +16,25 @@ extension OpenCLTuning {
     /// Messages name values by their keys in the file (`OpenCLTuning+JSON`), which is where
     /// a bad value comes from.
     public func validate(for info: OpenCLDeviceInfo) throws {
-        guard format == Self.currentFormat else { throw invalid("format \(format), expected \(Self.currentFormat)") }
-        guard deviceName == info.name, driverVersion == info.driverVersion, platformVersion == info.platformVersion else {
+        try validate(for: info.identity)
+    }
+
+    /// Throws unless the tuning was made for `device` (name, driver, platform) and every
+    /// value is acceptable there (`checkValues`). Tuning files, shipped database entries (against
+    /// the device they were measured on, and again once adapted to the device they are applied
+    /// to) and the tuner's own outcome all pass through here.
+    public func validate(for device: OpenCLDeviceIdentity) throws {
+        guard deviceName == device.name, driverVersion == device.driverVersion, platformVersion == device.platformVersion else {
             throw invalid("made for \(deviceName) (driver \(driverVersion), \(platformVersion)), not this device")
         }
+        try checkValues(maxWorkGroupSize: device.maxWorkGroupSize)
+    }
+
+    /// Every constraint on the values, in one place: the format, CLBlast's parameter sets and
+    /// their kernels' rules, the Winograd threshold, the gemm.cl group, tiles and work-group
+    /// size, the last two bounded by the device's `maxWorkGroupSize`.
+    func checkValues(maxWorkGroupSize: Int) throws {
+        guard format == Self.currentFormat else { throw invalid("format \(format), expected \(Self.currentFormat)") }
         for (kernel, values) in clblast {
             let names: [String]
             switch kernel {
@@ -31,8 +46,8 @@ extension OpenCLTuning {
             guard Set(values.keys) == Set(names) else { throw invalid("\(kernel) needs exactly \(names.sorted())") }
             guard values.values.allSatisfy({ $0 >= 0 && $0 <= 4096 }) else { throw invalid("\(kernel) value out of range") }
             switch kernel {
-            case "Xgemm": try Self.checkXgemm(values, maxWorkGroup: info.maxWorkGroupSize)
-            case "XgemmDirect": try Self.checkXgemmDirect(values, maxWorkGroup: info.maxWorkGroupSize)
+            case "Xgemm": try Self.checkXgemm(values, maxWorkGroup: maxWorkGroupSize)
+            case "XgemmDirect": try Self.checkXgemmDirect(values, maxWorkGroup: maxWorkGroupSize)
             default: break
             }
         }
@@ -40,13 +55,13 @@ extension OpenCLTuning {
             throw invalid("\(OpenCLTuningKey.winogradMinChannels) = \(winogradMinChannels) must be 1 to \(OpenCLDevice.winogradOff)")
         }
         if case .projectKernels(let group) = gemmEngine {
-            guard group >= 0, group <= max(info.maxWorkGroupSize, 1) else {
-                throw invalid("\(OpenCLTuningKey.gemmGroup) = \(group) must be 0 to \(info.maxWorkGroupSize)")
+            guard group >= 0, group <= max(maxWorkGroupSize, 1) else {
+                throw invalid("\(OpenCLTuningKey.gemmGroup) = \(group) must be 0 to \(maxWorkGroupSize)")
             }
         }
         if let size = workGroupSize {
-            guard size >= 1, size <= max(info.maxWorkGroupSize, 1), size & (size - 1) == 0 else {
-                throw invalid("\(OpenCLTuningKey.workGroupSize) = \(size) must be a power of two up to \(info.maxWorkGroupSize)")
+            guard size >= 1, size <= max(maxWorkGroupSize, 1), size & (size - 1) == 0 else {
+                throw invalid("\(OpenCLTuningKey.workGroupSize) = \(size) must be a power of two up to \(maxWorkGroupSize)")
             }
         }
         for (name, value) in (gemmTiles?.defines ?? [:]).sorted(by: { $0.key < $1.key }) {

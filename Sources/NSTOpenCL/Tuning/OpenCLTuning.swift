@@ -15,7 +15,8 @@ import NSTCore
 /// program binaries' folder, in the string-keyed form of `OpenCLTuning+JSON`. A file is
 /// used only when it parses, names this very device, driver and platform, and every value
 /// passes `validate`; anything else (a corrupt file, one from another driver, hand-edited
-/// nonsense) is ignored and the defaults are used.
+/// nonsense) is ignored, and the nearest shipped entry (`OpenCLTuningDatabase`) or the
+/// defaults are used. The shipped entries hold tunings in this same form.
 public struct OpenCLTuning: Equatable, Sendable {
     /// The file format; a file with another number is ignored.
     public static let currentFormat = 1
@@ -43,13 +44,23 @@ public struct OpenCLTuning: Equatable, Sendable {
     /// Optional measurements for people reading the file (GFLOP/s, seconds); never used.
     public var notes: [String: Double]
 
+    /// Settings made for `info`'s device (every setting left out means its default).
     public init(info: OpenCLDeviceInfo, clblast: [String: [String: Int]] = [:], workGroupSize: Int? = nil,
                 gemmEngine: OpenCLGemmEngine? = nil, gemmTiles: OpenCLGemmTiles? = nil,
                 winogradMinChannels: Int = OpenCLDevice.winogradOff, winogradTile: OpenCLWinogradTile = .f2x2,
                 notes: [String: Double] = [:]) {
-        deviceName = info.name
-        driverVersion = info.driverVersion
-        platformVersion = info.platformVersion
+        self.init(device: info.identity, clblast: clblast, workGroupSize: workGroupSize, gemmEngine: gemmEngine,
+                  gemmTiles: gemmTiles, winogradMinChannels: winogradMinChannels, winogradTile: winogradTile, notes: notes)
+    }
+
+    /// Settings made for `device` (a device described by hand, or one a database entry names).
+    public init(device: OpenCLDeviceIdentity, clblast: [String: [String: Int]] = [:], workGroupSize: Int? = nil,
+                gemmEngine: OpenCLGemmEngine? = nil, gemmTiles: OpenCLGemmTiles? = nil,
+                winogradMinChannels: Int = OpenCLDevice.winogradOff, winogradTile: OpenCLWinogradTile = .f2x2,
+                notes: [String: Double] = [:]) {
+        deviceName = device.name
+        driverVersion = device.driverVersion
+        platformVersion = device.platformVersion
         self.clblast = clblast
         self.workGroupSize = workGroupSize
         self.gemmEngine = gemmEngine

@@ -1,4 +1,4 @@
-// OpenCLTuningTests: the tuning file (round trip, the stored JSON form, corrupt, foreign and invalid files ignored), the Xgemm candidate order, and tuned devices matching the CPU.
+// OpenCLTuningTests: the tuning file (round trip, the stored JSON form, corrupt, foreign and invalid files ignored, the file over the shipped entries), the Xgemm candidate order, and tuned devices matching the CPU.
 import Foundation
 @testable import NSTCPU
 @testable import NSTCore
@@ -44,6 +44,7 @@ final class OpenCLTuningTests: XCTestCase {
                        [url.lastPathComponent], "no temporary file left behind")
         let device = try OpenCLDevice(info: info, tuning: .storedIn(root: root))
         XCTAssertEqual(device.tuning, tuning)
+        XCTAssertEqual(device.tuningOrigin, .file(path: url.path), "the file wins over any shipped entry")
         XCTAssertEqual(device.context.workGroupSize, tuning.workGroupSize)
         XCTAssertTrue(device.context.buildOptions.contains("-DWGS=\(tuning.workGroupSize ?? 0)"),
                       "the tuned define is a build option, hence part of the program cache key")
@@ -86,8 +87,14 @@ final class OpenCLTuningTests: XCTestCase {
         for (label, data) in contents {
             try data.write(to: url)
             XCTAssertNil(OpenCLTuning.load(from: url, for: info), label)
-            let device = try OpenCLDevice(info: info, tuning: .storedIn(root: root))
+            // Without shipped entries the file's absence means the defaults...
+            let device = try OpenCLDevice(info: info, tuning: .storedIn(root: root, database: .empty))
             XCTAssertNil(device.tuning, label)
+            XCTAssertEqual(device.tuningOrigin, .defaults, label)
+            // ...and with them, whatever the database gives, never the refused file.
+            let fallback = OpenCLDevice.tuning(for: info, source: .storedIn(root: root))
+            XCTAssertEqual(fallback.tuning, OpenCLTuningDatabase.shipped.tuning(for: info.identity)?.tuning, label)
+            XCTAssertNotEqual(fallback.origin, .file(path: url.path), label)
             XCTAssertEqual(device.context.workGroupSize, 64, label)
             let x = try device.makeTensor(Shape(2, 3, 3))
             try device.fill(x, with: -1)

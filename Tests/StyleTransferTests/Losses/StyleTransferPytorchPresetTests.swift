@@ -131,11 +131,7 @@ final class StyleTransferPytorchPresetTests: XCTestCase {
 
         let network = try VGGNetwork(device: device, weights: weights, pooling: .max, depth: plan.depth)
         func activations(_ pixels: [Float], _ height: Int, _ width: Int, layer: Int) throws -> [[Double]] {
-            let ws = try VGGWorkspace(network: network, height: height, width: width, keepConvOutputs: [layer])
-            try ws.forward(image: device.tensor(Shape(3, height, width), pixels))
-            let a = try device.download(ws.activation(layer))
-            let positions = ws.activation(layer).shape[1] * ws.activation(layer).shape[2]
-            return (0..<(a.count / positions)).map { k in a[(k * positions)..<((k + 1) * positions)].map(Double.init) }
+            try W2Reference.features(network, pixels, height: height, width: width, layer: layer)
         }
         let contentLayer = plan.content.indices[0]
         let ax = try activations(x, h, w, layer: contentLayer).flatMap { $0 }

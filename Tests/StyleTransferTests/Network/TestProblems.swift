@@ -2,7 +2,7 @@
 @testable import NSTCPU
 @testable import NSTCore
 @testable import NSTOpenCL
-import StyleTransfer
+@testable import StyleTransfer
 
 /// A tiny transfer problem: random content and style images of a few pixels.
 struct TinyProblem {
@@ -28,6 +28,26 @@ struct TinyProblem {
     func engine(weights: VGGWeights? = nil, initial: Image? = nil, keepLastGood: Bool = false) throws -> TransferEngine {
         try TransferEngine(device: device, plan: try TransferPlan(options), weights: weights ?? VGGWeights.builtIn(depth: 7),
                            content: content, styles: [style], initial: initial, keepLastGood: keepLastGood)
+    }
+
+    /// The engine for the current options with tiles of `tile` pixels (a `TiledObjective`).
+    func tiledEngine(tile: Int) throws -> TransferEngine {
+        let plan = try TransferPlan(options)
+        return try TransferEngine(device: device, plan: plan, weights: .builtIn(depth: plan.depth), content: content, styles: [style],
+                                  layout: StageLayout(layout: .tiled(tileSide: tile), history: 4, note: nil))
+    }
+
+    /// The rows of a tiled run (tiles of `tile` pixels) against the whole-image run's: per
+    /// iteration, the largest relative difference of J and of J_style.
+    func tiledRunMismatch(tile: Int) throws -> [Double] {
+        let whole = try run(engine()), tiled = try tiledEngine(tile: tile)
+        let rows = try run(tiled)
+        guard tiled.objective is TiledObjective, rows.count == whole.count else {
+            throw DeviceError.invalidArgument(op: "tiledRunMismatch", detail: "not tiled, or \(rows.count) rows against \(whole.count)")
+        }
+        return zip(rows, whole).map { a, b in
+            max(abs(a.total - b.total) / abs(b.total), abs(a.style - b.style) / abs(b.style))
+        }
     }
 
     /// Runs the engine and returns the rows it reported.

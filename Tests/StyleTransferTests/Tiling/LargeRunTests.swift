@@ -121,18 +121,9 @@ final class LargeRunTests: XCTestCase {
             var problem = try TinyProblem(size: 28)
             problem.options.optimizer = optimizer
             problem.options.iterations = 4
-            let whole = try problem.run(problem.engine())
-            let plan = try TransferPlan(problem.options)
-            let tiled = try TransferEngine(device: problem.device, plan: plan, weights: .builtIn(depth: plan.depth),
-                                           content: problem.content, styles: [problem.style],
-                                           layout: StageLayout(layout: .tiled(tileSide: 10), history: 4, note: nil))
-            XCTAssertTrue(tiled.objective is TiledObjective)
-            let rows = try problem.run(tiled)
-            XCTAssertEqual(rows.count, whole.count)
-            for (k, (a, b)) in zip(rows, whole).enumerated() {
-                XCTAssertEqual(a.total, b.total, accuracy: 1e-4 * abs(b.total), "\(optimizer) iteration \(k)")
-                XCTAssertEqual(a.style, b.style, accuracy: 1e-4 * abs(b.style), "\(optimizer) iteration \(k)")
-            }
+            let mismatch = try problem.tiledRunMismatch(tile: 10)
+            XCTAssertEqual(mismatch.count, 5)
+            for (k, m) in mismatch.enumerated() { XCTAssertLessThanOrEqual(m, 1e-4, "\(optimizer) iteration \(k)") }
         }
     }
 

@@ -49,6 +49,19 @@ final class AugmentedFeatures {
         return try device.download(g).map(Double.init)
     }
 
+    /// J of `w2` at `a`, and `g += scale * dJ/dA / N` (N = a's positions): the statistics
+    /// and the gradient from one `[a; 1]`, with one wait for the device (the whole-image
+    /// objective's W2 term; tiles take the two halves in separate passes).
+    func apply(_ w2: WassersteinStyle, activation a: Tensor, into g: Tensor, scale: Float) throws -> Double {
+        let s = a.shape, c = s[0]
+        let features = try augment(a), matrix = view(self.matrix, Shape(c + 1, c + 1))
+        try device.execute(.gram(input: features, output: matrix))
+        let (value, e) = try w2.evaluate(augmented: device.download(matrix).map(Double.init))
+        try device.upload(e, to: matrix)
+        try addGradient(matrix: matrix, augmented: features, shape: s, into: g, scale: scale / Float(s[1] * s[2]))
+        return value
+    }
+
     /// `g += scale * (E' [a; 1])` over a's C rows, for `e` the `(C+1)^2` matrix E'.
     func addGradient(_ e: [Float], activation a: Tensor, into g: Tensor, scale: Float) throws {
         let c = a.shape[0]
@@ -59,10 +72,14 @@ final class AugmentedFeatures {
 
     /// `g += scale * (E' [a; 1])` over a's C rows, for E' a `[C+1, C+1]` device tensor.
     func addGradient(matrix: Tensor, activation a: Tensor, into g: Tensor, scale: Float) throws {
-        let s = a.shape
+        try addGradient(matrix: matrix, augmented: augment(a), shape: a.shape, into: g, scale: scale)
+    }
+
+    /// The same with `[a; 1]` already in the features buffer (`augmented`, of an activation shaped `s`).
+    private func addGradient(matrix: Tensor, augmented: Tensor, shape s: Shape, into g: Tensor, scale: Float) throws {
         let augmentedGradient = view(gradient, Shape(s[0] + 1, s[1], s[2]))
         try device.fill(augmentedGradient, with: 0)
-        try device.execute(.gramGradient(input: augment(a), gramGradient: matrix, inputGradient: augmentedGradient, scale: scale))
+        try device.execute(.gramGradient(input: augmented, gramGradient: matrix, inputGradient: augmentedGradient, scale: scale))
         try device.execute(.axpy(alpha: 1, x: view(gradient, s), y: g))
     }
 }

@@ -187,10 +187,7 @@ public final class TransferObjective: Objective {
         case .style:
             if let w2 = term.w2, let augmented {
                 // W2: the statistics come to the host, J and E' go back (docs/MATH.md section 12).
-                let (value, e) = try w2.evaluate(augmented: augmented.statistics(generated))
-                hostValues[term.slot] = value
-                let positions = generated.shape[1] * generated.shape[2]
-                try augmented.addGradient(e, activation: generated, into: gradient, scale: scale / Float(positions))
+                hostValues[term.slot] = try augmented.apply(w2, activation: generated, into: gradient, scale: scale)
                 return
             }
             try device.execute(.styleLoss(generated: generated, targetGram: term.target, gradient: gradient,

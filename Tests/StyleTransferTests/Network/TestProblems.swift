@@ -50,6 +50,18 @@ struct TinyProblem {
         }
     }
 
+    /// The 16-px problem's 3 Adam iterations on `device` and on the CPU backend: the rows of
+    /// each, for the tests that compare a backend's transfer with the CPU's.
+    static func adamRows(on device: any Device) throws -> (rows: [LossValues], cpuRows: [LossValues]) {
+        var problem = try TinyProblem(size: 16)
+        problem.options.optimizer = .adam
+        problem.options.iterations = 3
+        let cpuRows = try problem.run(problem.engine())
+        let engine = try TransferEngine(device: device, plan: try TransferPlan(problem.options), weights: .builtIn(depth: 7),
+                                        content: problem.content, styles: [problem.style])
+        return (try problem.run(engine), cpuRows)
+    }
+
     /// Runs the engine and returns the rows it reported.
     func run(_ engine: TransferEngine) throws -> [LossValues] {
         var rows: [LossValues] = []

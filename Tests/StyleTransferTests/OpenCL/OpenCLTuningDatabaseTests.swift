@@ -186,13 +186,7 @@ final class OpenCLTuningDatabaseTests: XCTestCase {
         XCTAssertEqual(tuned.winogradTile, entry.tuning.winogradTile)
         XCTAssertEqual(tuned.context.workGroupSize, entry.tuning.workGroupSize ?? 64)
 
-        var problem = try TinyProblem(size: 16)
-        problem.options.optimizer = .adam
-        problem.options.iterations = 3
-        let cpuRows = try problem.run(problem.engine())
-        let engine = try TransferEngine(device: tuned, plan: try TransferPlan(problem.options), weights: .builtIn(depth: 7),
-                                        content: problem.content, styles: [problem.style])
-        let rows = try problem.run(engine)
+        let (rows, cpuRows) = try TinyProblem.adamRows(on: tuned)
         XCTAssertEqual(rows.count, 4)
         for (name, a, b) in [("total", rows[0].total, cpuRows[0].total), ("style", rows[0].style, cpuRows[0].style),
                              ("content", rows[0].content, cpuRows[0].content), ("tv", rows[0].tv, cpuRows[0].tv)] {

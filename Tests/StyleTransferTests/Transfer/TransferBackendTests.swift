@@ -10,14 +10,7 @@ final class TransferBackendTests: XCTestCase {
     /// acceptance figure), and the OpenCL run lowers J like the CPU run.
     func testOpenCLTransferMatchesCPU() throws {
         let opencl = try OpenCLTestDevice.get()
-        var problem = try TinyProblem(size: 16)
-        problem.options.optimizer = .adam
-        problem.options.iterations = 3
-        let cpuRows = try problem.run(problem.engine())
-        let engine = try TransferEngine(device: opencl, plan: try TransferPlan(problem.options), weights: .builtIn(depth: 7),
-                                        content: problem.content, styles: [problem.style])
-        var rows: [LossValues] = []
-        try engine.run { _, losses, _ in rows.append(losses) }
+        let (rows, cpuRows) = try TinyProblem.adamRows(on: opencl)
         XCTAssertEqual(rows.count, 4)
         for (name, a, b) in [("total", rows[0].total, cpuRows[0].total), ("style", rows[0].style, cpuRows[0].style),
                              ("tv", rows[0].tv, cpuRows[0].tv)] {

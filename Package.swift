@@ -108,6 +108,9 @@ let package = Package(
             name: "StyleTransfer",
             dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTVideo", "NSTWeights", "NSTMethod", "NSTInspect"],
             path: "Sources/StyleTransfer"),
+        // The op table (every op, shape and code path) with its naive Double reference, as a
+        // library: `nst selftest` runs it on a user's device, the op table tests on every backend.
+        .target(name: "NSTSelfTest", dependencies: ["NSTCore", "NSTCPU", "NSTOpenCL"], path: "Sources/NSTSelfTest"),
         // Embeds Kernels/*.cl into NSTOpenCL as string literals, so `nst` runs from any folder.
         .executableTarget(name: "EmbedKernelsTool", path: "Plugins/EmbedKernelsTool"),
         .plugin(
@@ -128,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "nst",
             dependencies: [
-                "StyleTransfer", "NSTArguments", "NSTServe",
+                "StyleTransfer", "NSTArguments", "NSTServe", "NSTSelfTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/nst"),
@@ -138,7 +141,7 @@ let package = Package(
             // kernel tests run each instruction set's variant.
             dependencies: [
                 "StyleTransfer", "NSTCore", "NSTCPU", "NSTOpenCL", "NSTImages", "NSTVideo", "NSTWeights", "NSTMethod", "NSTInspect",
-                "CLCMS2", "CKernels",
+                "NSTSelfTest", "CLCMS2", "CKernels",
             ],
             path: "Tests/StyleTransferTests"),
     ],

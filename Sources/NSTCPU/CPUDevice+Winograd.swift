@@ -9,7 +9,7 @@ import NSTCore
 /// additions and halvings, so rounding stays close to the direct sum's.
 extension CPUDevice {
     /// Whether `conv2d`/`conv2dInputGradient` take the Winograd path for this geometry.
-    func usesWinograd(_ g: ConvGeometry) -> Bool {
+    package func usesWinograd(_ g: ConvGeometry) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.padding == 1
             && min(g.inChannels, g.outChannels) >= winogradMinChannels && g.height * g.width >= winogradMinPositions
     }

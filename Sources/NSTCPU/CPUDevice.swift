@@ -29,7 +29,7 @@ final class CPUStorage: TensorStorage, @unchecked Sendable {
 }
 
 /// The Winograd variants of the CPU backend's 3x3 convolutions (by output tile).
-enum WinogradTile: Sendable {
+package enum WinogradTile: Sendable {
     /// F(2x2, 3x3): 16 products per 4 outputs; transforms by additions and halvings only.
     case f2x2
     /// F(4x4, 3x3): 36 products per 16 outputs (`CPUDevice+Winograd4.swift`).
@@ -49,7 +49,7 @@ public final class CPUDevice: Device {
 
     /// Column buffers of the convolutions are built for a band of output rows at a time,
     /// so their size stays bounded (about this many floats) however large the image is.
-    let columnBudget: Int
+    package let columnBudget: Int
     /// 3x3 pad-1 convolutions with at least this many input and output channels use
     /// Winograd; thinner ones (VGG's first layer) use im2col.
     let winogradMinChannels: Int
@@ -58,7 +58,7 @@ public final class CPUDevice: Device {
     /// F(4x4) both ways) are not: a 32 px run of VGG-19 held about 400 MB of them.
     let winogradMinPositions: Int
     /// The Winograd variant those convolutions take.
-    let winogradTile: WinogradTile
+    package let winogradTile: WinogradTile
     /// Temporaries of the ops, reused across calls.
     let scratch = ScratchPool()
     /// Transformed Winograd weights, reused across calls while the weights are unchanged.
@@ -71,7 +71,7 @@ public final class CPUDevice: Device {
     /// (tests use tiny budgets to exercise the banded paths on small images, thresholds
     /// that force one algorithm or the other, and both variants; their Winograd paths run at
     /// any size unless `winogradMinPositions` says otherwise).
-    init(columnBudget: Int, winogradMinChannels: Int = 16, winogradMinPositions: Int = 0, winogradTile: WinogradTile = .f4x4) {
+    package init(columnBudget: Int, winogradMinChannels: Int = 16, winogradMinPositions: Int = 0, winogradTile: WinogradTile = .f4x4) {
         self.columnBudget = max(1, columnBudget)
         self.winogradMinChannels = winogradMinChannels
         self.winogradMinPositions = winogradMinPositions

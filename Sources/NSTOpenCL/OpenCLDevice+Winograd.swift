@@ -7,7 +7,7 @@ extension OpenCLDevice {
     /// takes the Winograd path: 3x3 kernels with padding 1 whose summed channel count (the
     /// products' k) is at least `winogradMinChannels` (tuned; off by default); thinner
     /// layers (VGG's conv1_1) keep im2col, where the transforms would cost more than they save.
-    func usesWinograd(_ g: ConvGeometry, inputGradient: Bool) -> Bool {
+    package func usesWinograd(_ g: ConvGeometry, inputGradient: Bool) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.padding == 1 && g.outHeight == g.height && g.outWidth == g.width
             && (inputGradient ? g.outChannels : g.inChannels) >= winogradMinChannels
     }

@@ -53,7 +53,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     let context: OpenCLContext
     /// Most elements of the im2col matrix of one band of output rows; bounds the
     /// scratch memory of a convolution whatever the image size.
-    let im2colLimit: Int
+    package let im2colLimit: Int
     /// Partial sums of the reductions (one per work-group) and the final scalar.
     let partials: cl_mem
     let scalar: cl_mem

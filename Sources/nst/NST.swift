@@ -9,7 +9,7 @@ struct NST: ParsableCommand {
         commandName: "nst",
         abstract: "Neural style transfer (Gatys, Ecker, Bethge 2015) on OpenCL or the CPU.",
         version: NSTVersion.string,
-        subcommands: [Transfer.self, Video.self, Serve.self, Devices.self, Bench.self, Tune.self, Weights.self, Plot.self, Activations.self, Gram.self,
+        subcommands: [Transfer.self, Video.self, Serve.self, Devices.self, Bench.self, Tune.self, SelfTestCommand.self, Weights.self, Plot.self, Activations.self, Gram.self,
                       Example.self, Sheet.self])
 
     /// Makes the process-wide library settings, then parses and runs a command. `--help` and `--version` exit 0 as usual; any error,

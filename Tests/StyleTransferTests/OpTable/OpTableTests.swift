@@ -8,41 +8,16 @@ import Foundation
 @testable import NSTMethod
 @testable import NSTWeights
 @testable import StyleTransfer
+@testable import NSTSelfTest
 import XCTest
 
-/// A backend under test: one device per code path a case can ask for.
-struct OpTableBackend {
-    var name: String
-    var plain: Device
-    var banded: Device
-    var winograd: Device
-    var winograd2x2: Device
-
-    func device(_ path: ConvPath) -> Device {
-        switch path {
-        case .plain: return plain
-        case .banded: return banded
-        case .winograd: return winograd
-        case .winograd2x2: return winograd2x2
-        }
-    }
-
-    /// The CPU backend: as opened, with a 40-float column budget (one output row per band),
-    /// and with Winograd from 16 channels (its default, stated here so the case cannot drift)
-    /// in each variant: F(4x4, 3x3), the default, and F(2x2, 3x3).
-    static func cpu() -> OpTableBackend {
-        OpTableBackend(name: "cpu", plain: CPUDevice(), banded: CPUDevice(columnBudget: 40),
-                       winograd: CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 16, winogradTile: .f4x4),
-                       winograd2x2: CPUDevice(columnBudget: 1 << 22, winogradMinChannels: 16, winogradTile: .f2x2))
-    }
-
+extension OpTableBackend {
     /// The shared OpenCL test device, its banded twin (im2col budget 90 floats), and two tuned
     /// to take Winograd from 16 channels (the untuned default never does), as the CPU's:
     /// F(4x4, 3x3) and F(2x2, 3x3).
     static func opencl() throws -> OpTableBackend {
-        let plain = try OpenCLTestDevice.get()
-        return OpTableBackend(name: "opencl", plain: plain, banded: try OpenCLTestDevice.get(banded: true),
-                              winograd: try OpTableWinogradDevice.get(.f4x4), winograd2x2: try OpTableWinogradDevice.get(.f2x2))
+        OpTableBackend(name: "opencl", plain: try OpenCLTestDevice.get(), banded: try OpenCLTestDevice.get(banded: true),
+                       winograd: try OpTableWinogradDevice.get(.f4x4), winograd2x2: try OpTableWinogradDevice.get(.f2x2))
     }
 }
 
@@ -59,222 +34,6 @@ enum OpTableWinogradDevice {
     static func get(_ tile: OpenCLWinogradTile) throws -> OpenCLDevice {
         guard let device = try shared.get()[tile] else { throw DeviceError.backend("no \(tile) test device") }
         return device
-    }
-}
-
-/// Runs one case on a device: uploads the inputs, executes the op, downloads its outputs
-/// under the names `NaiveReference.evaluate` gives them.
-enum OpTableRunner {
-    static func run(_ c: OpCase, _ v: OpValues, on device: Device) throws -> [OpOutput] {
-        func t(_ shape: Shape, _ name: String) throws -> Tensor { try device.tensor(shape, v[name]!) }
-        /// An output the op overwrites, pre-filled with garbage.
-        func garbage(_ shape: Shape) throws -> Tensor {
-            let out = try device.makeTensor(shape)
-            try device.fill(out, with: 99)
-            return out
-        }
-        func get(_ name: String, _ tensor: Tensor) throws -> OpOutput {
-            OpOutput(name: name, values: try device.download(tensor).map(Double.init))
-        }
-        /// Loss values go to slot 1 of 2, so a backend that ignores the index is caught.
-        func loss(_ make: (LossSlots) -> DeviceOp) throws -> OpOutput {
-            let slots = try device.makeLossSlots(count: 2)
-            try device.execute(make(slots))
-            return OpOutput(name: c.kind.opName == "dot" ? "value" : "loss", values: [try device.readLosses(slots)[1]])
-        }
-        switch c.kind {
-        case let .conv2d(i, h, w, o, k, p, bias):
-            let out = try garbage(Shape(o, h + 2 * p - k + 1, w + 2 * p - k + 1))
-            try device.conv2d(input: try t(Shape(i, h, w), "input"), weight: try t(Shape(o, i, k, k), "weight"),
-                              bias: bias ? try t(Shape(o), "bias") : nil, output: out, padding: p)
-            return [try get("output", out)]
-        case let .conv2dInputGradient(i, h, w, o, k, p):
-            let dx = try garbage(Shape(i, h, w))
-            try device.conv2dInputGradient(outputGradient: try t(Shape(o, h + 2 * p - k + 1, w + 2 * p - k + 1), "outputGradient"),
-                                           weight: try t(Shape(o, i, k, k), "weight"), inputGradient: dx, padding: p)
-            return [try get("inputGradient", dx)]
-        case let .relu(s, inPlace):
-            let x = try t(s, "input"), out = inPlace ? x : try garbage(s)
-            try device.relu(input: x, output: out)
-            return [try get("output", out)]
-        case let .reluGradient(s, inPlace):
-            let y = try device.tensor(s, v["input"]!.map { max($0, 0) }), dy = try t(s, "outputGradient")
-            let dx = inPlace ? dy : try garbage(s)
-            try device.reluGradient(output: y, outputGradient: dy, inputGradient: dx)
-            return [try get("inputGradient", dx)]
-        case let .pool2x2(kind, s):
-            let out = try garbage(Shape(s[0], s[1] / 2, s[2] / 2))
-            try device.pool2x2(kind, input: try t(s, "input"), output: out)
-            return [try get("output", out)]
-        case let .pool2x2Gradient(kind, s):
-            let dx = try garbage(s)
-            try device.pool2x2Gradient(kind, input: try t(s, "input"), outputGradient: try t(Shape(s[0], s[1] / 2, s[2] / 2), "outputGradient"),
-                                       inputGradient: dx)
-            return [try get("inputGradient", dx)]
-        case let .normalize(s):
-            let out = try garbage(s)
-            try device.normalize(input: try t(s, "input"), output: out, mean: v["mean"]!, std: v["std"]!)
-            return [try get("output", out)]
-        case let .normalizeGradient(s):
-            let dx = try garbage(s)
-            try device.normalizeGradient(outputGradient: try t(s, "outputGradient"), inputGradient: dx, std: v["std"]!)
-            return [try get("inputGradient", dx)]
-        case let .gram(s):
-            let out = try garbage(Shape(s[0], s[0]))
-            try device.gram(input: try t(s, "input"), output: out)
-            return [try get("output", out)]
-        case let .contentLoss(s, g, scale):
-            let gen = try t(s, "generated"), target = try t(s, "target"), grad = g ? try t(s, "gradient") : nil
-            let j = try loss { .contentLoss(generated: gen, target: target, gradient: grad, scale: scale, slots: $0, index: 1) }
-            return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
-        case let .styleLoss(s, _, g, scale):
-            let gen = try t(s, "generated"), target = try t(Shape(s[0], s[0]), "targetGram"), grad = g ? try t(s, "gradient") : nil
-            let j = try loss { .styleLoss(generated: gen, targetGram: target, gradient: grad, scale: scale, slots: $0, index: 1) }
-            return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
-        case let .totalVariationLoss(s, g, scale):
-            let image = try t(s, "image"), grad = g ? try t(s, "gradient") : nil
-            let j = try loss { .totalVariationLoss(image: image, gradient: grad, scale: scale, slots: $0, index: 1) }
-            return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
-        case let .totalVariationL1Loss(s, g, scale):
-            let image = try t(s, "image"), grad = g ? try t(s, "gradient") : nil
-            let j = try loss { .totalVariationL1Loss(image: image, gradient: grad, scale: scale, slots: $0, index: 1) }
-            return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
-        case let .dot(n):
-            let x = try t(Shape(n), "x"), y = try t(Shape(n), "y")
-            return [try loss { .dot(x, y, slots: $0, index: 1) }]
-        case let .axpy(n, alpha):
-            let y = try t(Shape(n), "y")
-            try device.axpy(alpha, try t(Shape(n), "x"), y)
-            return [try get("y", y)]
-        case let .scale(n, alpha):
-            let x = try t(Shape(n), "x")
-            try device.scale(x, by: alpha)
-            return [try get("x", x)]
-        case let .adamStep(n, steps, lr, b1, b2, eps):
-            let x = try t(Shape(n), "parameter"), g = try t(Shape(n), "gradient"), m = try t(Shape(n), "m"), vv = try t(Shape(n), "v")
-            for step in 1...steps {
-                try device.adamStep(parameter: x, gradient: g, m: m, v: vv, learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, step: step)
-            }
-            return [try get("parameter", x), try get("m", m), try get("v", vv)]
-        case let .dotCoefficient(n, scale, slots, index):
-            let coefficients = try t(Shape(slots), "coefficients")
-            try device.dot(try t(Shape(n), "x"), try t(Shape(n), "y"), scale: scale, into: coefficients, at: index)
-            return [try get("coefficients", coefficients)]
-        case let .axpyCoefficients(n, terms, slots):
-            let y = try t(Shape(n), "y")
-            try device.axpy(terms, coefficients: try t(Shape(slots), "coefficients"), try t(Shape(n), "x"), y)
-            return [try get("y", y)]
-        case let .crop(s, y, x, h, w):
-            let out = try garbage(Shape(s[0], h, w))
-            try device.execute(.crop(try t(s, "input"), y: y, x: x, into: out))
-            return [try get("output", out)]
-        case let .addWindow(s, y, x, h, w):
-            let destination = try t(s, "destination")
-            try device.execute(.addWindow(try t(Shape(s[0], h, w), "window"), into: destination, y: y, x: x))
-            return [try get("destination", destination)]
-        case let .gramGradient(s, scale):
-            let dA = try t(s, "inputGradient")
-            try device.execute(.gramGradient(input: try t(s, "input"), gramGradient: try t(Shape(s[0], s[0]), "gramGradient"),
-                                             inputGradient: dA, scale: scale))
-            return [try get("inputGradient", dA)]
-        case let .scaleByMask(s):
-            let a = try t(s, "tensor")
-            try device.execute(.scaleByMask(a, mask: try t(Shape(s[1], s[2]), "mask")))
-            return [try get("tensor", a)]
-        case let .temporalLoss(s, g, scale):
-            let image = try t(s, "image"), target = try t(s, "target"), weights = try t(Shape(s[1], s[2]), "weights")
-            let grad = g ? try t(s, "gradient") : nil
-            let j = try loss { .temporalLoss(image: image, target: target, weights: weights, gradient: grad, scale: scale, slots: $0, index: 1) }
-            return try [j] + (grad.map { [try get("gradient", $0)] } ?? [])
-        case let .warp(s, _):
-            let out = try garbage(s)
-            try device.execute(.warp(source: try t(s, "source"), flow: try t(Shape(2, s[1], s[2]), "flow"), output: out))
-            return [try get("output", out)]
-        }
-    }
-
-    /// Whether `device` really takes the path `c` names (a Winograd case that silently ran
-    /// im2col would test nothing new). Nil when the case names no path to check.
-    static func takesPath(_ c: OpCase, on device: Device) throws -> Bool? {
-        let g: ConvGeometry, inputGradient: Bool
-        switch c.kind {
-        case let .conv2d(i, h, w, o, k, p, _):
-            g = try ConvGeometry(op: "table", input: Shape(i, h, w), weight: Shape(o, i, k, k), bias: nil,
-                                 output: Shape(o, h + 2 * p - k + 1, w + 2 * p - k + 1), padding: p)
-            inputGradient = false
-        case let .conv2dInputGradient(i, h, w, o, k, p):
-            g = try ConvGeometry(op: "table", input: Shape(i, h, w), weight: Shape(o, i, k, k), bias: nil,
-                                 output: Shape(o, h + 2 * p - k + 1, w + 2 * p - k + 1), padding: p)
-            inputGradient = true
-        default: return nil
-        }
-        let winograd: Bool, limit: Int, fourByFour: Bool
-        if let cpu = device as? CPUDevice {
-            (winograd, limit, fourByFour) = (cpu.usesWinograd(g), cpu.columnBudget, cpu.winogradTile == .f4x4)
-        } else if let cl = device as? OpenCLDevice {
-            (winograd, limit, fourByFour) = (cl.usesWinograd(g, inputGradient: inputGradient), cl.im2colLimit, cl.winogradTile == .f4x4)
-        } else {
-            return nil
-        }
-        switch c.path {
-        case .winograd: return winograd && fourByFour
-        case .winograd2x2: return winograd && !fourByFour
-        case .banded: return !winograd && ConvBands.im2colRows(g, limit: limit) < g.outHeight
-        case .plain: return nil
-        }
-    }
-}
-
-/// The worst element of one output of one case, measured against `abs + rel * max|expected|`.
-struct OpComparison {
-    var output: String
-    var index: Int
-    var actual: Double
-    var expected: Double
-    /// max|expected| of the output: the scale the relative tolerance applies to.
-    var scale: Double
-    /// |actual - expected| / (abs + rel * scale): above 1 is a mismatch.
-    var ratio: Double
-
-    var absoluteError: Double { abs(actual - expected) }
-    var description: String {
-        "\(output)[\(index)]: got \(actual), want \(expected), |err| \(absoluteError) (\(absoluteError / max(scale, .leastNormalMagnitude)) of max|e| \(scale)), \(ratio) of tolerance"
-    }
-
-    /// Compares outputs by name; a missing output or a wrong element count is an infinite
-    /// mismatch, and so is any non-finite value that differs from the expected one.
-    static func compare(_ actual: [OpOutput], _ expected: [OpOutput], abs absTol: Double, rel relTol: Double) -> [OpComparison] {
-        expected.map { e in
-            guard let a = actual.first(where: { $0.name == e.name }), a.values.count == e.values.count else {
-                return OpComparison(output: e.name + " (missing or wrong size)", index: -1, actual: .nan, expected: .nan, scale: 0, ratio: .infinity)
-            }
-            let scale = e.values.map(Swift.abs).max() ?? 0
-            let bound = absTol + relTol * scale
-            var worst = OpComparison(output: e.name, index: 0, actual: a.values.first ?? 0, expected: e.values.first ?? 0, scale: scale, ratio: -1)
-            for k in e.values.indices {
-                let x = a.values[k], y = e.values[k]
-                let ratio = x.isFinite && y.isFinite ? Swift.abs(x - y) / bound : (x == y ? 0 : .infinity)
-                if ratio > worst.ratio { worst = OpComparison(output: e.name, index: k, actual: x, expected: y, scale: scale, ratio: ratio) }
-            }
-            return worst
-        }
-    }
-}
-
-/// The worst mismatch per op over a run, printed at its end (as llm.c prints its checks).
-struct WorstPerOp {
-    private var worst: [String: (OpComparison, String)] = [:]
-
-    mutating func record(_ op: String, _ comparisons: [OpComparison], _ what: String) {
-        for c in comparisons where c.ratio > (worst[op]?.0.ratio ?? -1) { worst[op] = (c, what) }
-    }
-
-    func print(_ title: String) {
-        Swift.print("\(title): worst mismatch per op")
-        for op in worst.keys.sorted() {
-            let (c, what) = worst[op]!
-            Swift.print("  \(op.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%.3g", c.ratio)) of tolerance; |err| \(String(format: "%.3g", c.absoluteError)), max|e| \(String(format: "%.3g", c.scale)) in \(what)")
-        }
     }
 }
 
@@ -438,32 +197,20 @@ enum OpTableGradients {
 
 final class OpTableTests: XCTestCase {
     /// Seeds differ per case (its index in the table) but not per run.
-    static func inputs(_ index: Int) -> OpValues { OpInputs.make(OpCases.all[index], seed: 1000 + UInt64(index)) }
+    static func inputs(_ index: Int) -> OpValues { OpInputs.make(index) }
     private func inputs(_ index: Int) -> OpValues { Self.inputs(index) }
 
     // MARK: (a) reference mode
 
-    /// Runs the cases `include` selects on `backend` against the naive reference, failing once
-    /// per mismatching output, and prints the worst mismatch per op. Also used by
-    /// OpenCLTuningTests to check tuned devices.
+    /// Runs the cases `include` selects on `backend` against the naive reference (and the
+    /// hand-computed ones against their hand values: `SelfTest`, as `nst selftest` does),
+    /// failing once per mismatching output, and prints the worst mismatch per family and op.
+    /// Also used by OpenCLTuningTests to check tuned devices.
     static func checkReference(_ backend: OpTableBackend, where include: (OpCase) -> Bool = { _ in true }) throws {
-        var worst = WorstPerOp()
-        for (index, c) in OpCases.all.enumerated() where include(c) {
-            let device = backend.device(c.path)
-            if let taken = try OpTableRunner.takesPath(c, on: device) {
-                XCTAssertTrue(taken, "\(backend.name): \(c) does not take the \(c.path) path")
-            }
-            let v = inputs(index)
-            let tol = c.kind.family.tolerance
-            let comparisons = OpComparison.compare(try OpTableRunner.run(c, v, on: device), NaiveReference.evaluate(c, v),
-                                                   abs: tol.abs, rel: tol.rel)
-            // Each convolution path is reported on its own line, so a new algorithm's error shows.
-            worst.record(c.path == .plain ? c.kind.opName : "\(c.kind.opName) \(c.path.rawValue)", comparisons, "\(c)")
-            for m in comparisons where !(m.ratio <= 1) {
-                XCTFail("\(backend.name): \(c) [\(c.kind.family) tolerance abs \(tol.abs) rel \(tol.rel)]: \(m.description)")
-            }
-        }
-        worst.print("reference mode, \(backend.name)")
+        let report = SelfTest.run(backend, where: include)
+        XCTAssertGreaterThan(report.cases, 0, "\(backend.name): no case selected")
+        for failure in report.failures { XCTFail("\(backend.name): \(failure)") }
+        print("reference mode, " + report.lines.joined(separator: "\n"))
     }
 
     private func checkReference(_ backend: OpTableBackend) throws { try Self.checkReference(backend) }
@@ -495,28 +242,36 @@ final class OpTableTests: XCTestCase {
     func testGradientsCPU() throws { try checkGradients(.cpu(), .cpu) }
     func testGradientsOpenCL() throws { try checkGradients(try .opencl(), .opencl) }
 
-    // MARK: (c) hand-computed mode
+    // MARK: (c) the self-test's own checks (hand values, paths, failures)
 
-    private func checkHandComputed(_ backend: OpTableBackend) throws {
-        var checked = 0
-        for (index, c) in OpCases.all.enumerated() {
-            guard let hand = c.handExpected else { continue }
-            let expected = hand.keys.sorted().map { OpOutput(name: $0, values: hand[$0]!) }
-            let tol = c.kind.family.tolerance
-            let actual = try OpTableRunner.run(c, inputs(index), on: backend.device(c.path))
-            // The reference itself must agree with the hand values too.
-            for (who, outputs) in [(backend.name, actual), ("naive reference", NaiveReference.evaluate(c, inputs(index)))] {
-                for m in OpComparison.compare(outputs, expected, abs: tol.abs, rel: tol.rel) where !(m.ratio <= 1) {
-                    XCTFail("\(who): \(c): \(m.description)")
-                }
-            }
-            checked += 1
-        }
-        XCTAssertEqual(checked, OpCases.handComputed.count)
+    /// The hand-computed cases run in the reference mode (`SelfTest` also compares them, and
+    /// the naive reference, with their hand values); this counts them.
+    func testHandComputedCasesAreInTheTable() {
+        XCTAssertEqual(OpCases.all.filter { $0.handExpected != nil }.count, OpCases.handComputed.count)
+        XCTAssertGreaterThanOrEqual(OpCases.handComputed.count, 10)
     }
 
-    func testHandComputedCPU() throws { try checkHandComputed(.cpu()) }
-    func testHandComputedOpenCL() throws { try checkHandComputed(try .opencl()) }
+    /// A backend whose Winograd devices are swapped fails on every Winograd case's path, and
+    /// one whose pooling takes the other kind fails on the pooling cases (hand values included),
+    /// while every other case still passes: the self-test names what is wrong.
+    func testSelfTestReportsBrokenBackends() {
+        let cpu = OpTableBackend.cpu()
+        let swapped = SelfTest.run(OpTableBackend(name: "swapped", plain: cpu.plain, banded: cpu.banded,
+                                                  winograd: cpu.winograd2x2, winograd2x2: cpu.winograd))
+        let winogradCases = OpCases.all.filter { $0.path == .winograd || $0.path == .winograd2x2 }.count
+        XCTAssertEqual(swapped.failures.filter { $0.contains("does not take the") }.count, winogradCases, swapped.failures.joined(separator: "\n"))
+        XCTAssertFalse(swapped.passed)
+
+        let pools = OpCases.all.filter { if case .pool2x2 = $0.kind { return true } else { return false } }.count
+        let broken = SelfTest.run(OpTableBackend(name: "swapped pooling", plain: SwappedPoolingDevice(), banded: cpu.banded,
+                                                 winograd: cpu.winograd, winograd2x2: cpu.winograd2x2))
+        let failedCases = Set(broken.failures.compactMap { $0.components(separatedBy: " against ").first })
+        XCTAssertEqual(failedCases.count, pools, broken.failures.joined(separator: "\n"))
+        XCTAssertTrue(failedCases.allSatisfy { $0.hasPrefix("pool2x2 ") }, broken.failures.joined(separator: "\n"))
+        XCTAssertTrue(broken.failures.contains { $0.contains("against the hand values") })
+        XCTAssertGreaterThan(broken.worstRatio(.elementwise) ?? 0, 1)
+        XCTAssertLessThanOrEqual(broken.worstRatio(.contraction) ?? 2, 1)
+    }
 
     // MARK: every check can fail
 
@@ -578,5 +333,26 @@ final class OpTableTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(transposedChecked, 0)
+    }
+}
+
+/// The CPU backend with max and average pooling swapped (forward only): a broken backend
+/// the self-test must catch.
+private final class SwappedPoolingDevice: Device {
+    let base = CPUDevice()
+    var name: String { "swapped pooling" }
+    var memory: DeviceMemory? { base.memory }
+    func makeTensor(_ shape: Shape) throws -> Tensor { try base.makeTensor(shape) }
+    func upload(_ values: [Float], to tensor: Tensor) throws { try base.upload(values, to: tensor) }
+    func download(_ tensor: Tensor) throws -> [Float] { try base.download(tensor) }
+    func makeLossSlots(count: Int) throws -> LossSlots { try base.makeLossSlots(count: count) }
+    func readLosses(_ slots: LossSlots) throws -> [Double] { try base.readLosses(slots) }
+    func scratchFloats(sizes: [ImageSize], depth: Int, model: VGGModel) -> Int { base.scratchFloats(sizes: sizes, depth: depth, model: model) }
+    func execute(_ op: DeviceOp) throws {
+        if case let .pool2x2(kind, input, output) = op {
+            try base.execute(.pool2x2(kind == .max ? .avg : .max, input: input, output: output))
+        } else {
+            try base.execute(op)
+        }
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 @testable import NSTMethod
 @testable import NSTWeights
 @testable import StyleTransfer
+@testable import NSTSelfTest
 import XCTest
 
 final class OpenCLTuningTests: XCTestCase {

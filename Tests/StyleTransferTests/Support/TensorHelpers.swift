@@ -3,6 +3,7 @@
 @testable import NSTCore
 @testable import NSTOpenCL
 import StyleTransfer
+@testable import NSTSelfTest
 
 extension Device {
     /// A tensor of `shape` holding `values`.
@@ -13,37 +14,8 @@ extension Device {
     }
 }
 
-/// Seeded test data.
-struct TestData {
-    var rng: SplitMix64
-
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
-
-    /// `count` floats uniform in [lower, upper).
-    mutating func uniform(_ count: Int, _ lower: Float = -1, _ upper: Float = 1) -> [Float] {
-        (0..<count).map { _ in rng.nextFloat(in: lower, upper) }
-    }
-
-    /// Values whose magnitude is at least `margin`, with random sign: keeps ReLU inputs
-    /// away from its kink at 0.
-    mutating func awayFromZero(_ count: Int, margin: Float = 0.1) -> [Float] {
-        (0..<count).map { _ in
-            let m = rng.nextFloat(in: margin, 1)
-            return rng.nextUnitFloat() < 0.5 ? -m : m
-        }
-    }
-
-    /// Distinct values spaced `spacing` apart in random order: keeps max-pooling windows
-    /// away from ties.
-    mutating func distinct(_ count: Int, spacing: Float = 0.05) -> [Float] {
-        var v = (0..<count).map { Float($0) * spacing - Float(count) * spacing / 2 }
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
-            v.swapAt(i, j)
-        }
-        return v
-    }
-}
+/// Seeded test data (the op table's generator).
+typealias TestData = SeededValues
 
 /// Naive direct convolution (the SPEC formula, Double accumulation) used to check the
 /// backends' im2col paths: input [I,H,W], weight [O,I,KH,KW], stride 1, zero padding p.
@@ -73,15 +45,5 @@ func referenceConv2d(input: [Float], _ i: Int, _ h: Int, _ w: Int, weight: [Floa
     return out
 }
 
-/// The Gram matrix `F F^T / pixels` of `[c, pixels]` values, in Double.
-func referenceGram(_ f: [Float], c: Int, pixels: Int) -> [Double] {
-    var g = [Double](repeating: 0, count: c * c)
-    for i in 0..<c {
-        for j in 0..<c {
-            var sum = 0.0
-            for p in 0..<pixels { sum += Double(f[i * pixels + p]) * Double(f[j * pixels + p]) }
-            g[i * c + j] = sum / Double(pixels)
-        }
-    }
-    return g
-}
+/// The Gram matrix `F F^T / pixels` of `[c, pixels]` values, in Double (the op table's naive one).
+func referenceGram(_ f: [Float], c: Int, pixels: Int) -> [Double] { NaiveReference.gram(f, Shape(c, 1, pixels)) }

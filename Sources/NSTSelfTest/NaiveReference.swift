@@ -1,13 +1,6 @@
 // NaiveReference: deliberately naive Double loops for every op of the table, the expected values of the reference mode.
 import Foundation
-@testable import NSTCPU
-@testable import NSTCore
-@testable import NSTOpenCL
-@testable import NSTImages
-@testable import NSTInspect
-@testable import NSTMethod
-@testable import NSTWeights
-@testable import StyleTransfer
+import NSTCore
 
 /// One named output of an op (a tensor, or a one-element loss value), in Double.
 struct OpOutput {
@@ -134,8 +127,19 @@ enum NaiveReference {
         return (0..<dy.count).map { Double(dy[$0]) / Double(std[$0 / plane]) }
     }
 
-    /// `G[i,j] = sum_p A[i,p] A[j,p] / (H W)` (`referenceGram`, the tests' one Double Gram).
-    static func gram(_ x: [Float], _ s: Shape) -> [Double] { referenceGram(x, c: s[0], pixels: s[1] * s[2]) }
+    /// `G[i,j] = sum_p A[i,p] A[j,p] / (H W)` (also the tests' `referenceGram`).
+    static func gram(_ x: [Float], _ s: Shape) -> [Double] {
+        let c = s[0], pixels = s[1] * s[2]
+        var g = [Double](repeating: 0, count: c * c)
+        for i in 0..<c {
+            for j in 0..<c {
+                var sum = 0.0
+                for p in 0..<pixels { sum += Double(x[i * pixels + p]) * Double(x[j * pixels + p]) }
+                g[i * c + j] = sum / Double(pixels)
+            }
+        }
+        return g
+    }
 
     /// `J = sum (t - g)^2 / (4 C H W)`, `dJ/dg = (g - t) / (2 C H W)`.
     static func contentLoss(generated g: [Float], target t: [Float]) -> (loss: Double, gradient: [Double]) {

@@ -2,6 +2,12 @@
 // Package manifest: the StyleTransfer library, the nst tool, system library modules and tests.
 import PackageDescription
 
+// NST_WITHOUT_FFMPEG=1 builds CVideo without FFmpeg: video files are refused with one line,
+// while frame folders and patterns still work. The GPU bundle is built so (scripts/gpu): FFmpeg
+// and the codecs Debian's build links (x265, AV1, codec2, librsvg, ICU, ...) are 25 MiB of the
+// 64 MiB that may travel to a GPU machine.
+let withFFmpeg = Context.environment["NST_WITHOUT_FFMPEG"].map { $0.isEmpty || $0 == "0" } ?? true
+
 let package = Package(
     name: "StyleTransfer",
     products: [
@@ -62,8 +68,9 @@ let package = Package(
         // error a code and a line (FFmpeg's log silenced), files opened by descriptor only.
         .target(
             name: "CVideo",
-            dependencies: ["CAVFormat", "CAVCodec", "CSWScale", "CAVUtil"],
-            path: "Sources/CVideo"),
+            dependencies: withFFmpeg ? ["CAVFormat", "CAVCodec", "CSWScale", "CAVUtil"] : [],
+            path: "Sources/CVideo",
+            cSettings: withFFmpeg ? [] : [.define("NST_WITHOUT_FFMPEG")]),
         // Optical flow through OpenCV 4 (DIS, Farneback): C++ behind a C interface that catches
         // every exception. Debian's per-module packages (libopencv-video-dev) ship no
         // opencv4.pc, so the include path and the two libraries used are named here.

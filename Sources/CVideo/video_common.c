@@ -1,4 +1,6 @@
 // video_common.c: the parts of the video shim the reader and writer share: quiet logging, messages, descriptor I/O, opening an input.
+// Built only with FFmpeg (NST_WITHOUT_FFMPEG, the GPU bundle's build, gives video_absent.c instead).
+#ifndef NST_WITHOUT_FFMPEG
 #include "video_internal.h"
 
 #include <errno.h>
@@ -261,3 +263,5 @@ void nst_video_close_input(AVFormatContext **format, int *fd) {
         *fd = -1;
     }
 }
+
+#endif  // NST_WITHOUT_FFMPEG

@@ -1,4 +1,6 @@
 // video_read.c: opens a video file through libavformat and decodes its frames one at a time to planar float RGB.
+// Built only with FFmpeg (NST_WITHOUT_FFMPEG, the GPU bundle's build, gives video_absent.c instead).
+#ifndef NST_WITHOUT_FFMPEG
 #include "video_internal.h"
 
 #include <math.h>
@@ -275,3 +277,5 @@ void nst_video_close(nst_video_reader *reader) {
     nst_video_close_input(&reader->format, &reader->fd);
     free(reader);
 }
+
+#endif  // NST_WITHOUT_FFMPEG

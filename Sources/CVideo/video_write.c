@@ -1,4 +1,6 @@
 // video_write.c: encodes planar float RGB frames to MP4 (H.264), WebM (VP9) or GIF through libavcodec/libavformat, optionally copying another file's audio.
+// Built only with FFmpeg (NST_WITHOUT_FFMPEG, the GPU bundle's build, gives video_absent.c instead).
+#ifndef NST_WITHOUT_FFMPEG
 #include "video_internal.h"
 
 #include <math.h>
@@ -36,25 +38,6 @@ struct nst_video_writer {
     int audio_done;
     char audio_demuxer_error[256];  ///< an error its demuxer logged while opening ("" when none)
 };
-
-void nst_video_codec_size(nst_video_format format, int width, int height, int *out_width, int *out_height) {
-    if (format == NST_VIDEO_GIF) {
-        *out_width = width;
-        *out_height = height;
-        return;
-    }
-    // yuv420p halves the chroma planes in both directions: odd sides have no exact half.
-    *out_width = width < 2 ? 2 : width & ~1;
-    *out_height = height < 2 ? 2 : height & ~1;
-}
-
-void nst_video_crf_range(nst_video_format format, int *lowest, int *highest, int *fallback) {
-    switch (format) {
-    case NST_VIDEO_MP4: *lowest = 0; *highest = 51; *fallback = 23; return;    // x264's own default
-    case NST_VIDEO_WEBM: *lowest = 0; *highest = 63; *fallback = 31; return;   // the VP9 guide's 1080p value
-    default: *lowest = 0; *highest = 0; *fallback = 0; return;
-    }
-}
 
 /// Records a failure of the muxer or encoder: a write error of the descriptor (disk full)
 /// when the I/O context saw one, otherwise the library's own.
@@ -479,3 +462,5 @@ void nst_video_writer_free(nst_video_writer *writer) {
     nst_video_close_input(&writer->audio_format, &writer->audio_fd);
     free(writer);
 }
+
+#endif  // NST_WITHOUT_FFMPEG

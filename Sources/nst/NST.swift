@@ -22,6 +22,7 @@ struct NST: ParsableCommand {
         do {
             if let badName = ArgumentEncodingError.check(ArgumentEncodingError.processArguments()) { throw badName }
             try ProcessSettings.useCPUKernels(fromEnvironment: ProcessInfo.processInfo.environment)
+            try ProcessSettings.useTuningPolicy(fromEnvironment: ProcessInfo.processInfo.environment)
             var command = try parseAsRoot()
             try command.run()
             // A listing or report that did not reach its reader is a failure, not a success.

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# bundle.sh: builds dist/nst-gpu/, a folder that runs `nst` and the OpenCL parity tests on a Linux
-# x86_64 machine with no Swift toolchain and no network (see scripts/gpu/README.md).
+# bundle.sh: builds dist/nst-gpu/, a folder that runs `nst selftest`, `nst bench` and the PyTorch peer
+# on a Linux x86_64 machine with no Swift toolchain and no network (see scripts/gpu/README.md).
 #
-# Usage: scripts/gpu/bundle.sh [--out DIR] [--no-tar]
-#   --out DIR   bundle folder to (re)create (default: dist/nst-gpu in the repository)
-#   --no-tar    do not write DIR.tar.gz next to the folder
-# Environment: SWIFT (default: swift).
+# Usage: scripts/gpu/bundle.sh [--out DIR] [--no-tar] [--peer FILE]
+#   --out DIR    bundle folder to (re)create (default: dist/nst-gpu in the repository)
+#   --no-tar     do not write DIR.tar.xz next to the folder
+#   --peer FILE  the PyTorch peer script to include (default: ../shared/bench/peer_torch_nst.py if present)
+# Environment: SWIFT (default: swift). Fails when the archive exceeds 60 MiB (the GPU machine takes 64).
 set -euo pipefail
 
 die() { echo "bundle.sh: error: $*" >&2; exit 1; }
@@ -15,10 +16,12 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 payload="$repo/scripts/gpu/payload"
 out="$repo/dist/nst-gpu"
 make_tar=1
+peer="$repo/../shared/bench/peer_torch_nst.py"
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) [ $# -ge 2 ] || die "--out needs a folder"; out=$2; shift 2 ;;
         --no-tar) make_tar=0; shift ;;
+        --peer) [ $# -ge 2 ] || die "--peer needs a file"; peer=$2; shift 2 ;;
         -h|--help) sed -n '2,9p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac
@@ -27,7 +30,7 @@ case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 [ "$out" != / ] && [ "$out" != "$repo" ] || die "refusing to use '$out' as the bundle folder"
 
 swift=${SWIFT:-swift}
-for tool in "$swift" ldd readelf objdump strip tar; do
+for tool in "$swift" ldd readelf objdump strip tar xz; do
     command -v "$tool" >/dev/null || die "'$tool' is not on PATH (needed to build the bundle)"
 done
 [ "$(uname -m)" = x86_64 ] || die "the bundle is meant for x86_64; this machine is $(uname -m)"
@@ -39,23 +42,22 @@ pkg-config --exists libcurl \
 
 cd "$repo"
 
-# 1. Builds: nst in release with the Swift runtime linked in; the tests in debug, because they
-#    use @testable import (a release test build would need -enable-testing everywhere).
-note "building nst (release, static Swift runtime)"
-"$swift" build -c release --static-swift-stdlib --product nst \
+# 1. Build: nst in release with the Swift runtime linked in. The checks the test binary used to
+#    carry (83 MB with its runtime) are `nst selftest` now: the op table against the naive reference.
+#    Without FFmpeg (NST_WITHOUT_FFMPEG, see Package.swift): the codecs Debian's FFmpeg links
+#    would take 25 of the 64 MiB; the bundle's video frame reads and writes frame folders. Its own
+#    build folder, so the usual release build keeps FFmpeg.
+scratch="$repo/.build-gpu-bundle"
+note "building nst (release, static Swift runtime, without FFmpeg) in $scratch"
+NST_WITHOUT_FFMPEG=1 "$swift" build -c release --static-swift-stdlib --product nst --disable-local-rpath --scratch-path "$scratch" \
     || die "release build of nst failed"
-note "building the test bundle (debug)"
-"$swift" build --build-tests || die "debug build of the tests failed"
-bin_dir=$("$swift" build -c release --show-bin-path)
-test_dir=$("$swift" build --show-bin-path)
+bin_dir=$(NST_WITHOUT_FFMPEG=1 "$swift" build -c release --scratch-path "$scratch" --show-bin-path)
 nst_bin="$bin_dir/nst"
-xctest_bin="$test_dir/StyleTransferPackageTests.xctest"
 [ -x "$nst_bin" ] || die "no nst binary at $nst_bin after the build"
-[ -x "$xctest_bin" ] || die "no test binary at $xctest_bin after the build"
 
 # 2. Fresh bundle folder.
 rm -rf "$out"
-mkdir -p "$out/libexec" "$out/lib/compat"
+mkdir -p "$out/libexec" "$out/lib/compat" "$out/samples" "$out/peer"
 
 # strip --strip-debug keeps the symbol table (readable crash backtraces), drops DWARF.
 install_binary() {  # source, destination
@@ -64,7 +66,6 @@ install_binary() {  # source, destination
     chmod 755 "$2"
 }
 install_binary "$nst_bin" "$out/libexec/nst"
-install_binary "$xctest_bin" "$out/libexec/StyleTransferPackageTests.xctest"
 if command -v clinfo >/dev/null; then
     install_binary "$(command -v clinfo)" "$out/libexec/clinfo"
 else
@@ -116,10 +117,13 @@ for soname in libOpenCL.so.1 libclblast.so.1; do
 done
 copy_deps "$out/libexec/nst"
 [ -e "$out/libexec/clinfo" ] && copy_deps "$out/libexec/clinfo"
-# The test binary links the Swift runtime, Foundation and XCTest dynamically (no static XCTest
-# exists): ldd run in the build environment finds them in the toolchain, and they are copied too.
-copy_deps "$out/libexec/StyleTransferPackageTests.xctest"
+# Libraries are stripped of their debug sections too (the Debian packages ship them stripped,
+# but a locally built one may not be).
+for f in "$out"/lib/*.so* "$out"/lib/compat/*.so*; do
+    [ -e "$f" ] && { strip --strip-debug "$f" 2>/dev/null || true; }
+done
 
+ldd "$out/libexec/nst" | grep -q 'libavcodec' && die "nst still links FFmpeg: NST_WITHOUT_FFMPEG did not take (see Package.swift)"
 # nst must not need the toolchain: no Swift runtime library may have been copied for it.
 if LD_LIBRARY_PATH= ldd "$out/libexec/nst" | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch|libXCTest|/opt/swift'; then
     die "nst still links the Swift runtime dynamically (see above); --static-swift-stdlib did not take"
@@ -128,15 +132,15 @@ for f in "$out"/lib/*.so* "$out"/lib/compat/*.so*; do
     [ -e "$f" ] && chmod 644 "$f"
 done
 
-# 4. The test classes defined in the OpenCL and op-table test folders (names need not start
-#    with OpenCL; the op table runs every case on OpenCL too); run.sh adds every class whose
-#    name starts with OpenCL from the binary's own listing.
-: > "$out/libexec/opencl-test-classes.txt"
-if [ -d Tests/StyleTransferTests/OpenCL ]; then
-    grep -hoE 'class[[:space:]]+[A-Za-z0-9_]+[[:space:]]*:[[:space:]]*XCTestCase' \
-        Tests/StyleTransferTests/OpenCL/*.swift Tests/StyleTransferTests/OpTable/*.swift 2>/dev/null \
-        | sed -E 's/class[[:space:]]+([A-Za-z0-9_]+).*/StyleTransferTests.\1/' \
-        | sort -u > "$out/libexec/opencl-test-classes.txt" || true
+# 4. What run.sh measures with besides nst: two sample images (the video frame and a transfer)
+#    and the PyTorch peer's script (the GPU machine has PyTorch but cannot fetch anything).
+for image in shipwreck.jpg starry_night.jpg; do
+    cp "$repo/examples/$image" "$out/samples/" || die "examples/$image is missing"
+done
+if [ -f "$peer" ]; then
+    cp "$peer" "$out/peer/peer_torch_nst.py"
+else
+    note "warning: no peer script at $peer (--peer FILE): run.sh will skip the PyTorch peer"
 fi
 
 # 5. The oldest glibc the bundle runs on: the highest GLIBC_x.y symbol version any file asks for
@@ -162,22 +166,24 @@ chmod 755 "$out/run.sh" "$out/nst"
     echo "commit:       $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
     echo "swift:        $("$swift" --version 2>/dev/null | head -n 1)"
     echo "glibc needed: $glibc_min or newer (${glibc_compat:-?} where lib/compat's libstdc++ is used)"
-    echo "nst:          release, Swift runtime static; tests: debug, Swift runtime in lib/"
+    echo "nst:          release, Swift runtime static, without FFmpeg (frame folders only); checks: nst selftest"
 } > "$out/BUILD-INFO.txt"
 
 # 7. Smoke test with the toolchain hidden: the bundle's nst and test binary must start.
 clean_env=(env -i PATH=/usr/bin:/bin HOME="${HOME:-/tmp}")
 "${clean_env[@]}" "$out/nst" --help >/dev/null \
     || die "the bundled nst does not start without the toolchain (run $out/nst --help to see why)"
-"${clean_env[@]}" bash -c "source '$out/libexec/env.sh' && '$out/libexec/StyleTransferPackageTests.xctest' --list-tests" >/dev/null \
-    || die "the bundled test binary does not start without the toolchain"
-if "${clean_env[@]}" bash -c "source '$out/libexec/env.sh' && ldd '$out/libexec/nst' '$out/libexec/StyleTransferPackageTests.xctest'" \
+"${clean_env[@]}" "$out/nst" selftest --device cpu >/dev/null \
+    || die "the bundled nst selftest fails on the CPU backend (run $out/nst selftest --device cpu)"
+if "${clean_env[@]}" bash -c "source '$out/libexec/env.sh' && ldd '$out/libexec/nst'" \
         | grep -E '/opt/swift|not found'; then
     die "a bundled binary still resolves a library from the toolchain or misses one (see above)"
 fi
 
 if [ "$make_tar" = 1 ]; then
-    tar -C "$(dirname "$out")" -czf "$out.tar.gz" "$(basename "$out")"
-    note "archive: $out.tar.gz ($(du -h "$out.tar.gz" | cut -f1))"
+    XZ_OPT=-9 tar -C "$(dirname "$out")" -cJf "$out.tar.xz" "$(basename "$out")"
+    bytes=$(stat -c %s "$out.tar.xz")
+    note "archive: $out.tar.xz ($(awk -v b="$bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }'))"
+    [ "$bytes" -le $((60 * 1048576)) ] || die "the archive is over 60 MiB: it will not reach the GPU machine (64 MiB per call)"
 fi
 note "bundle: $out ($(du -sh "$out" | cut -f1)); needs glibc $glibc_min or newer on the target"

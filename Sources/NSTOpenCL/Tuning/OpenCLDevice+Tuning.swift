@@ -6,6 +6,7 @@ import NSTCore
 public enum OpenCLTuningSource: Sendable {
     /// The file `nst tune` stored for the device and driver (`OpenCLTuning.defaultURL`), when
     /// valid; else the nearest shipped entry (`OpenCLTuningDatabase.shipped`); else none.
+    /// `NST_TUNING` (`ProcessSettings.tuningPolicy`) may rule out the file, or both.
     case stored
     /// The file stored under the cache root `root` (as `NST_CACHE_DIR` would name it), when
     /// valid; else the nearest entry of `database`; else none.
@@ -46,7 +47,10 @@ extension OpenCLDevice {
     public static func tuning(for info: OpenCLDeviceInfo, source: OpenCLTuningSource = .stored)
         -> (tuning: OpenCLTuning?, origin: OpenCLTuningOrigin) {
         func storedOrShipped(_ url: URL?, _ database: OpenCLTuningDatabase) -> (OpenCLTuning?, OpenCLTuningOrigin) {
-            if let url, let tuning = OpenCLTuning.load(from: url, for: info) { return (tuning, .file(path: url.path)) }
+            // NST_TUNING (`ProcessSettings.tuningPolicy`) may rule out the file, or both.
+            let policy = ProcessSettings.tuningPolicy
+            if policy == .defaults { return (nil, .defaults) }
+            if policy == .auto, let url, let tuning = OpenCLTuning.load(from: url, for: info) { return (tuning, .file(path: url.path)) }
             if let shipped = database.tuning(for: info.identity) {
                 return (shipped.tuning, .shipped(entry: shipped.entry.name, match: shipped.match))
             }

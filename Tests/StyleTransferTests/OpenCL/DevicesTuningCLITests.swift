@@ -40,4 +40,30 @@ final class DevicesTuningCLITests: ScratchFolderTestCase {
         XCTAssertEqual(tuned["tuningFile"] as? String, url.path)
         XCTAssertTrue(after.text.contains("tuning: tuned (file) \(url.path)"), after.text)
     }
+
+    /// NST_TUNING=shipped ignores the device's tuning file, NST_TUNING=defaults the shipped
+    /// entry too (what the GPU bundle's bench compares); an unknown value is refused in one line.
+    func testTuningPolicyFromTheEnvironment() throws {
+        let info = try OpenCLTestDevice.get().info
+        let cache = folder.appendingPathComponent("cache")
+        try OpenCLTuning(info: info, workGroupSize: 16).store(to: OpenCLTuning.url(in: cache, for: info))
+        func tuning(_ policy: String) throws -> NSTResult {
+            let environment = ProcessInfo.processInfo.environment.merging(["NST_CACHE_DIR": cache.path, "NST_TUNING": policy]) { $1 }
+            return try NSTProcess.run(["devices", "--json"], in: folder, environment: environment)
+        }
+        func label(_ result: NSTResult) throws -> String? {
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+            return try XCTUnwrap(json.first { $0["choice"] as? String == "opencl:\(info.index)" })["tuning"] as? String
+        }
+        XCTAssertEqual(try label(tuning("")), "tuned (file)")
+        XCTAssertEqual(try label(tuning("auto")), "tuned (file)")
+        let shipped = OpenCLDevice.tuning(for: info, source: .storedIn(root: folder.appendingPathComponent("empty"))).origin.label
+        XCTAssertEqual(try label(tuning("shipped")), shipped)
+        XCTAssertEqual(try label(tuning("DEFAULTS")), "defaults")
+        let bad = try tuning("fast")
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderrLines.count, 1, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("NST_TUNING") && bad.stderr.contains("fast"), bad.stderr)
+    }
 }

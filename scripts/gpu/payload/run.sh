@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # run.sh: on the GPU machine, registers the NVIDIA OpenCL driver if needed, lists the devices, runs
-# the OpenCL parity tests and `nst bench`, and writes all output and a summary to a results folder.
+# `nst selftest` (the op table against nst's naive reference), `nst bench` with the defaults, the
+# shipped tuning, the automatic tune and `nst tune`, the PyTorch peer on CUDA (FP32 and TF32) and one
+# video frame, and writes all output and a summary to a results folder.
 #
-# Usage: ./run.sh [--results DIR] [--tune] [--skip-tests] [--skip-bench] [--skip-cpu-bench]
+# Usage: ./run.sh [--results DIR] [--no-tune] [--skip-tests] [--skip-bench] [--skip-cpu-bench] [--skip-peer] [--skip-video]
 #   --results DIR     where the output goes (default: results/<UTC time> in this folder)
-#   --tune            run `nst tune` on the OpenCL device before the bench (when nst has it)
+#   --no-tune         skip `nst tune` and the bench after it
 #   --skip-cpu-bench  bench only the OpenCL device
 # Environment:
-#   NST_BENCH_ARGS          extra arguments for `nst bench` (e.g. "--size 256 --evaluations 10")
-#   NST_TUNE_ARGS           extra arguments for `nst tune` (e.g. "--budget-seconds 60")
+#   NST_BENCH_ARGS          extra arguments for `nst bench` (default "--size 256 --size 512 --evaluations 5")
+#   NST_TUNE_ARGS           extra arguments for `nst tune` (default "--budget-seconds 60")
+#   NST_PEER_ARGS           sizes and steps of the peer (default "256 20" and "512 10")
+#   NST_VIDEO_ARGS          arguments of the video frames' `nst video` (default "--size 256 --iterations 50")
 #   NST_NVIDIA_OPENCL_LIB   NVIDIA's OpenCL library to register (default libnvidia-opencl.so.1)
-#   NST_TEST_OPENCL_DEVICE  device index for the tests (default: the one `nst devices` marks with *)
-#   NST_CACHE_DIR           nst's cache (default: cache/ in this folder, so tuning stays with it)
+#   NST_CACHE_DIR           nst's cache (default: cache/ in the results folder; each bench gets its own)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,15 +22,18 @@ die() { echo "run.sh: error: $*" >&2; exit 2; }
 [ -x "$here/libexec/nst" ] || die "$here/libexec/nst is missing: run this script from an unpacked bundle"
 
 results="$here/results/$(date -u +%Y%m%dT%H%M%SZ)"
-tune=0 skip_tests=0 skip_bench=0 skip_cpu_bench=0
+tune=1 skip_tests=0 skip_bench=0 skip_cpu_bench=0 skip_peer=0 skip_video=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --results) [ $# -ge 2 ] || die "--results needs a folder"; results=$2; shift 2 ;;
         --tune) tune=1; shift ;;
+        --no-tune) tune=0; shift ;;
+        --skip-peer) skip_peer=1; shift ;;
+        --skip-video) skip_video=1; shift ;;
         --skip-tests) skip_tests=1; shift ;;
         --skip-bench) skip_bench=1; shift ;;
         --skip-cpu-bench) skip_cpu_bench=1; shift ;;
-        -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac
 done
@@ -80,7 +86,7 @@ if [ -n "$glibc_have" ] && [ "$(printf '%s\n%s\n' "$glibc_min" "$glibc_have" | s
 fi
 
 source "$here/libexec/env.sh"
-export NST_CACHE_DIR="${NST_CACHE_DIR:-$here/cache}"
+export NST_CACHE_DIR="${NST_CACHE_DIR:-$results/cache}"
 nst="$here/libexec/nst"
 "$nst" --help >/dev/null 2>&1 || { "$nst" --help || true; die "the bundled nst does not start (see the message above)"; }
 
@@ -163,77 +169,97 @@ else
     record "device" "no OpenCL device found"
 fi
 
-# --- OpenCL parity tests -----------------------------------------------------------------------
-xctest="$here/libexec/StyleTransferPackageTests.xctest"
+# --- Self-test: every op and code path against the naive reference ----------------------------
 if [ "$skip_tests" = 0 ]; then
-    section "OpenCL tests"
-    if ! "$xctest" --list-tests > "$results/tests-list.txt" 2>&1; then
-        cat "$results/tests-list.txt"
-        fail "tests" "the test binary did not start (see tests-list.txt)"
-    else
-        # Class names (Module.Class) of every listed test, then those starting with OpenCL or
-        # defined in the OpenCL test folder (libexec/opencl-test-classes.txt, made at build time).
-        listed=$(grep -oE '^StyleTransferTests\.[A-Za-z0-9_]+' "$results/tests-list.txt" | sort -u || true)
-        classes=$( { grep -E '^StyleTransferTests\.OpenCL' <<<"$listed" || true
-                     grep -xF -f "$here/libexec/opencl-test-classes.txt" <<<"$listed" 2>/dev/null || true; } | sort -u)
-        if [ -z "$classes" ]; then
-            echo "this build has no OpenCL test classes"
-            fail "tests" "no OpenCL test classes in this build (is the OpenCL backend merged?)"
+    for dev in ${cl_index:+opencl:$cl_index} cpu; do
+        section "nst selftest --device $dev"
+        if capture "$results/selftest-${dev%%:*}.txt" "$nst" selftest --device "$dev"; then
+            record "selftest ${dev%%:*}" "passed ($(grep -oE '[0-9]+ cases' "$results/selftest-${dev%%:*}.txt" | head -n 1))"
         else
-            echo "classes: $(echo $classes)"
-            filter=$(echo $classes | tr ' ' ',')
-            # CI=1 makes a missing OpenCL device fail the tests instead of skipping them.
-            if capture "$results/tests.txt" env CI=1 NST_TEST_OPENCL_DEVICE="${NST_TEST_OPENCL_DEVICE:-${cl_index:-0}}" \
-                    "$xctest" "$filter"; then
-                record "tests" "ok: $(grep -E 'Executed [0-9]+ test' "$results/tests.txt" | tail -n 1 | sed 's/^[[:space:]]*//')"
-            else
-                fail "tests" "$(grep -E 'Executed [0-9]+ test' "$results/tests.txt" | tail -n 1 | sed 's/^[[:space:]]*//') (see tests.txt)"
-            fi
-            # Tests print a parity line each time an op's worst difference grows: keep the last.
-            grep -E '^parity ' "$results/tests.txt" \
-                | awk -F': max ' '{ if (!($1 in line)) order[++n] = $1; line[$1] = $0 } END { for (i = 1; i <= n; i++) print line[order[i]] }' \
-                > "$results/parity.txt" || true
+            fail "selftest ${dev%%:*}" "see selftest-${dev%%:*}.txt"
         fi
+    done
+fi
+
+# --- Bench: defaults, shipped entry, automatic tune, nst tune ----------------------------------
+read -r -a bench_args <<<"${NST_BENCH_ARGS:---size 256 --size 512 --evaluations 5}"
+read -r -a tune_args <<<"${NST_TUNE_ARGS:---budget-seconds 60}"
+# One bench with its own cache folder (so no tuning file carries over) and environment.
+bench() {  # name, device, cache, env assignments...
+    local name=$1 dev=$2 cache=$3
+    shift 3
+    section "nst bench --device $dev ${bench_args[*]} ($name)"
+    mkdir -p "$cache"
+    local start end
+    start=$(date +%s)
+    if capture "$results/bench-$name.txt" env NST_CACHE_DIR="$cache" "$@" "$nst" bench --device "$dev" "${bench_args[@]}"; then
+        end=$(date +%s)
+        record "bench $name" "ok in $((end - start)) s (bench-$name.txt)"
+        env NST_CACHE_DIR="$cache" "$@" "$nst" bench --device "$dev" --json --no-breakdown "${bench_args[@]}" \
+            > "$results/bench-$name.json" 2>/dev/null || rm -f "$results/bench-$name.json"
+    else
+        fail "bench $name" "nst bench --device $dev (see bench-$name.txt)"
+    fi
+}
+if [ "$skip_bench" = 0 ]; then
+    if [ -n "$cl_index" ]; then
+        dev="opencl:$cl_index"
+        bench opencl-defaults "$dev" "$results/cache-defaults" NST_TUNING=defaults NST_AUTOTUNE=0
+        bench opencl-shipped "$dev" "$results/cache-shipped" NST_TUNING=shipped NST_AUTOTUNE=0
+        # An empty cache as a new user has it: the automatic tune runs first, inside the timing.
+        bench opencl-autotune "$dev" "$results/cache-autotune"
+        if [ "$tune" = 1 ]; then
+            section "nst tune --device $dev ${tune_args[*]}"
+            if capture "$results/tune.txt" env NST_CACHE_DIR="$results/cache-tuned" "$nst" tune --device "$dev" "${tune_args[@]}"; then
+                record "tune" "ok"
+                bench opencl-tuned "$dev" "$results/cache-tuned"
+            else
+                fail "tune" "nst tune (see tune.txt)"
+            fi
+        fi
+    else
+        record "bench opencl" "skipped: no OpenCL device"
+    fi
+    [ "$skip_cpu_bench" = 1 ] || bench cpu cpu "$results/cache-cpu"
+fi
+
+# --- The PyTorch peer on CUDA, FP32 and TF32 ---------------------------------------------------
+if [ "$skip_peer" = 0 ]; then
+    py=$(command -v python3 || command -v python || true)
+    if [ -z "$py" ] || [ ! -f "$here/peer/peer_torch_nst.py" ]; then
+        record "peer" "skipped: no python3 or no peer script in the bundle"
+    else
+        peer_runs=("${NST_PEER_ARGS:-256 20}" "512 10")
+        [ -n "${NST_PEER_ARGS:-}" ] && peer_runs=("$NST_PEER_ARGS")
+        for tf32 in 0 1; do
+            for run in "${peer_runs[@]}"; do
+                read -r psize psteps <<<"$run"
+                label="peer-cuda-$([ "$tf32" = 1 ] && echo tf32 || echo fp32)-$psize"
+                section "PyTorch peer: CUDA, TF32=$tf32, $psize px, $psteps steps"
+                if capture "$results/$label.txt" env PEER_DEVICE=cuda PEER_TF32="$tf32" "$py" "$here/peer/peer_torch_nst.py" "$psize" "$psteps" adam; then
+                    record "$label" "$(tail -n 1 "$results/$label.txt")"
+                else
+                    fail "$label" "see $label.txt"
+                fi
+            done
+        done
     fi
 fi
 
-# --- Tuning and bench --------------------------------------------------------------------------
-read -r -a bench_args <<<"${NST_BENCH_ARGS:-}"
-read -r -a tune_args <<<"${NST_TUNE_ARGS:-}"
-if [ "$tune" = 1 ]; then
-    section "nst tune"
-    if ! has_command tune; then
-        record "tune" "missing: this nst has no tune command"
-    elif [ -z "$cl_index" ]; then
-        record "tune" "skipped: no OpenCL device"
-    elif capture "$results/tune.txt" "$nst" tune --device "opencl:$cl_index" "${tune_args[@]}"; then
-        record "tune" "ok (parameters stored in $NST_CACHE_DIR)"
+# --- One video frame ---------------------------------------------------------------------------
+if [ "$skip_video" = 0 ] && [ -n "$cl_index" ] && has_command video; then
+    read -r -a video_args <<<"${NST_VIDEO_ARGS:---size 256 --iterations 50}"
+    section "nst video: 3 frames (${video_args[*]}) on opencl:$cl_index"
+    frames="$results/video-frames"
+    mkdir -p "$frames" "$results/video-out"
+    for k in 1 2 3; do cp "$here/samples/shipwreck.jpg" "$frames/frame-$k.jpg"; done
+    start=$(date +%s.%N)
+    if capture "$results/video.txt" env NST_CACHE_DIR="$results/cache-autotune" "$nst" video --content "$frames" --style "$here/samples/starry_night.jpg" \
+            --output "$results/video-out/frame-%03d.png" "${video_args[@]}" --device "opencl:$cl_index"; then
+        end=$(date +%s.%N)
+        record "video" "3 frames (${video_args[*]}; the first frame 2x the iterations) in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
     else
-        fail "tune" "nst tune (see tune.txt)"
-    fi
-fi
-if [ "$skip_bench" = 0 ]; then
-    if ! has_command bench; then
-        section "nst bench"
-        echo "this nst has no bench command: nothing to measure"
-        record "bench" "missing: this nst has no bench command"
-    else
-        json=0
-        "$nst" bench --help 2>/dev/null | grep -q -- '--json' && json=1
-        bench() {  # name, device
-            section "nst bench --device $2 ${bench_args[*]}"
-            if capture "$results/bench-$1.txt" "$nst" bench --device "$2" "${bench_args[@]}"; then
-                record "bench $1" "ok (bench-$1.txt)"
-                if [ "$json" = 1 ] && ! "$nst" bench --device "$2" --json "${bench_args[@]}" > "$results/bench-$1.json" 2>"$results/bench-$1.json.err"; then
-                    fail "bench $1 json" "nst bench --json (see bench-$1.json.err)"
-                fi
-                [ -s "$results/bench-$1.json.err" ] || rm -f "$results/bench-$1.json.err"
-            else
-                fail "bench $1" "nst bench --device $2 (see bench-$1.txt)"
-            fi
-        }
-        if [ -n "$cl_index" ]; then bench opencl "opencl:$cl_index"; else record "bench opencl" "skipped: no OpenCL device"; fi
-        [ "$skip_cpu_bench" = 1 ] || bench cpu cpu
+        fail "video" "see video.txt"
     fi
 fi
 

@@ -66,7 +66,7 @@ final class OutputPathsCLITests: ScratchFolderTestCase {
     /// A listing, help or version text that cannot reach standard output (a full device)
     /// ends with status 1 and a line on stderr. Before, each exited 0.
     func testStatusIsOneWhenStandardOutputFails() throws {
-        for command in ["devices", "--help", "--version", "transfer --help", "weights list"] {
+        for command in ["devices", "--help", "--version", "transfer --help", "weights list", "selftest --device cpu"] {
             let result = try NSTShell.run("\"$NST\" \(command) > /dev/full; echo $?", in: folder)
             XCTAssertEqual(result.stdout, "1\n", "\(command): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains("standard output could not be written"), "\(command): \(result.stderr)")

@@ -71,6 +71,19 @@ final class SignalsCLITests: ScratchFolderTestCase {
         }
     }
 
+    /// `nst selftest`, which has nothing to save either, ends at the first signal too.
+    func testFirstSignalEndsSelfTest() throws {
+        let (process, stderr) = try NSTShell.start(["selftest", "--device", "cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu", "--verbose"], in: folder)
+        usleep(1_500_000)  // well into the first of eight runs of about a second each
+        let sent = Date()
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 10)
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 128 + SIGTERM, NSTShell.text(stderr))
+        XCTAssertTrue(NSTShell.text(stderr).contains("nst: stopped by SIGTERM"), NSTShell.text(stderr))
+    }
+
     /// Two signals at once: the process ends at once, with status 130 and no temporary file.
     func testSecondSignalEndsAtOnce() throws {
         let (process, stderr) = try start(["--save-every", "1"])

@@ -5,8 +5,9 @@ import NSTOpenCL
 
 /// The short automatic tune a run gives an OpenCL device that has no tuning file of its own
 /// (`OpenCLTuning.defaultURL`): `OpenCLTuner.quickTune` from the device's shipped entry (or
-/// the defaults) at the run's size, within `budgetSeconds`, stored as the device's tuning
-/// file so that later runs open it tuned and search nothing.
+/// the defaults) at the run's size, within `budgetSeconds` (besides building the kernels the
+/// run needs anyway; `maxBudgetSeconds` in all), stored as the device's tuning file so that
+/// later runs open it tuned and search nothing.
 ///
 /// Runs where a run opens its devices (`DeviceSelection.makeDevice(_:autotune:)`: `nst
 /// transfer`, its batches and MPI runs, `nst video`, `nst serve`); `nst bench`, `nst tune`
@@ -18,10 +19,12 @@ import NSTOpenCL
 /// It chooses only among settings `OpenCLTuning.validate` accepts, which the op table
 /// tests hold to the same tolerances as any other tuning.
 public struct AutoTune: Sendable {
-    /// Seconds the search may take unless `NST_AUTOTUNE_SECONDS` says otherwise. On the
-    /// project's 2-core machine PoCL's search at 256x256 ends well inside it (BENCHMARKS.md).
+    /// Seconds the search may take, besides building the run's own kernels, unless
+    /// `NST_AUTOTUNE_SECONDS` says otherwise. On the project's 2-core machine PoCL's search
+    /// at 256x256 takes about 3 s.
     public static let defaultBudgetSeconds = 10.0
-    /// The most `NST_AUTOTUNE_SECONDS` may ask for.
+    /// The most `NST_AUTOTUNE_SECONDS` may ask for, and the most the whole tune may take,
+    /// kernel builds included (`OpenCLTuner.quickTune`'s `wallSeconds`).
     public static let maxBudgetSeconds = 20.0
 
     /// Image side the products and convolutions are timed at (the run's long side).
@@ -29,7 +32,8 @@ public struct AutoTune: Sendable {
     /// VGG-19 layers an evaluation runs through, and its style layers (a plan's).
     public var depth: Int
     public var styleLayers: [Int]
-    /// Wall-clock seconds the search may take (0 < budget ≤ `maxBudgetSeconds`).
+    /// Wall-clock seconds the search may take besides building the run's kernels
+    /// (0 ≤ budget ≤ `maxBudgetSeconds`); the whole tune stops at `maxBudgetSeconds`.
     public var budgetSeconds: Double
     /// The environment that names the cache folder (`NST_CACHE_DIR`, as for the programs).
     public var environment: [String: String]
@@ -100,12 +104,12 @@ public struct AutoTune: Sendable {
         let url = OpenCLTuning.url(in: root, for: info)
         guard OpenCLTuning.load(from: url, for: info) == nil else { return .storedIn(root: root) }
         let start = OpenCLDevice.tuning(for: info, source: .storedIn(root: root))
-        say("nst: tuning OpenCL device \(info.name) for \(size)x\(size) images (first use, at most \(Self.seconds(budgetSeconds)) s; "
-            + "--no-autotune or NST_AUTOTUNE=0 skips this)...")
+        say("nst: tuning OpenCL device \(info.name) for \(size)x\(size) images (first use: at most \(Self.seconds(budgetSeconds)) s, "
+            + "\(Self.seconds(Self.maxBudgetSeconds)) s with kernel builds; --no-autotune or NST_AUTOTUNE=0 skips this)...")
         let outcome: OpenCLQuickTuneOutcome
         do {
-            outcome = try OpenCLTuner().quickTune(info: info, start: start.tuning, size: size, depth: depth,
-                                                  styleLayers: styleLayers, budgetSeconds: budgetSeconds)
+            outcome = try OpenCLTuner().quickTune(info: info, start: start.tuning, size: size, depth: depth, styleLayers: styleLayers,
+                                                  budgetSeconds: budgetSeconds, wallSeconds: Self.maxBudgetSeconds)
         } catch {
             say("nst: warning: automatic tuning of \(info.name) failed (\(error)); going on with its \(start.origin.label) tuning")
             return .storedIn(root: root)
@@ -116,7 +120,9 @@ public struct AutoTune: Sendable {
         case .defaults: from = "the defaults"
         case .file, .given: from = "its \(start.origin.label) tuning"
         }
-        let summary = "nst: tuned \(info.name) in \(String(format: "%.1f", outcome.seconds)) s from \(from): "
+        let building = outcome.buildSeconds >= 0.5
+            ? String(format: " (and %.1f s building kernels the run needs anyway)", outcome.buildSeconds) : ""
+        let summary = "nst: tuned \(info.name) in \(String(format: "%.1f", outcome.seconds)) s\(building) from \(from): "
             + outcome.steps.joined(separator: ", ")
         do {
             try outcome.tuning.store(to: url)

@@ -34,18 +34,21 @@ final class OpenCLQuickTuneTests: XCTestCase {
         assertClose(last.total, cpuLast.total, abs: 0, rel: 1e-2, "after 3 Adam steps")
     }
 
-    /// With no time at all every step keeps the start's choice and says why; the result is
-    /// the start's settings (with the search's notes).
+    /// With no time at all (no budget, or no wall-clock time in all) every step keeps the
+    /// start's choice and says why; the result is the start's settings (with the search's notes).
     func testSpentBudgetKeepsTheStart() throws {
         let info = try OpenCLTestDevice.get().info
         let start = OpenCLTuning(info: info, gemmEngine: .clblast, winogradMinChannels: 64, winogradTile: .f4x4)
-        let outcome = try OpenCLTuner().quickTune(info: info, start: start, size: 32, depth: 7, styleLayers: [1, 6], budgetSeconds: 0)
-        XCTAssertFalse(outcome.complete)
-        XCTAssertEqual(outcome.steps, ["GEMM engine kept: out of time", "Winograd F(4x4) from 64 channels kept: out of time"])
-        var expected = start
-        expected.notes = outcome.tuning.notes
-        XCTAssertEqual(outcome.tuning, expected)
-        XCTAssertEqual(outcome.tuning.notes["autotuneComplete"], 0)
+        for (budget, wall) in [(0.0, nil), (100, 0.0)] as [(Double, Double?)] {
+            let outcome = try OpenCLTuner().quickTune(info: info, start: start, size: 32, depth: 7, styleLayers: [1, 6],
+                                                      budgetSeconds: budget, wallSeconds: wall)
+            XCTAssertFalse(outcome.complete)
+            XCTAssertEqual(outcome.steps, ["GEMM engine kept: out of time", "Winograd F(4x4) from 64 channels kept: out of time"])
+            var expected = start
+            expected.notes = outcome.tuning.notes
+            XCTAssertEqual(outcome.tuning, expected)
+            XCTAssertEqual(outcome.tuning.notes["autotuneComplete"], 0)
+        }
     }
 
     /// `AutoTune.prepare` tunes a device without a file and stores it (two lines), then

@@ -59,8 +59,9 @@ extension OpenCLTuner {
 
     /// The short search the automatic tune runs on a device's first use, within about
     /// `budgetSeconds` of wall time besides building the run's own programs, and
-    /// `wallSeconds` in all (each timing checks both limits first; one product or
-    /// convolution timed past them is the most it overshoots). From `start` (the shipped
+    /// `wallSeconds` in all (default: twice the budget). Each timing checks both limits
+    /// first, so one timing (with its warm-up) past them is the most it overshoots; on a
+    /// simulator such as Oclgrind a single timing can take seconds. From `start` (the shipped
     /// entry's settings, or nil for the defaults) it searches only the two choices that
     /// move an evaluation's time most, in this order, and keeps everything else:
     ///

@@ -21,7 +21,7 @@ import NSTOpenCL
 public struct AutoTune: Sendable {
     /// Seconds the search may take, besides building the run's own kernels, unless
     /// `NST_AUTOTUNE_SECONDS` says otherwise. On the project's 2-core machine PoCL's search
-    /// at 256x256 takes about 3 s.
+    /// at 256x256 takes 1 to 3 s (README, "Devices").
     public static let defaultBudgetSeconds = 10.0
     /// The most `NST_AUTOTUNE_SECONDS` may ask for, and the most the whole tune may take,
     /// kernel builds included (`OpenCLTuner.quickTune`'s `wallSeconds`).

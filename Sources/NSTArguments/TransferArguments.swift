@@ -74,7 +74,7 @@ public struct TransferArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`); a comma-separated list (opencl:0,cpu) spreads tiles over several, the first holding the image.", valueName: "name"))
     var device: String = "auto"
 
-    @Flag(help: "Do not tune an OpenCL device that has no tuning file yet (by default it is tuned once, for at most \(Int(AutoTune.defaultBudgetSeconds)) s, and the result kept; NST_AUTOTUNE=0 does the same).")
+    @Flag(help: "Do not tune an OpenCL device that has no tuning file yet (by default it is tuned once, in at most \(Int(AutoTune.defaultBudgetSeconds)) s besides building its kernels, and the result kept; NST_AUTOTUNE=0 does the same).")
     var noAutotune = false
 
     @Option(help: ArgumentHelp("Pretrained weights: a .pth (PyTorch, zip or legacy), .caffemodel or .safetensors file, or a name fetched by `nst weights fetch` (vgg19, vgg16, ...); default: built-in seeded random weights.", valueName: "file|name"))

@@ -74,6 +74,9 @@ public struct TransferArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Compute backend: auto (an OpenCL GPU if any, else the CPU), cpu, opencl (the first OpenCL device) or opencl:N (as listed by `nst devices`); a comma-separated list (opencl:0,cpu) spreads tiles over several, the first holding the image.", valueName: "name"))
     var device: String = "auto"
 
+    @Flag(help: "Do not tune an OpenCL device that has no tuning file yet (by default it is tuned once, in at most \(Int(AutoTune.defaultBudgetSeconds)) s besides building its kernels, and the result kept; NST_AUTOTUNE=0 does the same).")
+    var noAutotune = false
+
     @Option(help: ArgumentHelp("Pretrained weights: a .pth (PyTorch, zip or legacy), .caffemodel or .safetensors file, or a name fetched by `nst weights fetch` (vgg19, vgg16, ...); default: built-in seeded random weights.", valueName: "file|name"))
     var weights: String?
 
@@ -105,6 +108,7 @@ public struct TransferArguments: ParsableArguments {
     public func options(content: String, output: String) throws -> TransferOptions {
         var options = TransferOptions(contentPath: content, stylePaths: style, outputPath: output)
         options.devices = try DeviceChoice.list(parsing: device)
+        options.autotune = !noAutotune
         options.size = size ?? Self.defaults.size
         options.givenIterations = iterations
         options.givenOptimizer = optimizer

@@ -99,13 +99,19 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     /// (the order `nst devices` lists).
     /// - Throws: `DeviceError.invalidArgument` when there is no such device.
     public convenience init(index: Int = 0) throws {
+        try self.init(info: try Self.info(at: index))
+    }
+
+    /// OpenCL device number `index` in the order of `OpenCLDeviceInfo.all()`, unopened.
+    /// - Throws: `DeviceError.invalidArgument` when there is no such device.
+    public static func info(at index: Int) throws -> OpenCLDeviceInfo {
         let all = try OpenCLDeviceInfo.all()
         guard all.indices.contains(index) else {
             throw DeviceError.invalidArgument(op: "OpenCL device", detail: all.isEmpty
                 ? "no OpenCL device was found: \(OpenCLDeviceInfo.absenceReason())"
                 : "there is no OpenCL device \(index); `nst devices` lists devices 0 to \(all.count - 1)")
         }
-        try self.init(info: all[index])
+        return all[index]
     }
 
     /// Opens `info`'s device.

@@ -10,12 +10,15 @@ import StyleTransfer
 final class JobWorker: @unchecked Sendable {
     let store: JobStore
     let choice: DeviceChoice
+    /// Whether the first job may tune an OpenCL device that has no tuning file (`AutoTune`).
+    let autotune: Bool
     private var device: (any Device)?
     private let done = DispatchSemaphore(value: 0)
 
-    init(store: JobStore, choice: DeviceChoice) {
+    init(store: JobStore, choice: DeviceChoice, autotune: Bool = true) {
         self.store = store
         self.choice = choice
+        self.autotune = autotune
     }
 
     /// Starts the worker's thread.
@@ -35,7 +38,7 @@ final class JobWorker: @unchecked Sendable {
         store.update(job, persist: true) { _ in }
         do {
             guard let options = job.options else { throw TransferError.option("options", "the job has no options") }
-            let device = try self.device ?? DeviceSelection.makeDevice(choice)
+            let device = try self.device ?? DeviceSelection.makeDevice(choice, autotune: autotune ? AutoTune(for: options) : nil)
             self.device = device
             let observer = JobObserver(store: store, job: job)
             try TransferRunner.run(options, stop: job.stop, observer: observer) { [device] }

@@ -14,6 +14,9 @@ public struct ServeOptions: Sendable {
     public var dataFolder: String
     /// One worker per device; each runs one job at a time.
     public var devices: [DeviceChoice] = [.auto]
+    /// Tune an OpenCL device without a tuning file briefly when its first job opens it
+    /// (`AutoTune`, at that job's size; `--no-autotune` and `NST_AUTOTUNE=0` turn it off).
+    public var autotune = true
     /// The largest request body (uploads), in bytes.
     public var maxUpload = 50 << 20
 

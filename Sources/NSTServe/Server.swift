@@ -44,7 +44,7 @@ public enum Server {
             task.cancel()
             throw TransferError.option("--port", "cannot listen on \(options.host):\(options.port) (in use, or not an address of this machine)")
         }
-        let workers = options.devices.map { JobWorker(store: store, choice: $0) }
+        let workers = options.devices.map { JobWorker(store: store, choice: $0, autotune: options.autotune) }
         workers.forEach { $0.start() }
         let shownHost = options.host.contains(":") ? "[\(options.host)]" : options.host
         ready("http://\(shownHost):\(port)/")

@@ -33,12 +33,16 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("The largest upload, e.g. 50MiB.", valueName: "size"))
     var maxUpload = "50MiB"
 
+    @Flag(help: "Do not tune an OpenCL device that has no tuning file yet when its first job opens it (NST_AUTOTUNE=0 does the same).")
+    var noAutotune = false
+
     func run() throws {
         var options = ServeOptions(dataFolder: data)
         options.host = host
         options.port = port
         options.token = token
         options.devices = try DeviceChoice.list(parsing: device)
+        options.autotune = !noAutotune
         guard let bytes = LargeImageOptions.bytes(maxUpload) else {
             throw TransferError.option("--max-upload", "expected a size such as 50MiB or 800KiB, got '\(maxUpload)'")
         }

@@ -50,13 +50,14 @@ struct Transfer: ParsableCommand {
         let report = { (_: String, error: any Error) -> Void in _ = Console.error("nst: error: \(error)\n") }
         // One content is a plain run (TransferBatch hands it to TransferRunner); several a batch.
         let summary: BatchSummary?
+        let autotune = try AutoTune(for: options)
         if distributed != nil {
             summary = try MPIRun.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop, report: report) { rank in
-                try options.devices.map { try DeviceSelection.makeDevice($0, localRank: rank) }
+                try options.devices.map { try DeviceSelection.makeDevice($0, localRank: rank, autotune: autotune) }
             }
         } else {
             summary = try TransferBatch.run(options, contents: contents, skipExisting: skipExisting, stop: Signals.stop, report: report) {
-                try options.devices.map { try DeviceSelection.makeDevice($0) }
+                try options.devices.map { try DeviceSelection.makeDevice($0, autotune: autotune) }
             }
         }
         guard contents.count > 1, let summary else { return }

@@ -69,6 +69,7 @@ struct Video: ParsableCommand {
         options.resume = resume
         options.consistencyLogPath = consistencyLog
         options.sizeFromClip = !common.sizeGiven
-        try VideoRunner.run(options, stop: Signals.stop) { try transfer.devices.map { try DeviceSelection.makeDevice($0) } }
+        let autotune = try AutoTune(for: transfer)
+        try VideoRunner.run(options, stop: Signals.stop) { try transfer.devices.map { try DeviceSelection.makeDevice($0, autotune: autotune) } }
     }
 }

@@ -80,6 +80,12 @@ public struct OpenCLTuning: Equatable, Sendable {
         ProgramBinaryCache.defaultRoot(environment: environment).map { url(in: $0, for: info) }
     }
 
+    /// The cache root tuning files live under (`$NST_CACHE_DIR`, `$XDG_CACHE_HOME/nst` or
+    /// `~/.cache/nst`, as for program binaries), or nil when none is known.
+    public static func cacheRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        ProgramBinaryCache.defaultRoot(environment: environment)
+    }
+
     /// The tuning file of `info`'s device under the cache root `root`.
     public static func url(in root: URL, for info: OpenCLDeviceInfo) -> URL {
         let key = Array("\(info.name)\n\(info.driverVersion)\n\(info.platformVersion)".utf8)

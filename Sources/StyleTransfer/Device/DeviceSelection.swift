@@ -63,21 +63,23 @@ public enum DeviceSelection {
     }
 
     /// Opens the backend `choice` names; for an OpenCL device, also hands its tuned CLBlast
-    /// parameters to CLBlast (`OpenCLDevice.applyCLBlastTuning`, process-wide).
+    /// parameters to CLBlast (`OpenCLDevice.applyCLBlastTuning`, process-wide). With
+    /// `autotune`, an OpenCL device without a tuning file of its own is tuned briefly first
+    /// and the result stored (`AutoTune.prepare`); the CPU backend never is.
     /// - Throws: `DeviceError.invalidArgument` when the OpenCL device asked for does not
     ///   exist, or the OpenCL error of a driver that fails to open.
-    public static func makeDevice(_ choice: DeviceChoice) throws -> any Device {
+    public static func makeDevice(_ choice: DeviceChoice, autotune: AutoTune? = nil) throws -> any Device {
         switch choice {
         case .cpu:
             return CPUDevice()
         case .auto:
             // A broken or absent OpenCL installation means there is no GPU to prefer.
             let devices = (try? OpenCLDeviceInfo.all()) ?? []
-            if let gpu = autoPick(devices) { return try tuned(OpenCLDevice(info: gpu)) }
+            if let gpu = autoPick(devices) { return try open(gpu, autotune: autotune) }
             return CPUDevice()
         case .opencl(let index):
             do {
-                return try tuned(OpenCLDevice(index: index ?? 0))
+                return try open(try OpenCLDevice.info(at: index ?? 0), autotune: autotune)
             } catch let DeviceError.invalidArgument(_, detail) {
                 throw DeviceError.invalidArgument(op: TransferOption.device.rawValue, detail: detail)
             }
@@ -86,15 +88,18 @@ public enum DeviceSelection {
 
     /// Opens `choice` for the process of node-local rank `localRank` in a distributed run:
     /// `auto` takes the OpenCL GPU numbered `localRank` (modulo the GPUs found), else the CPU
-    /// backend; the other choices as `makeDevice(_:)`.
-    public static func makeDevice(_ choice: DeviceChoice, localRank: Int) throws -> any Device {
-        guard choice == .auto else { return try makeDevice(choice) }
+    /// backend; the other choices as `makeDevice(_:autotune:)`.
+    public static func makeDevice(_ choice: DeviceChoice, localRank: Int, autotune: AutoTune? = nil) throws -> any Device {
+        guard choice == .auto else { return try makeDevice(choice, autotune: autotune) }
         let gpus = ((try? OpenCLDeviceInfo.all()) ?? []).filter(\.isGPU)
         guard !gpus.isEmpty else { return CPUDevice() }
-        return tuned(try OpenCLDevice(info: gpus[localRank % gpus.count]))
+        return try open(gpus[localRank % gpus.count], autotune: autotune)
     }
 
-    private static func tuned(_ device: OpenCLDevice) -> OpenCLDevice {
+    /// Opens `info`'s device with its tuning (after `autotune` made one, if it had none) and
+    /// hands its CLBlast parameters to CLBlast.
+    private static func open(_ info: OpenCLDeviceInfo, autotune: AutoTune?) throws -> OpenCLDevice {
+        let device = try OpenCLDevice(info: info, tuning: autotune?.prepare(info) ?? .stored)
         device.applyCLBlastTuning()
         return device
     }

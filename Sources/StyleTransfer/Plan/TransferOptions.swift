@@ -112,6 +112,9 @@ public struct TransferOptions: Sendable {
     public var styleBlendWeights: [Double]?
     /// The devices of the run, the first holding the image (`DeviceChoice.list(parsing:)`).
     public var devices: [DeviceChoice] = [.auto]
+    /// Tune an OpenCL device that has no tuning file yet, briefly, before the run (`AutoTune`;
+    /// `--no-autotune` turns it off, as does `NST_AUTOTUNE=0`).
+    public var autotune = true
     /// Where the generated image starts.
     public var initMode = InitMode.content
     /// Seed of a random start (`InitMode.random`).

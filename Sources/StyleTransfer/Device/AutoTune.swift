@@ -53,13 +53,14 @@ public struct AutoTune: Sendable {
     }
 
     /// The automatic tune of a run of `options` (at `options.size`, with the layers of its
-    /// plan), or nil when it is switched off: `options.autotune` false, or `NST_AUTOTUNE`
-    /// set to `0` in `environment`. `NST_AUTOTUNE_SECONDS` sets the budget (more than 0, at
+    /// plan), or nil when it is switched off: `options.autotune` false, `NST_AUTOTUNE`
+    /// set to `0` in `environment`, or `NST_TUNING` other than auto (`ProcessSettings.tuningPolicy`). `NST_AUTOTUNE_SECONDS` sets the budget (more than 0, at
     /// most 20; default 10).
     /// - Throws: `DeviceError.invalidArgument` naming `NST_AUTOTUNE` or `NST_AUTOTUNE_SECONDS`
     ///   for a value they do not take.
     public init?(for options: TransferOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard options.autotune, try Self.enabled(environment) else { return nil }
+        // NST_TUNING=shipped or defaults asks for those settings: nothing to tune or store.
+        guard options.autotune, try Self.enabled(environment), ProcessSettings.tuningPolicy == .auto else { return nil }
         // The run's layers in VGG-19 (the network the tuner times), without opening the weights
         // file again; a plan that does not build here falls back to the default one, which
         // `nst tune` uses.

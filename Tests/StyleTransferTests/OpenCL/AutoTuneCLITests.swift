@@ -72,11 +72,15 @@ final class AutoTuneCLITests: ScratchFolderTestCase {
         XCTAssertTrue(devices.stdout.contains("tuning: tuned (file) \(url.path)"), devices.stdout)
     }
 
-    /// `--no-autotune` (even with NST_AUTOTUNE=1) and `NST_AUTOTUNE=0` run without tuning:
+    /// `--no-autotune` (even with NST_AUTOTUNE=1), `NST_AUTOTUNE=0` and `NST_TUNING` set to
+    /// shipped or defaults run without tuning:
     /// no line, no file. `nst video` and `nst serve` take the flag too.
     func testSwitchedOffByFlagOrEnvironment() throws {
         for (label, extra, environment) in [("--no-autotune", ["--no-autotune"], environment()),
-                                            ("NST_AUTOTUNE=0", [], environment(["NST_AUTOTUNE": "0"]))] {
+                                            ("NST_AUTOTUNE=0", [], environment(["NST_AUTOTUNE": "0"])),
+                                            // Settings asked for by NST_TUNING are not tuned away.
+                                            ("NST_TUNING=shipped", [], environment(["NST_TUNING": "shipped"])),
+                                            ("NST_TUNING=defaults", [], environment(["NST_TUNING": "defaults"]))] {
             let result = try transfer(extra, environment: environment)
             XCTAssertEqual(result.status, 0, "\(label): \(result.stderr)")
             XCTAssertEqual(result.stderr, "", label)

@@ -206,7 +206,18 @@ if [ "$skip_bench" = 0 ]; then
         dev="opencl:$cl_index"
         bench opencl-defaults "$dev" "$results/cache-defaults" NST_TUNING=defaults NST_AUTOTUNE=0
         bench opencl-shipped "$dev" "$results/cache-shipped" NST_TUNING=shipped NST_AUTOTUNE=0
-        # An empty cache as a new user has it: the automatic tune runs first, inside the timing.
+        # An empty cache as a new user has it: a short transfer (its automatic tune runs first,
+        # and the whole cold command is timed), then the bench with the file it stored.
+        section "nst transfer, cold: empty cache, automatic tune (--size 256 --iterations 5)"
+        start=$(date +%s.%N)
+        if capture "$results/transfer-cold.txt" env NST_CACHE_DIR="$results/cache-autotune" "$nst" transfer \
+                --content "$here/samples/shipwreck.jpg" --style "$here/samples/starry_night.jpg" --size 256 --iterations 5 \
+                --device "$dev" --output "$results/transfer-cold.png" --loss-log "$results/transfer-cold.csv"; then
+            end=$(date +%s.%N)
+            record "transfer cold" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s for the whole command (transfer-cold.txt)"
+        else
+            fail "transfer cold" "see transfer-cold.txt"
+        fi
         bench opencl-autotune "$dev" "$results/cache-autotune"
         if [ "$tune" = 1 ]; then
             section "nst tune --device $dev ${tune_args[*]}"

@@ -93,6 +93,7 @@ struct Devices: ParsableCommand {
         case .file(let path): return "\(origin.label) \(path)"
         case .shipped(_, .exact): return "\(origin.label) (measured on this device and driver)"
         case .shipped(_, .family): return "\(origin.label) (same family; `nst tune` makes this device's own)"
+        case .shipped(_, .related): return "\(origin.label) (the nearest measured: same driver and instruction set; `nst tune` makes this device's own)"
         case .given, .defaults: return origin.label
         }
     }

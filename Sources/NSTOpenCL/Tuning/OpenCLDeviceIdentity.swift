@@ -40,6 +40,18 @@ public struct OpenCLDeviceIdentity: Codable, Hashable, Sendable {
         OpenCLDeviceFamily(platform: platformName, vendor: vendor, type: type, architecture: architecture)
     }
 
+    /// The widest circle the shipped database matches (`OpenCLTuningDatabase.Match.related`):
+    /// the driver family, the kind of device and the instruction set, which is the
+    /// architecture without its last part (`pthread-x86_64-pc-linux-gnu` of PoCL's
+    /// `pthread-x86_64-pc-linux-gnu-haswell`) or, for one without parts, without its
+    /// trailing digits (`sm_` of `sm_90`).
+    public var relatives: String {
+        let parts = architecture.split(separator: "-")
+        let isa = parts.count > 1 ? parts.dropLast().joined(separator: "-")
+            : String(architecture.reversed().drop { $0.isNumber }.reversed())
+        return "\(platformName)|\(type)|\(isa)"
+    }
+
     /// The architecture the database keys a device by, from what the driver says:
     /// - PoCL: the target its kernels are built for, the text after `HSTR:` in
     ///   `CL_DEVICE_VERSION` (e.g. `pthread-x86_64-pc-linux-gnu-haswell`: device driver,

@@ -22,6 +22,11 @@ public struct OpenCLTuningDatabase: Sendable {
         case exact
         /// Measured on another device of the same family (`OpenCLDeviceFamily`).
         case family
+        /// Measured with the same driver on the same kind of device and instruction set, but
+        /// another architecture or vendor (PoCL's AVX2 entry on an AVX-512 or Intel processor,
+        /// `OpenCLDeviceIdentity.relatives`): the nearest measured settings, which beat the
+        /// defaults there too, and the automatic tune refines them.
+        case related
     }
 
     /// Reads entries from `sources`, file name without `.json` to its text.
@@ -45,14 +50,20 @@ public struct OpenCLTuningDatabase: Sendable {
 
     /// The nearest entry for `device`, CLBlast's way: an entry measured on this very device
     /// and driver (`name` and `driverVersion` equal); else one of the same family (driver
-    /// family, vendor, type and architecture equal, `OpenCLDeviceIdentity.family`); else none,
-    /// and the device keeps the defaults. Within a rank the first entry by name wins.
+    /// family, vendor, type and architecture equal, `OpenCLDeviceIdentity.family`); else a
+    /// related one (same driver family, type and instruction set, `relatives`; one of the same
+    /// vendor first); else none, and the device keeps the defaults. Within a rank the first
+    /// entry by name wins.
     public func nearest(to device: OpenCLDeviceIdentity) -> (entry: OpenCLTuningEntry, match: Match)? {
         if let exact = entries.first(where: { $0.device.name == device.name && $0.device.driverVersion == device.driverVersion }) {
             return (exact, .exact)
         }
         if let family = entries.first(where: { $0.device.family == device.family }) {
             return (family, .family)
+        }
+        let related = entries.filter { $0.device.relatives == device.relatives }
+        if let kin = related.first(where: { $0.device.vendor == device.vendor }) ?? related.first {
+            return (kin, .related)
         }
         return nil
     }

@@ -63,7 +63,7 @@ final class OpenCLTuningDatabaseTests: XCTestCase {
         XCTAssertEqual(database.refused, [])
         XCTAssertEqual(database.entries.map(\.name), ["a-family-first", "b-family-second", "c-other-family"])
         func nearest(_ query: OpenCLDeviceIdentity) -> String? {
-            database.nearest(to: query).map { "\($0.entry.name) \($0.match == .exact ? "exact" : "family")" }
+            database.nearest(to: query).map { "\($0.entry.name) \($0.match)" }
         }
         XCTAssertEqual(nearest(a), "a-family-first exact")
         XCTAssertEqual(nearest(b), "b-family-second exact", "this device and driver win over the family's first entry")
@@ -71,8 +71,11 @@ final class OpenCLTuningDatabaseTests: XCTestCase {
         XCTAssertEqual(nearest(device(name: "Device D", driver: "9.9")), "a-family-first family")
         XCTAssertEqual(nearest(device(name: "Device E", architecture: "pthread-x86_64-pc-linux-gnu-skylake-avx512")),
                        "c-other-family family")
-        XCTAssertNil(nearest(device(name: "Device F", architecture: "pthread-x86_64-pc-linux-gnu-znver4")), "another architecture")
-        XCTAssertNil(nearest(device(name: "Device G", vendor: "GenuineIntel")), "another vendor")
+        // Another architecture or vendor with the same driver, kind and instruction set: related,
+        // the same vendor's entry first.
+        XCTAssertEqual(nearest(device(name: "Device F", architecture: "pthread-x86_64-pc-linux-gnu-znver4")), "a-family-first related")
+        XCTAssertEqual(nearest(device(name: "Device G", vendor: "GenuineIntel")), "a-family-first related")
+        XCTAssertNil(nearest(device(name: "Device K", architecture: "pthread-aarch64-unknown-linux-gnu-cortex-a72")), "another instruction set")
         XCTAssertNil(nearest(device(name: "Device H", platform: "Intel(R) OpenCL")), "another driver family")
         XCTAssertNil(nearest(device(name: "Device I", type: "GPU")), "another kind of device")
         XCTAssertNil(OpenCLTuningDatabase.empty.nearest(to: a))

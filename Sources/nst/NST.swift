@@ -16,6 +16,9 @@ struct NST: ParsableCommand {
     /// from the parser or the command, prints one plain line on stderr and exits 1 (no
     /// usage block, no stack trace), as README.md ("Using `nst`") promises for bad input.
     static func main() {
+        // PoCL links the kernels it compiles with `ld`, found through PATH; run with none (`env -i`,
+        // a cron job, a service), it aborted the process. The shells' default search path instead.
+        if (ProcessInfo.processInfo.environment["PATH"] ?? "").isEmpty { setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1) }
         ProcessSettings.useSingleThreadedOpenBLAS()
         let signalSources = Signals.install()
         defer { withExtendedLifetime(signalSources) {} }

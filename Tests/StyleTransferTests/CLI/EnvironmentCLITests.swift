@@ -35,6 +35,19 @@ final class EnvironmentCLITests: ScratchFolderTestCase {
                        "nst: error: argument 2 is not valid UTF-8; nst names files in UTF-8 only (rename the file, or pick a UTF-8 name)")
     }
 
+    /// With no PATH at all (`env -i`) and PoCL's kernel cache empty, PoCL must find `ld` to
+    /// link what it compiles. Before, it could not, and aborted the process (status 134);
+    /// now nst gives itself the shells' default search path and the self-test passes.
+    func testRunsWithoutPATH() throws {
+        let info = try OpenCLTestDevice.get().info
+        let pocl = folder.appendingPathComponent("pocl"), cache = folder.appendingPathComponent("cache")
+        try FileManager.default.createDirectory(at: pocl, withIntermediateDirectories: true)
+        let result = try NSTShell.run("env -i HOME=\"$HOME\" POCL_CACHE_DIR='\(pocl.path)' NST_CACHE_DIR='\(cache.path)' \"$NST\" "
+                                      + "selftest --device opencl:\(info.index); echo \"status $?\"", in: folder)
+        XCTAssertTrue(result.stdout.hasSuffix("status 0\n"), result.stdout.suffix(300) + result.stderr)
+        XCTAssertTrue(result.stdout.contains("\(info.name): passed"), result.stdout.suffix(300) + result.stderr)
+    }
+
     /// NST_CPU_KERNELS picks a kernel variant the processor can run and is shown by `nst
     /// devices`; any other value is one line naming the variable and exit 1.
     func testCPUKernelVariantFromTheEnvironment() throws {

@@ -1,5 +1,6 @@
-// TuneCLITests: `nst tune` refuses bad options with one plain error line and exit status 1.
+// TuneCLITests: `nst tune` refuses bad options with one plain error line and exit status 1, and ends at the first signal without storing a file.
 import Foundation
+@testable import NSTOpenCL
 import XCTest
 
 final class TuneCLITests: XCTestCase {
@@ -16,5 +17,27 @@ final class TuneCLITests: XCTestCase {
             XCTAssertEqual(result.stderrLines.count, 1, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.hasPrefix("nst: error: ") && result.stderr.contains(expected), "\(arguments): \(result.stderr)")
         }
+    }
+
+    /// The first SIGINT ends a tune at once with 130 and stores no tuning file (README: bench,
+    /// tune, selftest and the listings have nothing to save).
+    func testFirstSignalEndsTheTune() throws {
+        let info = try OpenCLTestDevice.get().info
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nst-tune-signal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cache = folder.appendingPathComponent("cache")
+        let (process, stderr) = try NSTShell.start(["tune", "--device", "opencl:\(info.index)", "--size", "64", "--budget-seconds", "600"],
+                                                   in: folder,
+                                                   environment: ProcessInfo.processInfo.environment.merging(["NST_CACHE_DIR": cache.path]) { $1 })
+        usleep(2_000_000)
+        let sent = Date()
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 10)
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 128 + SIGINT, NSTShell.text(stderr))
+        XCTAssertTrue(NSTShell.text(stderr).contains("nst: stopped by SIGINT"), NSTShell.text(stderr))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: OpenCLTuning.url(in: cache, for: info).path), "no tuning file")
     }
 }

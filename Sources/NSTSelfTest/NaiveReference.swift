@@ -169,7 +169,6 @@ enum NaiveReference {
     /// `J = sum of (right - here)^2 + (below - here)^2`; each pair (a, b) adds
     /// `-2(b - a)` to dJ/da and `2(b - a)` to dJ/db.
     static func totalVariationLoss(_ x: [Float], _ s: Shape) -> (loss: Double, gradient: [Double]) {
-        let (c, h, w) = (s[0], s[1], s[2])
         var loss = 0.0
         var grad = [Double](repeating: 0, count: x.count)
         func pair(_ a: Int, _ b: Int) {
@@ -178,6 +177,14 @@ enum NaiveReference {
             grad[a] -= 2 * d
             grad[b] += 2 * d
         }
+        neighbours(s, pair)
+        return (loss, grad)
+    }
+
+    /// Calls `pair(here, right)` and `pair(here, below)` for every pixel of every channel
+    /// that has that neighbour (the pairs both TV losses sum over), as flat indices.
+    private static func neighbours(_ s: Shape, _ pair: (Int, Int) -> Void) {
+        let (c, h, w) = (s[0], s[1], s[2])
         for ch in 0..<c {
             for y in 0..<h {
                 for xx in 0..<w {
@@ -187,13 +194,11 @@ enum NaiveReference {
                 }
             }
         }
-        return (loss, grad)
     }
 
     /// `J = sum of |right - here| + |below - here|`; each pair (a, b) adds `-sign(b - a)` to
     /// dJ/da and `sign(b - a)` to dJ/db (sign(0) = 0).
     static func totalVariationL1Loss(_ x: [Float], _ s: Shape) -> (loss: Double, gradient: [Double]) {
-        let (c, h, w) = (s[0], s[1], s[2])
         var loss = 0.0
         var grad = [Double](repeating: 0, count: x.count)
         func pair(_ a: Int, _ b: Int) {
@@ -203,15 +208,7 @@ enum NaiveReference {
             grad[a] -= sign
             grad[b] += sign
         }
-        for ch in 0..<c {
-            for y in 0..<h {
-                for xx in 0..<w {
-                    let here = (ch * h + y) * w + xx
-                    if xx + 1 < w { pair(here, here + 1) }
-                    if y + 1 < h { pair(here, here + w) }
-                }
-            }
-        }
+        neighbours(s, pair)
         return (loss, grad)
     }
 

@@ -187,12 +187,7 @@ extension OpenCLTuner {
     func quickWinogradPasses(info: OpenCLDeviceInfo, tuning: OpenCLTuning, size: Int, depth: Int,
                              clock: QuickTuneClock) throws -> [(k: Int, winograd: [Double], im2col: Double)]? {
         func device(_ threshold: Int, _ tile: OpenCLWinogradTile) throws -> OpenCLDevice {
-            var t = tuning
-            t.winogradMinChannels = threshold
-            t.winogradTile = tile
-            let device = try OpenCLDevice(info: info, tuning: .given(t))
-            device.applyCLBlastTuning()
-            return device
+            try Self.winogradDevice(info: info, tuning: tuning, threshold: threshold, tile: tile)
         }
         let devices = try OpenCLWinogradTile.allCases.map { try device(1, $0) } + [try device(OpenCLDevice.winogradOff, .f2x2)]
         var passes: [(k: Int, winograd: [Double], im2col: Double)] = []

@@ -53,12 +53,7 @@ extension OpenCLTuner {
                                depth: Int) throws -> (threshold: Int, tile: OpenCLWinogradTile) {
         let never = OpenCLDevice.winogradOff
         func device(_ threshold: Int, _ tile: OpenCLWinogradTile) throws -> OpenCLDevice {
-            var t = tuning
-            t.winogradMinChannels = threshold
-            t.winogradTile = tile
-            let device = try OpenCLDevice(info: info, tuning: .given(t))
-            device.applyCLBlastTuning()
-            return device
+            try Self.winogradDevice(info: info, tuning: tuning, threshold: threshold, tile: tile)
         }
         let tiles = OpenCLWinogradTile.allCases
         let winograd = try tiles.map { try device(1, $0) }, im2col = try device(never, .f2x2)
@@ -91,5 +86,17 @@ extension OpenCLTuner {
             }
         }
         return (best.threshold, best.tile)
+    }
+
+    /// `info`'s device with `tuning`, but Winograd `tile` from `threshold` summed channels,
+    /// its CLBlast parameters applied: what the searches time each choice on.
+    static func winogradDevice(info: OpenCLDeviceInfo, tuning: OpenCLTuning, threshold: Int,
+                               tile: OpenCLWinogradTile) throws -> OpenCLDevice {
+        var t = tuning
+        t.winogradMinChannels = threshold
+        t.winogradTile = tile
+        let device = try OpenCLDevice(info: info, tuning: .given(t))
+        device.applyCLBlastTuning()
+        return device
     }
 }

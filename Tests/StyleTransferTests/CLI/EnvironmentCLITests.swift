@@ -42,7 +42,12 @@ final class EnvironmentCLITests: ScratchFolderTestCase {
         let info = try OpenCLTestDevice.get().info
         let pocl = folder.appendingPathComponent("pocl"), cache = folder.appendingPathComponent("cache")
         try FileManager.default.createDirectory(at: pocl, withIntermediateDirectories: true)
-        let result = try NSTShell.run("env -i HOME=\"$HOME\" POCL_CACHE_DIR='\(pocl.path)' NST_CACHE_DIR='\(cache.path)' \"$NST\" "
+        // A sanitizer's settings go through (the sanitize step turns leak detection off: PoCL's
+        // LLVM keeps what it allocates until exit).
+        let sanitizer = ["ASAN_OPTIONS", "TSAN_OPTIONS"].compactMap { name in
+            ProcessInfo.processInfo.environment[name].map { "\(name)='\($0)' " }
+        }.joined()
+        let result = try NSTShell.run("env -i HOME=\"$HOME\" \(sanitizer)POCL_CACHE_DIR='\(pocl.path)' NST_CACHE_DIR='\(cache.path)' \"$NST\" "
                                       + "selftest --device opencl:\(info.index); echo \"status $?\"", in: folder)
         XCTAssertTrue(result.stdout.hasSuffix("status 0\n"), result.stdout.suffix(300) + result.stderr)
         XCTAssertTrue(result.stdout.contains("\(info.name): passed"), result.stdout.suffix(300) + result.stderr)

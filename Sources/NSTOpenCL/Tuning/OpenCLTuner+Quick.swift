@@ -115,17 +115,11 @@ extension OpenCLTuner {
         // 2. Winograd.
         let startChoice = (threshold: tuning.winogradMinChannels, tile: tuning.winogradTile)
         if let passes = try quickWinogradPasses(info: info, tuning: tuning, size: size, depth: depth, clock: clock) {
-            func cost(_ threshold: Int, _ tile: OpenCLWinogradTile) -> Double {
-                let index = OpenCLWinogradTile.allCases.firstIndex(of: tile) ?? 0
-                return passes.reduce(0) { $0 + ($1.k >= threshold ? $1.winograd[index] : $1.im2col) }
-            }
-            var best = (threshold: startChoice.threshold, tile: startChoice.tile, seconds: cost(startChoice.threshold, startChoice.tile))
-            let startSeconds = best.seconds
-            for tile in OpenCLWinogradTile.allCases {
-                for threshold in [16, 64, 128, 256, 512, OpenCLDevice.winogradOff] where tile == .f2x2 || threshold != OpenCLDevice.winogradOff {
-                    let seconds = cost(threshold, tile)
-                    if seconds < best.seconds { best = (threshold, tile, seconds) }
-                }
+            let startSeconds = Self.winogradCost(passes, threshold: startChoice.threshold, tile: startChoice.tile)
+            var best = (threshold: startChoice.threshold, tile: startChoice.tile, seconds: startSeconds)
+            for (threshold, tile) in Self.winogradCandidates {
+                let seconds = Self.winogradCost(passes, threshold: threshold, tile: tile)
+                if seconds < best.seconds { best = (threshold, tile, seconds) }
             }
             log(String(format: "  convolutions per evaluation: %.3f s with the start's choice, %.3f s with the best", startSeconds, best.seconds))
             if best.seconds <= Self.quickMargin * startSeconds {
@@ -185,16 +179,15 @@ extension OpenCLTuner {
     /// over the evaluation by each Winograd variant (`OpenCLWinogradTile.allCases` order)
     /// and by im2col, with `tuning`'s other settings; nil when `clock` expired first.
     func quickWinogradPasses(info: OpenCLDeviceInfo, tuning: OpenCLTuning, size: Int, depth: Int,
-                             clock: QuickTuneClock) throws -> [(k: Int, winograd: [Double], im2col: Double)]? {
+                             clock: QuickTuneClock) throws -> [WinogradPass]? {
         func device(_ threshold: Int, _ tile: OpenCLWinogradTile) throws -> OpenCLDevice {
             try Self.winogradDevice(info: info, tuning: tuning, threshold: threshold, tile: tile)
         }
         let devices = try OpenCLWinogradTile.allCases.map { try device(1, $0) } + [try device(OpenCLDevice.winogradOff, .f2x2)]
-        var passes: [(k: Int, winograd: [Double], im2col: Double)] = []
+        var passes: [WinogradPass] = []
         var seen: [String: [Double]] = [:]
         for conv in Self.vggConvolutions(size: size, depth: depth) {
-            var side = conv.side
-            while side > 4, 2 * 9 * Double(conv.inC * conv.outC * side * side) > Self.winogradProxyFlops { side /= 2 }
+            let side = Self.proxySide(inC: conv.inC, outC: conv.outC, side: conv.side)
             let scale = Double(conv.side * conv.side) / Double(side * side)
             let key = "\(conv.inC) \(conv.outC) \(side)"
             var times = seen[key] ?? []

@@ -57,12 +57,10 @@ extension OpenCLTuner {
         }
         let tiles = OpenCLWinogradTile.allCases
         let winograd = try tiles.map { try device(1, $0) }, im2col = try device(never, .f2x2)
-        // Per pass: summed channels k, estimated seconds over the evaluation by each variant, by im2col.
-        var passes: [(k: Int, winograd: [Double], im2col: Double)] = []
+        var passes: [WinogradPass] = []
         var seen: [String: (forward: [Double], backward: [Double])] = [:]
         for conv in Self.vggConvolutions(size: size, depth: depth) {
-            var side = conv.side
-            while side > 4, 2 * 9 * Double(conv.inC * conv.outC * side * side) > Self.winogradProxyFlops { side /= 2 }
+            let side = Self.proxySide(inC: conv.inC, outC: conv.outC, side: conv.side)
             let scale = Double(conv.side * conv.side) / Double(side * side)
             let key = "\(conv.inC) \(conv.outC) \(side)"
             let t = try seen[key] ?? {
@@ -77,15 +75,41 @@ extension OpenCLTuner {
             passes.append((conv.outC, t.backward.dropLast().map { $0 * scale }, (t.backward.last ?? 0) * scale))
         }
         var best = (threshold: never, tile: OpenCLWinogradTile.f2x2, seconds: Double.infinity)
-        for (index, tile) in tiles.enumerated() {
-            for threshold in [16, 64, 128, 256, 512, never] where tile == .f2x2 || threshold != never {
-                let seconds = passes.reduce(0) { $0 + ($1.k >= threshold ? $1.winograd[index] : $1.im2col) }
-                log(String(format: "  %@ WINOGRAD_MIN_CHANNELS=%@: %.2f s of convolutions per evaluation",
-                           threshold == never ? "im2col" : tile.label, threshold == never ? "never" : "\(threshold)", seconds))
-                if seconds < best.seconds { best = (threshold, tile, seconds) }
-            }
+        for (threshold, tile) in Self.winogradCandidates {
+            let seconds = Self.winogradCost(passes, threshold: threshold, tile: tile)
+            log(String(format: "  %@ WINOGRAD_MIN_CHANNELS=%@: %.2f s of convolutions per evaluation",
+                       threshold == never ? "im2col" : tile.label, threshold == never ? "never" : "\(threshold)", seconds))
+            if seconds < best.seconds { best = (threshold, tile, seconds) }
         }
         return (best.threshold, best.tile)
+    }
+
+    /// One convolution pass of an evaluation as the Winograd searches cost it: its summed
+    /// channels k and its estimated seconds by each variant (`OpenCLWinogradTile.allCases`
+    /// order) and by im2col.
+    typealias WinogradPass = (k: Int, winograd: [Double], im2col: Double)
+
+    /// The (threshold, variant) pairs the searches cost, in the order ties go to the first:
+    /// each variant from 16, 64, 128, 256 and 512 channels, and never (im2col, kept as F(2x2)).
+    static var winogradCandidates: [(threshold: Int, tile: OpenCLWinogradTile)] {
+        OpenCLWinogradTile.allCases.flatMap { tile in
+            [16, 64, 128, 256, 512, OpenCLDevice.winogradOff]
+                .filter { tile == .f2x2 || $0 != OpenCLDevice.winogradOff }.map { ($0, tile) }
+        }
+    }
+
+    /// Seconds of `passes` when Winograd `tile` runs from `threshold` summed channels and im2col below.
+    static func winogradCost(_ passes: [WinogradPass], threshold: Int, tile: OpenCLWinogradTile) -> Double {
+        let index = OpenCLWinogradTile.allCases.firstIndex(of: tile) ?? 0
+        return passes.reduce(0) { $0 + ($1.k >= threshold ? $1.winograd[index] : $1.im2col) }
+    }
+
+    /// The side a convolution is timed at: its own, halved (not below 4) until one pass
+    /// does at most `winogradProxyFlops`.
+    static func proxySide(inC: Int, outC: Int, side: Int) -> Int {
+        var side = side
+        while side > 4, 2 * 9 * Double(inC * outC * side * side) > winogradProxyFlops { side /= 2 }
+        return side
     }
 
     /// `info`'s device with `tuning`, but Winograd `tile` from `threshold` summed channels,

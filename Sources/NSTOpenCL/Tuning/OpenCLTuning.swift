@@ -77,7 +77,7 @@ public struct OpenCLTuning: Equatable, Sendable {
     /// cache folder is known.
     public static func defaultURL(for info: OpenCLDeviceInfo,
                                   environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
-        ProgramBinaryCache.defaultRoot(environment: environment).map { url(in: $0, for: info) }
+        cacheRoot(environment: environment).map { url(in: $0, for: info) }
     }
 
     /// The cache root tuning files live under (`$NST_CACHE_DIR`, `$XDG_CACHE_HOME/nst` or

@@ -43,6 +43,20 @@ enum NSTShell {
         return false
     }
 
+    /// Sends `signal` (named `name`) to a started `nst` with nothing to save and checks that
+    /// it ends at once: within 10 s, by exit (not the signal), with 128 + signal and the line
+    /// "nst: stopped by NAME" on its stderr.
+    static func expectStopsAtOnce(_ process: Process, stderr: URL, signal: Int32, name: String,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+        let sent = Date()
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 10, name, file: file, line: line)
+        XCTAssertEqual(process.terminationReason, .exit, name, file: file, line: line)
+        XCTAssertEqual(process.terminationStatus, 128 + signal, "\(name): \(text(stderr))", file: file, line: line)
+        XCTAssertTrue(text(stderr).contains("nst: stopped by \(name)"), text(stderr), file: file, line: line)
+    }
+
     static func text(_ url: URL) -> String {
         String(decoding: FileManager.default.contents(atPath: url.path) ?? Data(), as: UTF8.self)
     }

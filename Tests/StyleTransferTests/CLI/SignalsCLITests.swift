@@ -61,13 +61,7 @@ final class SignalsCLITests: ScratchFolderTestCase {
                                                         "--warmup", "0", "--no-breakdown"], in: folder)
             XCTAssertTrue(NSTShell.wait(for: "benchmarking", in: stderr), NSTShell.text(stderr))
             usleep(300_000)
-            let sent = Date()
-            kill(process.processIdentifier, number)
-            process.waitUntilExit()
-            XCTAssertLessThan(Date().timeIntervalSince(sent), 10, name)
-            XCTAssertEqual(process.terminationReason, .exit, name)
-            XCTAssertEqual(process.terminationStatus, 128 + number, "\(name): \(NSTShell.text(stderr))")
-            XCTAssertTrue(NSTShell.text(stderr).contains("nst: stopped by \(name)"), NSTShell.text(stderr))
+            NSTShell.expectStopsAtOnce(process, stderr: stderr, signal: number, name: name)
         }
     }
 
@@ -75,13 +69,7 @@ final class SignalsCLITests: ScratchFolderTestCase {
     func testFirstSignalEndsSelfTest() throws {
         let (process, stderr) = try NSTShell.start(["selftest", "--device", "cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu", "--verbose"], in: folder)
         usleep(1_500_000)  // well into the first of eight runs of about a second each
-        let sent = Date()
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        XCTAssertLessThan(Date().timeIntervalSince(sent), 10)
-        XCTAssertEqual(process.terminationReason, .exit)
-        XCTAssertEqual(process.terminationStatus, 128 + SIGTERM, NSTShell.text(stderr))
-        XCTAssertTrue(NSTShell.text(stderr).contains("nst: stopped by SIGTERM"), NSTShell.text(stderr))
+        NSTShell.expectStopsAtOnce(process, stderr: stderr, signal: SIGTERM, name: "SIGTERM")
     }
 
     /// Two signals at once: the process ends at once, with status 130 and no temporary file.

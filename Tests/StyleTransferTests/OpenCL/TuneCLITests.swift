@@ -31,13 +31,7 @@ final class TuneCLITests: XCTestCase {
                                                    in: folder,
                                                    environment: ProcessInfo.processInfo.environment.merging(["NST_CACHE_DIR": cache.path]) { $1 })
         usleep(2_000_000)
-        let sent = Date()
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        XCTAssertLessThan(Date().timeIntervalSince(sent), 10)
-        XCTAssertEqual(process.terminationReason, .exit)
-        XCTAssertEqual(process.terminationStatus, 128 + SIGINT, NSTShell.text(stderr))
-        XCTAssertTrue(NSTShell.text(stderr).contains("nst: stopped by SIGINT"), NSTShell.text(stderr))
+        NSTShell.expectStopsAtOnce(process, stderr: stderr, signal: SIGINT, name: "SIGINT")
         XCTAssertFalse(FileManager.default.fileExists(atPath: OpenCLTuning.url(in: cache, for: info).path), "no tuning file")
     }
 }
